@@ -1,0 +1,98 @@
+// Matrix products against weights packed in column panels.
+//
+// Packed layout (made by src/runtime/pack.ts): a weight used as y = x·Wᵀ, W [N, K] row-major as
+// in PyTorch, is stored as ⌈N/16⌉ panels of 16 output columns; panel p holds, for k = 0..K-1,
+// the 16 values W[16p .. 16p+15, k] contiguously (zero past N). So one k step of a panel is four
+// aligned f32x4 loads, and a row of x is broadcast one scalar at a time ("outer-product" GEMM,
+// register-blocked 2 rows × 16 columns, or 1 row × 16 columns with k unrolled by two).
+
+import { loadN, storeN } from './vec';
+
+const PANEL: i32 = 16;
+
+// C[M, N] = (accumulate ? C : 0) + bias + A[M, K] · Wᵀ
+//   a: A row-major, row stride lda (floats); bp: packed W; bias: [N] f32 or 0; c: row stride ldc.
+export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, bias: usize,
+                     c: usize, ldc: i32, accumulate: i32): void {
+  const panelBytes = <usize>K * PANEL * 4;
+  for (let p = 0; p * PANEL < N; p++) {
+    const col = p * PANEL;
+    const valid = N - col;               // columns of this panel that exist (≥ 16 for full panels)
+    const w0 = bp + <usize>p * panelBytes;
+    let m = 0;
+    for (; m + 2 <= M; m += 2) {
+      const a0 = a + (<usize>m * lda << 2);
+      const a1 = a0 + (<usize>lda << 2);
+      const c0 = c + ((<usize>m * ldc + col) << 2);
+      const c1 = c0 + (<usize>ldc << 2);
+      let x0: v128, x1: v128, x2: v128, x3: v128, y0: v128, y1: v128, y2: v128, y3: v128;
+      if (bias) {
+        const bc = bias + (<usize>col << 2);
+        x0 = loadN(bc, valid); x1 = loadN(bc + 16, valid - 4); x2 = loadN(bc + 32, valid - 8); x3 = loadN(bc + 48, valid - 12);
+      } else {
+        x0 = f32x4.splat(0); x1 = x0; x2 = x0; x3 = x0;
+      }
+      y0 = x0; y1 = x1; y2 = x2; y3 = x3;
+      if (accumulate) {
+        x0 = f32x4.add(x0, loadN(c0, valid)); x1 = f32x4.add(x1, loadN(c0 + 16, valid - 4));
+        x2 = f32x4.add(x2, loadN(c0 + 32, valid - 8)); x3 = f32x4.add(x3, loadN(c0 + 48, valid - 12));
+        y0 = f32x4.add(y0, loadN(c1, valid)); y1 = f32x4.add(y1, loadN(c1 + 16, valid - 4));
+        y2 = f32x4.add(y2, loadN(c1 + 32, valid - 8)); y3 = f32x4.add(y3, loadN(c1 + 48, valid - 12));
+      }
+      let w = w0;
+      for (let k = 0; k < K; k++) {
+        const s0 = f32x4.splat(load<f32>(a0 + (<usize>k << 2)));
+        const s1 = f32x4.splat(load<f32>(a1 + (<usize>k << 2)));
+        const b0 = v128.load(w), b1 = v128.load(w, 16), b2 = v128.load(w, 32), b3 = v128.load(w, 48);
+        x0 = f32x4.add(x0, f32x4.mul(b0, s0)); y0 = f32x4.add(y0, f32x4.mul(b0, s1));
+        x1 = f32x4.add(x1, f32x4.mul(b1, s0)); y1 = f32x4.add(y1, f32x4.mul(b1, s1));
+        x2 = f32x4.add(x2, f32x4.mul(b2, s0)); y2 = f32x4.add(y2, f32x4.mul(b2, s1));
+        x3 = f32x4.add(x3, f32x4.mul(b3, s0)); y3 = f32x4.add(y3, f32x4.mul(b3, s1));
+        w += 64;
+      }
+      storeN(c0, x0, valid); storeN(c0 + 16, x1, valid - 4); storeN(c0 + 32, x2, valid - 8); storeN(c0 + 48, x3, valid - 12);
+      storeN(c1, y0, valid); storeN(c1 + 16, y1, valid - 4); storeN(c1 + 32, y2, valid - 8); storeN(c1 + 48, y3, valid - 12);
+    }
+    if (m < M) {
+      // One row: two independent accumulator sets (even and odd k) hide the add latency.
+      const a0 = a + (<usize>m * lda << 2);
+      const c0 = c + ((<usize>m * ldc + col) << 2);
+      let x0: v128, x1: v128, x2: v128, x3: v128;
+      let y0 = f32x4.splat(0), y1 = y0, y2 = y0, y3 = y0;
+      if (bias) {
+        const bc = bias + (<usize>col << 2);
+        x0 = loadN(bc, valid); x1 = loadN(bc + 16, valid - 4); x2 = loadN(bc + 32, valid - 8); x3 = loadN(bc + 48, valid - 12);
+      } else {
+        x0 = y0; x1 = y0; x2 = y0; x3 = y0;
+      }
+      if (accumulate) {
+        x0 = f32x4.add(x0, loadN(c0, valid)); x1 = f32x4.add(x1, loadN(c0 + 16, valid - 4));
+        x2 = f32x4.add(x2, loadN(c0 + 32, valid - 8)); x3 = f32x4.add(x3, loadN(c0 + 48, valid - 12));
+      }
+      let w = w0;
+      let k = 0;
+      for (; k + 2 <= K; k += 2) {
+        const s0 = f32x4.splat(load<f32>(a0 + (<usize>k << 2)));
+        const s1 = f32x4.splat(load<f32>(a0 + (<usize>k << 2), 4));
+        x0 = f32x4.add(x0, f32x4.mul(v128.load(w), s0));
+        x1 = f32x4.add(x1, f32x4.mul(v128.load(w, 16), s0));
+        x2 = f32x4.add(x2, f32x4.mul(v128.load(w, 32), s0));
+        x3 = f32x4.add(x3, f32x4.mul(v128.load(w, 48), s0));
+        y0 = f32x4.add(y0, f32x4.mul(v128.load(w, 64), s1));
+        y1 = f32x4.add(y1, f32x4.mul(v128.load(w, 80), s1));
+        y2 = f32x4.add(y2, f32x4.mul(v128.load(w, 96), s1));
+        y3 = f32x4.add(y3, f32x4.mul(v128.load(w, 112), s1));
+        w += 128;
+      }
+      if (k < K) {
+        const s0 = f32x4.splat(load<f32>(a0 + (<usize>k << 2)));
+        x0 = f32x4.add(x0, f32x4.mul(v128.load(w), s0));
+        x1 = f32x4.add(x1, f32x4.mul(v128.load(w, 16), s0));
+        x2 = f32x4.add(x2, f32x4.mul(v128.load(w, 32), s0));
+        x3 = f32x4.add(x3, f32x4.mul(v128.load(w, 48), s0));
+      }
+      storeN(c0, f32x4.add(x0, y0), valid); storeN(c0 + 16, f32x4.add(x1, y1), valid - 4);
+      storeN(c0 + 32, f32x4.add(x2, y2), valid - 8); storeN(c0 + 48, f32x4.add(x3, y3), valid - 12);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+// GRU (Cho et al. 2014), PyTorch's gate order [r | z | n], in both forms:
+//   r = σ(W_r x + b_ir + U_r h + b_hr)        z = σ(W_z x + b_iz + U_z h + b_hz)
+//   linear_before_reset (PyTorch, ONNX lbr=1):  n = tanh(W_n x + b_in + r ⊙ (U_n h + b_hn))
+//   original (ONNX default, lbr=0):             n = tanh(W_n x + b_in + U_n (r ⊙ h) + b_hn)
+//   h' = (1 − z) ⊙ n + z ⊙ h
+// Gate blocks are Hp = ⌈H/4⌉·4 wide; a gate row is 3·Hp floats.
+
+import { gemm } from './gemm';
+import { sigmoid4, tanh4 } from './activations';
+import { loadN, storeN } from './vec';
+
+// r and z for B rows, in place: gi [B, 3Hp] input pre-activations (r, z blocks become σ(·));
+// gh [B, ≥2Hp] recurrent pre-activations (with b_hr, b_hz). For lbr = 0 also writes r ⊙ h into
+// rh [B, H], the input of the second recurrent product.
+export function gruGates(B: i32, H: i32, gi: usize, gh: usize, ldgh: i32, h: usize, rh: usize): void {
+  const Hp = (H + 3) & ~3;
+  const gb = <usize>Hp << 2;
+  for (let b = 0; b < B; b++) {
+    const ir = gi + (<usize>b * Hp * 3 << 2);
+    const hr = gh + (<usize>b * ldgh << 2);
+    for (let j = 0; j < H; j += 4) {
+      const o4 = <usize>j << 2;
+      const r = sigmoid4(f32x4.add(v128.load(ir + o4), v128.load(hr + o4)));
+      const z = sigmoid4(f32x4.add(v128.load(ir + gb + o4), v128.load(hr + gb + o4)));
+      v128.store(ir + o4, r); v128.store(ir + gb + o4, z);
+      if (rh) {
+        const n = H - j;
+        const row = <usize>b * H << 2;
+        storeN(rh + row + o4, f32x4.mul(r, loadN(h + row + o4, n)), n);
+      }
+    }
+  }
+}
+
+// n and h' for B rows, after gruGates. hn: [B, Hp] (lbr = 1: U_n h + b_hn, multiplied by r
+// here; lbr = 0: U_n (r ⊙ h) + b_hn, added as is). gi's n block becomes n. h: [B, H] in place;
+// y: output rows, stride ldy. hnseq: [B, Hp] copy of hn for training (lbr = 1), or 0.
+export function gruOutput(B: i32, H: i32, gi: usize, hn: usize, ldhn: i32, lbr: i32,
+                          h: usize, y: usize, ldy: i32, hnseq: usize): void {
+  const Hp = (H + 3) & ~3;
+  const gb = <usize>Hp << 2;
+  for (let b = 0; b < B; b++) {
+    const ir = gi + (<usize>b * Hp * 3 << 2);
+    const nr = hn + (<usize>b * ldhn << 2);
+    const hrow = h + (<usize>b * H << 2);
+    const yr = y + (<usize>b * ldy << 2);
+    for (let j = 0; j < H; j += 4) {
+      const n = H - j;
+      const o4 = <usize>j << 2;
+      const r = v128.load(ir + o4), z = v128.load(ir + gb + o4);
+      const u = v128.load(nr + o4);
+      if (hnseq) v128.store(hnseq + (<usize>b * Hp << 2) + o4, u);
+      const pre = f32x4.add(v128.load(ir + 2 * gb + o4), lbr ? f32x4.mul(r, u) : u);
+      const nt = tanh4(pre);
+      const hp = loadN(hrow + o4, n);
+      // (1 − z) ⊙ n + z ⊙ h, written as n + z ⊙ (h − n)
+      const hn2 = f32x4.add(nt, f32x4.mul(z, f32x4.sub(hp, nt)));
+      v128.store(ir + 2 * gb + o4, nt);
+      storeN(hrow + o4, hn2, n); storeN(yr + o4, hn2, n);
+    }
+  }
+}
+
+// A whole sequence of one layer in one direction.
+//   x, ldx, y, ldy, h, reverse, chunk: as lstmForward
+//   wih: packed W_ih [3H, I]; bih: [3Hp] or 0; bhh: [3Hp] or 0
+//   lbr = 1: whh packed W_hh [3H, H], whn = 0.  lbr = 0: whh packed rows r, z [2H, H],
+//     whn packed rows n [H, H].
+//   gates: [chunk, B, 3Hp] workspace (activations r, z, n kept when chunk = T);
+//   gh: [B, 3Hp] workspace; rh: [B, H] workspace (lbr = 0) or 0
+//   hnseq: [T, B, Hp] (training: U_n h + b_hn or U_n(r⊙h) + b_hn per step) or 0;
+//   rhseq: [T, B, H] (training, lbr = 0: r ⊙ h per step) or 0
+export function gruForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
+                           wih: usize, whh: usize, whn: usize, bih: usize, bhh: usize, lbr: i32,
+                           h: usize, y: usize, ldy: i32,
+                           gates: usize, chunk: i32, gh: usize, rh: usize,
+                           hnseq: usize, rhseq: usize, reverse: i32): void {
+  const Hp = (H + 3) & ~3;
+  const N = Hp * 3;
+  for (let done = 0; done < T; done += chunk) {
+    const n = min(chunk, T - done);
+    const t0 = reverse ? T - done - n : done;
+    gemm(n * B, N, I, x + (<usize>t0 * B * ldx << 2), ldx, wih, bih, gates, N, 0);
+    for (let s = 0; s < n; s++) {
+      const t = reverse ? t0 + n - 1 - s : t0 + s;
+      const g = gates + (<usize>(t - t0) * B * N << 2);
+      const seq = hnseq ? hnseq + (<usize>t * B * Hp << 2) : 0;
+      if (lbr) {
+        gemm(B, N, H, h, H, whh, bhh, gh, N, 0);
+        gruGates(B, H, g, gh, N, h, 0);
+        gruOutput(B, H, g, gh + (<usize>Hp << 3), N, 1, h, y + (<usize>t * B * ldy << 2), ldy, seq);
+      } else {
+        gemm(B, 2 * Hp, H, h, H, whh, bhh, gh, N, 0);
+        gruGates(B, H, g, gh, N, h, rh);
+        if (rhseq) memory.copy(rhseq + (<usize>t * B * H << 2), rh, <usize>B * H << 2);
+        gemm(B, Hp, H, rh, H, whn, bhh ? bhh + (<usize>Hp << 3) : 0, gh, N, 0);
+        gruOutput(B, H, g, gh, N, 0, h, y + (<usize>t * B * ldy << 2), ldy, seq);
+      }
+    }
+  }
+}

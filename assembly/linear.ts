@@ -1,0 +1,17 @@
+// Linear (y = x·Wᵀ + b) and Embedding (row gather) forward kernels.
+
+import { gemm } from './gemm';
+
+// x: [M, K] f32; w: packed W [N, K]; bias: [N] or 0; y: [M, N]
+export function linearForward(M: i32, K: i32, N: i32, x: usize, w: usize, bias: usize, y: usize): void {
+  gemm(M, N, K, x, K, w, bias, y, N, 0);
+}
+
+// ids: [n] i32, each in [0, rows) (checked by the host); table: [rows, dim] f32; y: [n, dim]
+export function embeddingForward(n: i32, ids: usize, table: usize, dim: i32, y: usize): void {
+  const rowBytes = <usize>dim << 2;
+  for (let i = 0; i < n; i++) {
+    const id = load<i32>(ids + (<usize>i << 2));
+    memory.copy(y + <usize>i * rowBytes, table + <usize>id * rowBytes, rowBytes);
+  }
+}

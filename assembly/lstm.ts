@@ -1,0 +1,76 @@
+// LSTM (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000), PyTorch's
+// gate order and equations, optionally with peephole connections as in the ONNX LSTM operator:
+//   i = σ(W_i x + b_i + U_i h + P_i ⊙ c)      f = σ(W_f x + b_f + U_f h + P_f ⊙ c)
+//   g = tanh(W_g x + b_g + U_g h)             c' = f ⊙ c + i ⊙ g
+//   o = σ(W_o x + b_o + U_o h + P_o ⊙ c')     h' = o ⊙ tanh(c')
+//
+// Gate rows are laid out [i | f | g | o], each block Hp = ⌈H/4⌉·4 wide, so every gate starts on
+// a vector boundary; a gate row is 4·Hp floats.
+
+import { gemm } from './gemm';
+import { sigmoid4, tanh4 } from './activations';
+import { loadN, storeN } from './vec';
+
+// One time step of the gate non-linearities for B rows.
+//   g: [B, 4Hp] pre-activations in, activations (i, f, g, o) out — kept for the backward pass
+//   peep: [3, Hp] (P_i, P_f, P_o) or 0; c, h: [B, H] state, updated in place
+//   y: output rows, stride ldy floats; cs: [B, H] copy of c' for training, or 0
+export function lstmCell(B: i32, H: i32, g: usize, peep: usize, c: usize, h: usize,
+                         y: usize, ldy: i32, cs: usize): void {
+  const Hp = (H + 3) & ~3;
+  const gb = <usize>Hp << 2;                       // bytes between gate blocks
+  for (let b = 0; b < B; b++) {
+    const gr = g + (<usize>b * Hp << 4);           // row b of [B, 4Hp]
+    const cr = c + (<usize>b * H << 2);
+    const hr = h + (<usize>b * H << 2);
+    const yr = y + (<usize>b * ldy << 2);
+    const sr = cs ? cs + (<usize>b * H << 2) : 0;
+    for (let j = 0; j < H; j += 4) {
+      const n = H - j;
+      const o4 = <usize>j << 2;
+      let gi = v128.load(gr + o4), gf = v128.load(gr + gb + o4);
+      let gg = v128.load(gr + 2 * gb + o4), go = v128.load(gr + 3 * gb + o4);
+      const cp = loadN(cr + o4, n);
+      if (peep) {
+        gi = f32x4.add(gi, f32x4.mul(v128.load(peep + o4), cp));
+        gf = f32x4.add(gf, f32x4.mul(v128.load(peep + gb + o4), cp));
+      }
+      const i = sigmoid4(gi), f = sigmoid4(gf), gt = tanh4(gg);
+      const cn = f32x4.add(f32x4.mul(f, cp), f32x4.mul(i, gt));
+      if (peep) go = f32x4.add(go, f32x4.mul(v128.load(peep + 2 * gb + o4), cn));
+      const o = sigmoid4(go);
+      const hn = f32x4.mul(o, tanh4(cn));
+      v128.store(gr + o4, i); v128.store(gr + gb + o4, f);
+      v128.store(gr + 2 * gb + o4, gt); v128.store(gr + 3 * gb + o4, o);
+      storeN(cr + o4, cn, n); storeN(hr + o4, hn, n); storeN(yr + o4, hn, n);
+      if (sr) storeN(sr + o4, cn, n);
+    }
+  }
+}
+
+// A whole sequence of one layer in one direction.
+//   x: rows (t, b) at x + (t·B + b)·ldx floats, I features each
+//   wih: packed W_ih [4H, I]; whh: packed W_hh [4H, H]; bih, bhh: [4Hp] or 0
+//   peep: [3, Hp] or 0; h, c: [B, H] initial state in, final state out
+//   y: rows (t, b) at y + (t·B + b)·ldy floats, H outputs written
+//   gates: workspace [chunk, B, 4Hp]; the input projection of `chunk` steps is one GEMM.
+//     For training pass chunk = T: gates then holds every step's activations afterwards.
+//   cseq: [T, B, H] every c' (training) or 0; reverse: run t = T-1 … 0
+export function lstmForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
+                            wih: usize, whh: usize, bih: usize, bhh: usize, peep: usize,
+                            h: usize, c: usize, y: usize, ldy: i32,
+                            gates: usize, chunk: i32, cseq: usize, reverse: i32): void {
+  const N = ((H + 3) & ~3) * 4;
+  for (let done = 0; done < T; done += chunk) {
+    const n = min(chunk, T - done);
+    const t0 = reverse ? T - done - n : done;
+    gemm(n * B, N, I, x + (<usize>t0 * B * ldx << 2), ldx, wih, bih, gates, N, 0);
+    for (let s = 0; s < n; s++) {
+      const t = reverse ? t0 + n - 1 - s : t0 + s;
+      const g = gates + (<usize>(t - t0) * B * N << 2);
+      gemm(B, N, H, h, H, whh, bhh, g, N, 1);
+      lstmCell(B, H, g, peep, c, h, y + (<usize>t * B * ldy << 2), ldy,
+               cseq ? cseq + (<usize>t * B * H << 2) : 0);
+    }
+  }
+}

@@ -1,0 +1,41 @@
+// Elman RNN as torch.nn.RNN: h' = act(W x + b_ih + U h + b_hh), act = tanh or relu.
+
+import { gemm } from './gemm';
+import { tanh4, relu4 } from './activations';
+import { storeN } from './vec';
+
+// g: [B, Hp] pre-activations in, activations out; h: [B, H] updated; y rows stride ldy.
+export function rnnCell(B: i32, H: i32, g: usize, relu: i32, h: usize, y: usize, ldy: i32): void {
+  const Hp = (H + 3) & ~3;
+  for (let b = 0; b < B; b++) {
+    const gr = g + (<usize>b * Hp << 2);
+    const hr = h + (<usize>b * H << 2);
+    const yr = y + (<usize>b * ldy << 2);
+    for (let j = 0; j < H; j += 4) {
+      const o4 = <usize>j << 2;
+      const pre = v128.load(gr + o4);
+      const a = relu ? relu4(pre) : tanh4(pre);
+      v128.store(gr + o4, a);
+      storeN(hr + o4, a, H - j); storeN(yr + o4, a, H - j);
+    }
+  }
+}
+
+// A whole sequence of one layer in one direction; arguments as lstmForward, with
+// bih, bhh: [Hp] or 0 and gates: [chunk, B, Hp].
+export function rnnForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
+                           wih: usize, whh: usize, bih: usize, bhh: usize, relu: i32,
+                           h: usize, y: usize, ldy: i32, gates: usize, chunk: i32, reverse: i32): void {
+  const N = (H + 3) & ~3;
+  for (let done = 0; done < T; done += chunk) {
+    const n = min(chunk, T - done);
+    const t0 = reverse ? T - done - n : done;
+    gemm(n * B, N, I, x + (<usize>t0 * B * ldx << 2), ldx, wih, bih, gates, N, 0);
+    for (let s = 0; s < n; s++) {
+      const t = reverse ? t0 + n - 1 - s : t0 + s;
+      const g = gates + (<usize>(t - t0) * B * N << 2);
+      gemm(B, N, H, h, H, whh, bhh, g, N, 1);
+      rnnCell(B, H, g, relu, h, y + (<usize>t * B * ldy << 2), ldy);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+// torch.nn.Embedding: token ids → rows of a table.
+
+import { RecurDisposedError, RecurShapeError } from '../errors.js';
+import { Parameters } from '../runtime/params.js';
+import { Random } from '../runtime/random.js';
+import { init, type Runtime } from '../runtime/runtime.js';
+import { Workspace } from '../runtime/workspace.js';
+import { noUnknown, positiveInt, seedOption } from './options.js';
+
+export interface EmbeddingOptions {
+  numEmbeddings: number;
+  embeddingDim: number;
+  seed?: number;
+}
+
+export class Embedding {
+  readonly type = 'embedding';
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  private readonly params: Parameters;
+  private disposed = false;
+
+  private constructor(private readonly rt: Runtime, options: EmbeddingOptions) {
+    noUnknown('embedding', options, ['numEmbeddings', 'embeddingDim', 'seed']);
+    this.numEmbeddings = positiveInt('embedding', 'numEmbeddings', options.numEmbeddings);
+    this.embeddingDim = positiveInt('embedding', 'embeddingDim', options.embeddingDim);
+    const n = this.numEmbeddings * this.embeddingDim;
+    this.params = new Parameters(rt, [{ name: 'weight', shape: [this.numEmbeddings, this.embeddingDim], layout: { kind: 'plain' } }]);
+    this.params.set('weight', new Random(seedOption('embedding', options.seed)).normal(n));   // PyTorch: N(0, 1)
+  }
+
+  static async create(options: EmbeddingOptions, runtime?: Runtime): Promise<Embedding> {
+    return new Embedding(runtime ?? (await init()), options);
+  }
+
+  get outputSize(): number { return this.embeddingDim; }
+
+  get parameterCount(): number { return this.params.count; }
+
+  toJSON(): Record<string, unknown> {
+    return { type: 'embedding', numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim };
+  }
+
+  stateDict(prefix = ''): Record<string, Float32Array> { this.alive(); return this.params.dump(prefix); }
+
+  loadStateDict(dict: Record<string, ArrayLike<number>>, prefix = ''): void { this.alive(); this.params.load(dict, prefix); }
+
+  /** ids: Int32Array [...] each in [0, numEmbeddings) → [..., embeddingDim] f32 */
+  forward(ids: Int32Array): Float32Array {
+    this.alive();
+    if (!(ids instanceof Int32Array)) throw new RecurShapeError('embedding.forward: ids must be an Int32Array');
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] < 0 || ids[i] >= this.numEmbeddings) {
+        throw new RecurShapeError(`embedding.forward: id ${ids[i]} at position ${i} is outside [0, ${this.numEmbeddings})`);
+      }
+    }
+    const { rt } = this;
+    const D = this.embeddingDim;
+    const ws = new Workspace(rt, { ids: ids.length, y: ids.length * D });
+    try {
+      rt.i32(ws.at('ids'), ids.length).set(ids);
+      rt.kernels.embeddingForward(ids.length, ws.at('ids'), this.params.ptrOf('weight'), D, ws.at('y'));
+      return rt.read(ws.at('y'), ids.length * D);
+    } finally {
+      ws.free();
+    }
+  }
+
+  dispose(): void {
+    if (!this.disposed) { this.disposed = true; this.params.dispose(); }
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new RecurDisposedError('embedding: used after dispose()');
+  }
+}

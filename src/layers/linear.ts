@@ -1,0 +1,83 @@
+// torch.nn.Linear: y = x·Wᵀ + b over the last dimension.
+
+import { RecurDisposedError, RecurShapeError } from '../errors.js';
+import { Parameters, type ParamSpec } from '../runtime/params.js';
+import { Random } from '../runtime/random.js';
+import { init, type Runtime } from '../runtime/runtime.js';
+import { Workspace } from '../runtime/workspace.js';
+import { flag, noUnknown, positiveInt, seedOption } from './options.js';
+
+export interface LinearOptions {
+  inFeatures: number;
+  outFeatures: number;
+  bias?: boolean;   // default true
+  seed?: number;
+}
+
+export class Linear {
+  readonly type = 'linear';
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+  readonly bias: boolean;
+  private readonly params: Parameters;
+  private disposed = false;
+
+  private constructor(private readonly rt: Runtime, options: LinearOptions) {
+    noUnknown('linear', options, ['inFeatures', 'outFeatures', 'bias', 'seed']);
+    this.inFeatures = positiveInt('linear', 'inFeatures', options.inFeatures);
+    this.outFeatures = positiveInt('linear', 'outFeatures', options.outFeatures);
+    this.bias = flag('linear', 'bias', options.bias, true);
+    const K = this.inFeatures, N = this.outFeatures;
+    const specs: ParamSpec[] = [{ name: 'weight', shape: [N, K], layout: { kind: 'packed', gates: 1, hidden: N, inputs: K } }];
+    if (this.bias) specs.push({ name: 'bias', shape: [N], layout: { kind: 'plain' } });
+    this.params = new Parameters(rt, specs);
+    // PyTorch: kaiming_uniform_(a=√5) for the weight and U(-1/√in, 1/√in) for the bias, both ±1/√in.
+    const random = new Random(seedOption('linear', options.seed));
+    this.params.set('weight', random.uniform(N * K, 1 / Math.sqrt(K)));
+    if (this.bias) this.params.set('bias', random.uniform(N, 1 / Math.sqrt(K)));
+  }
+
+  static async create(options: LinearOptions, runtime?: Runtime): Promise<Linear> {
+    return new Linear(runtime ?? (await init()), options);
+  }
+
+  get outputSize(): number { return this.outFeatures; }
+
+  get parameterCount(): number { return this.params.count; }
+
+  toJSON(): Record<string, unknown> {
+    return { type: 'linear', inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias };
+  }
+
+  stateDict(prefix = ''): Record<string, Float32Array> { this.alive(); return this.params.dump(prefix); }
+
+  loadStateDict(dict: Record<string, ArrayLike<number>>, prefix = ''): void { this.alive(); this.params.load(dict, prefix); }
+
+  /** input: [..., inFeatures] f32 → [..., outFeatures] */
+  forward(input: Float32Array): Float32Array {
+    this.alive();
+    const K = this.inFeatures, N = this.outFeatures;
+    const rows = input.length / K;
+    if (!(input instanceof Float32Array) || !Number.isInteger(rows)) {
+      throw new RecurShapeError(`linear.forward: input [..., inFeatures=${K}] should be a Float32Array whose length is a multiple of ${K}, got ${input?.length}`);
+    }
+    const { rt } = this;
+    const ws = new Workspace(rt, { x: rows * K, y: rows * N });
+    try {
+      rt.f32(ws.at('x'), rows * K).set(input);
+      rt.kernels.linearForward(rows, K, N, ws.at('x'), this.params.ptrOf('weight'),
+        this.bias ? this.params.ptrOf('bias') : 0, ws.at('y'));
+      return rt.read(ws.at('y'), rows * N);
+    } finally {
+      ws.free();
+    }
+  }
+
+  dispose(): void {
+    if (!this.disposed) { this.disposed = true; this.params.dispose(); }
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new RecurDisposedError('linear: used after dispose()');
+  }
+}

@@ -1,0 +1,41 @@
+// torch.nn.LSTM, optionally with the ONNX operator's peephole connections.
+
+import type { ParamSpec } from '../runtime/params.js';
+import { init, type Runtime } from '../runtime/runtime.js';
+import { flag } from './options.js';
+import { Recurrent, RECURRENT_OPTIONS, type DirectionRun, type RecurrentOptions } from './recurrent.js';
+
+export interface LSTMOptions extends RecurrentOptions {
+  /** Peephole weights P_i, P_f, P_o (ONNX LSTM input P), stored as weight_peephole_l{k}: [3·H]. */
+  peephole?: boolean;
+}
+
+export class LSTM extends Recurrent {
+  readonly peephole: boolean;
+
+  private constructor(rt: Runtime, options: LSTMOptions) {
+    super(rt, 'lstm', 4, true, options, [...RECURRENT_OPTIONS, 'peephole']);
+    this.peephole = flag('lstm', 'peephole', options.peephole, false);
+    this.build(options.seed);
+  }
+
+  /** A new LSTM with PyTorch's default initialisation, in the shared runtime unless one is given. */
+  static async create(options: LSTMOptions, runtime?: Runtime): Promise<LSTM> {
+    return new LSTM(runtime ?? (await init()), options);
+  }
+
+  protected extraSpecs(suffix: string): ParamSpec[] {
+    if (!this.peephole) return [];
+    const H = this.hiddenSize;
+    return [{ name: `weight_peephole${suffix}`, shape: [3 * H], layout: { kind: 'gates', gates: 3, hidden: H } }];
+  }
+
+  protected extraOptions(): Record<string, unknown> { return { peephole: this.peephole }; }
+
+  protected runDirection(r: DirectionRun): void {
+    this.rt.kernels.lstmForward(
+      r.T, r.B, r.inputs, this.hiddenSize, r.x, r.inputs,
+      this.param('weight_ih', r), this.param('weight_hh', r), this.param('bias_ih', r), this.param('bias_hh', r),
+      this.param('weight_peephole', r), r.h, r.c, r.y, r.ldy, r.gates, r.chunk, 0, r.reverse ? 1 : 0);
+  }
+}

@@ -1,0 +1,32 @@
+// torch.nn.RNN: the Elman network with tanh or relu.
+
+import { init, type Runtime } from '../runtime/runtime.js';
+import { oneOf } from './options.js';
+import { Recurrent, RECURRENT_OPTIONS, type DirectionRun, type RecurrentOptions } from './recurrent.js';
+
+export interface RNNOptions extends RecurrentOptions {
+  nonlinearity?: 'tanh' | 'relu';   // default 'tanh'
+}
+
+export class RNN extends Recurrent {
+  readonly nonlinearity: 'tanh' | 'relu';
+
+  private constructor(rt: Runtime, options: RNNOptions) {
+    super(rt, 'rnn', 1, false, options, [...RECURRENT_OPTIONS, 'nonlinearity']);
+    this.nonlinearity = oneOf('rnn', 'nonlinearity', options.nonlinearity, ['tanh', 'relu'], 'tanh');
+    this.build(options.seed);
+  }
+
+  static async create(options: RNNOptions, runtime?: Runtime): Promise<RNN> {
+    return new RNN(runtime ?? (await init()), options);
+  }
+
+  protected extraOptions(): Record<string, unknown> { return { nonlinearity: this.nonlinearity }; }
+
+  protected runDirection(r: DirectionRun): void {
+    this.rt.kernels.rnnForward(
+      r.T, r.B, r.inputs, this.hiddenSize, r.x, r.inputs,
+      this.param('weight_ih', r), this.param('weight_hh', r), this.param('bias_ih', r), this.param('bias_hh', r),
+      this.nonlinearity === 'relu' ? 1 : 0, r.h, r.y, r.ldy, r.gates, r.chunk, r.reverse ? 1 : 0);
+  }
+}

@@ -1,0 +1,173 @@
+// A chain of named layers, described by plain JSON so the description can be stored with the
+// weights. Parameter names are `<layer name>.<PyTorch name>`, exactly what PyTorch's state_dict()
+// gives for a module with attributes of those names (embed.weight, lstm.weight_ih_l0, head.bias).
+
+import { RecurDisposedError, RecurOptionError, RecurShapeError, RecurStateDictError } from '../errors.js';
+import { Embedding, type EmbeddingOptions } from '../layers/embedding.js';
+import { GRU, type GRUOptions } from '../layers/gru.js';
+import { Linear, type LinearOptions } from '../layers/linear.js';
+import { LSTM, type LSTMOptions } from '../layers/lstm.js';
+import { Recurrent } from '../layers/recurrent.js';
+import { RNN, type RNNOptions } from '../layers/rnn.js';
+import { init, type Runtime } from '../runtime/runtime.js';
+
+export type LayerDescription = { name: string } & (
+  | ({ type: 'lstm' } & LSTMOptions)
+  | ({ type: 'gru' } & GRUOptions)
+  | ({ type: 'rnn' } & RNNOptions)
+  | ({ type: 'linear' } & LinearOptions)
+  | ({ type: 'embedding' } & EmbeddingOptions));
+
+export interface SequentialDescription { layers: LayerDescription[] }
+
+export type Layer = LSTM | GRU | RNN | Linear | Embedding;
+
+export interface RecurrentState { h: Float32Array; c?: Float32Array }
+
+export interface SequentialForwardOptions {
+  seqLen?: number;                                  // T; default from the input length
+  batch?: number;                                   // B; default 1
+  states?: Record<string, Partial<RecurrentState>>; // initial h/c per recurrent layer name
+}
+
+export interface SequentialForwardResult {
+  output: Float32Array;                             // [T, B, F] (or [B, T, F]) of the last layer
+  states: Record<string, RecurrentState>;           // final h/c per recurrent layer name
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export class Sequential {
+  private disposed = false;
+
+  private constructor(readonly layers: { name: string; layer: Layer }[]) {}
+
+  static async create(description: SequentialDescription, runtime?: Runtime): Promise<Sequential> {
+    const rt = runtime ?? (await init());
+    const list = description?.layers;
+    if (!Array.isArray(list) || list.length === 0) {
+      throw new RecurOptionError('Sequential: description.layers must be a non-empty array');
+    }
+    const seen = new Set<string>();
+    for (const d of list) {
+      if (typeof d?.name !== 'string' || !NAME.test(d.name)) {
+        throw new RecurOptionError(`Sequential: layer name ${JSON.stringify(d?.name)} must be an identifier (letters, digits, _)`);
+      }
+      if (seen.has(d.name)) throw new RecurOptionError(`Sequential: two layers are named '${d.name}'`);
+      seen.add(d.name);
+    }
+    const layers: { name: string; layer: Layer }[] = [];
+    try {
+      for (const { name, type, ...options } of list) {
+        layers.push({ name, layer: await makeLayer(name, type, options, rt) });
+      }
+      checkChain(layers);
+    } catch (err) {
+      for (const { layer } of layers) layer.dispose();
+      throw err;
+    }
+    return new Sequential(layers);
+  }
+
+  /** The description create() takes, with every option made explicit. */
+  toJSON(): SequentialDescription {
+    return { layers: this.layers.map(({ name, layer }) => ({ name, ...layer.toJSON() }) as LayerDescription) };
+  }
+
+  get parameterCount(): number {
+    return this.layers.reduce((n, { layer }) => n + layer.parameterCount, 0);
+  }
+
+  layer(name: string): Layer | undefined {
+    return this.layers.find((l) => l.name === name)?.layer;
+  }
+
+  stateDict(): Record<string, Float32Array> {
+    this.alive();
+    return Object.assign({}, ...this.layers.map(({ name, layer }) => layer.stateDict(`${name}.`)));
+  }
+
+  /** Loads every layer's tensors; on any error no layer is changed. */
+  loadStateDict(dict: Record<string, ArrayLike<number>>): void {
+    this.alive();
+    const prefixes = this.layers.map(({ name }) => `${name}.`);
+    const strangers = Object.keys(dict).filter((k) => !prefixes.some((p) => k.startsWith(p)));
+    if (strangers.length) {
+      throw new RecurStateDictError(`state dict has tensors for no layer: ${strangers.join(', ')} (layers: ${this.layers.map((l) => l.name).join(', ')})`);
+    }
+    const before = this.stateDict();
+    const done: number[] = [];
+    try {
+      this.layers.forEach(({ name, layer }, i) => { layer.loadStateDict(dict, `${name}.`); done.push(i); });
+    } catch (err) {
+      for (const i of done) this.layers[i].layer.loadStateDict(before, `${this.layers[i].name}.`);
+      throw err;
+    }
+  }
+
+  /**
+   * input: Int32Array ids [T·B] if the first layer is an embedding, else Float32Array [T, B, F]
+   * (batch-first if the recurrent layers are). Returns the last layer's output and each
+   * recurrent layer's final state.
+   */
+  forward(input: Float32Array | Int32Array, options: SequentialForwardOptions = {}): SequentialForwardResult {
+    this.alive();
+    const batch = options.batch ?? 1;
+    let x: Float32Array | Int32Array = input;
+    let seqLen = options.seqLen;
+    const states: Record<string, RecurrentState> = {};
+    for (const { name, layer } of this.layers) {
+      if (layer instanceof Embedding) {
+        x = layer.forward(x as Int32Array);
+      } else if (layer instanceof Linear) {
+        if (!(x instanceof Float32Array)) throw new RecurShapeError(`Sequential: layer '${name}' needs Float32Array input`);
+        x = layer.forward(x);
+      } else {
+        if (!(x instanceof Float32Array)) throw new RecurShapeError(`Sequential: layer '${name}' needs Float32Array input (token ids need an embedding layer first)`);
+        const init = options.states?.[name];
+        const r = layer.forward(x, { seqLen, batch, h0: init?.h, c0: init?.c });
+        seqLen = r.output.length / (batch * layer.outputSize);
+        states[name] = r.c ? { h: r.h, c: r.c } : { h: r.h };
+        x = r.output;
+      }
+    }
+    return { output: x as Float32Array, states };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const { layer } of this.layers) layer.dispose();
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new RecurDisposedError('Sequential: used after dispose()');
+  }
+}
+
+async function makeLayer(name: string, type: string, options: object, rt: Runtime): Promise<Layer> {
+  switch (type) {
+    case 'lstm': return LSTM.create(options as LSTMOptions, rt);
+    case 'gru': return GRU.create(options as GRUOptions, rt);
+    case 'rnn': return RNN.create(options as RNNOptions, rt);
+    case 'linear': return Linear.create(options as LinearOptions, rt);
+    case 'embedding': return Embedding.create(options as EmbeddingOptions, rt);
+    default:
+      throw new RecurOptionError(`Sequential: layer '${name}' has unknown type ${JSON.stringify(type)}; known: lstm, gru, rnn, linear, embedding`);
+  }
+}
+
+/** Each layer's input size must be the previous layer's output size. */
+function checkChain(layers: { name: string; layer: Layer }[]): void {
+  layers.forEach(({ name, layer }, i) => {
+    if (layer instanceof Embedding && i > 0) {
+      throw new RecurOptionError(`Sequential: embedding '${name}' can only be the first layer`);
+    }
+    if (i === 0) return;
+    const prev = layers[i - 1];
+    const want = layer instanceof Linear ? layer.inFeatures : (layer as Recurrent).inputSize;
+    if (want !== prev.layer.outputSize) {
+      throw new RecurOptionError(`Sequential: layer '${name}' takes ${want} features but '${prev.name}' gives ${prev.layer.outputSize}`);
+    }
+  });
+}

@@ -1,0 +1,161 @@
+// A layer's parameters: one block of wasm memory holding every tensor in the layout its kernels
+// want, addressed by PyTorch name. get() and set() convert from and to PyTorch's layout, so
+// stateDict() gives back exactly what loadStateDict() was given.
+
+import { RecurShapeError, RecurStateDictError, RecurValueError } from '../errors.js';
+import { ALIGN } from './allocator.js';
+import { packedLength, packWeight, padGates, padHidden, unpackWeight, unpadGates } from './pack.js';
+import type { Runtime } from './runtime.js';
+
+/** How a tensor is stored: see runtime/pack.ts. */
+export type ParamLayout =
+  // [G·H, K] weight; `groups` splits the gates into separately packed matrices (e.g. [2, 1]
+  // for the GRU whose n gate multiplies r ⊙ h), default one group of all G gates.
+  | { kind: 'packed'; gates: number; hidden: number; inputs: number; groups?: number[] }
+  | { kind: 'gates'; gates: number; hidden: number }                    // [G·H] vector
+  | { kind: 'plain' };                                                  // as is
+
+export interface ParamSpec {
+  name: string;
+  shape: number[];          // PyTorch's shape
+  layout: ParamLayout;
+}
+
+interface Slot { spec: ParamSpec; offset: number; length: number }
+
+const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+const groupsOf = (l: { gates: number; groups?: number[] }) => l.groups ?? [l.gates];
+
+function storedLength(spec: ParamSpec): number {
+  const l = spec.layout;
+  if (l.kind === 'packed') {
+    return groupsOf(l).reduce((n, g) => n + packedLength(g, l.hidden, l.inputs), 0);
+  }
+  if (l.kind === 'gates') return l.gates * padHidden(l.hidden);
+  return product(spec.shape);
+}
+
+export class Parameters {
+  readonly ptr: number;
+  readonly bytes: number;
+  private readonly slots = new Map<string, Slot>();
+
+  constructor(private readonly rt: Runtime, specs: ParamSpec[]) {
+    let offset = 0;
+    for (const spec of specs) {
+      const length = storedLength(spec);
+      this.slots.set(spec.name, { spec, offset, length });
+      offset += Math.ceil((length * 4) / ALIGN) * ALIGN;
+    }
+    this.bytes = offset;
+    this.ptr = rt.alloc(offset);
+    rt.f32(this.ptr, offset / 4).fill(0);
+  }
+
+  get names(): string[] { return [...this.slots.keys()]; }
+
+  has(name: string): boolean { return this.slots.has(name); }
+
+  shape(name: string): number[] { return this.slot(name).spec.shape; }
+
+  /** Byte address of a tensor in its stored layout (for kernel calls); of its group-th packed group. */
+  ptrOf(name: string, group = 0): number {
+    const { spec, offset } = this.slot(name);
+    let at = this.ptr + offset;
+    const l = spec.layout;
+    if (l.kind === 'packed') {
+      for (const g of groupsOf(l).slice(0, group)) at += packedLength(g, l.hidden, l.inputs) * 4;
+    }
+    return at;
+  }
+
+  /** Stores a tensor given in PyTorch's layout, after checking its length and values. */
+  set(name: string, data: ArrayLike<number>, label = name): void {
+    const { spec, offset, length } = this.slot(name);
+    const expected = product(spec.shape);
+    if (data.length !== expected) {
+      throw new RecurShapeError(`${label}: expected ${expected} values (shape [${spec.shape}]), got ${data.length}`);
+    }
+    const src = data instanceof Float32Array ? data : Float32Array.from(data);
+    for (let i = 0; i < src.length; i++) {
+      if (!Number.isFinite(src[i])) {
+        throw new RecurValueError(`${label}: value ${src[i]} at index ${i} is not finite`);
+      }
+    }
+    const dst = this.rt.f32(this.ptr + offset, length);
+    const l = spec.layout;
+    if (l.kind === 'packed') {
+      let row = 0, at = 0;
+      for (const g of groupsOf(l)) {
+        const n = packedLength(g, l.hidden, l.inputs);
+        packWeight(src.subarray(row * l.inputs, (row + g * l.hidden) * l.inputs), g, l.hidden, l.inputs,
+                   dst.subarray(at, at + n));
+        row += g * l.hidden; at += n;
+      }
+    } else if (l.kind === 'gates') padGates(src, l.gates, l.hidden, dst);
+    else dst.set(src);
+  }
+
+  /** A copy of a tensor in PyTorch's layout. */
+  get(name: string): Float32Array {
+    const { spec, offset, length } = this.slot(name);
+    const src = this.rt.f32(this.ptr + offset, length);
+    const l = spec.layout;
+    if (l.kind === 'packed') {
+      const out = new Float32Array(l.gates * l.hidden * l.inputs);
+      let row = 0, at = 0;
+      for (const g of groupsOf(l)) {
+        const n = packedLength(g, l.hidden, l.inputs);
+        out.set(unpackWeight(src.subarray(at, at + n), g, l.hidden, l.inputs), row * l.inputs);
+        row += g * l.hidden; at += n;
+      }
+      return out;
+    }
+    if (l.kind === 'gates') return unpadGates(src, l.gates, l.hidden);
+    return src.slice();
+  }
+
+  /** Loads every tensor from a dict keyed by name (plus prefix); missing or extra names throw. */
+  load(dict: Record<string, ArrayLike<number>>, prefix = ''): void {
+    const missing = this.names.filter((n) => !(prefix + n in dict));
+    // Keys of other layers (other prefixes) are not ours to judge; Sequential checks those.
+    const extra = Object.keys(dict).filter((k) => k.startsWith(prefix) && !this.has(k.slice(prefix.length)));
+    if (missing.length || extra.length) {
+      const parts = [];
+      if (missing.length) parts.push(`missing ${missing.map((n) => prefix + n).join(', ')}`);
+      if (extra.length) parts.push(`unexpected ${extra.join(', ')}`);
+      throw new RecurStateDictError(`state dict does not fit: ${parts.join('; ')}`);
+    }
+    // Validate everything before writing anything, so a bad dict leaves the layer unchanged.
+    const staged = new Parameters(this.rt, [...this.slots.values()].map((s) => s.spec));
+    try {
+      for (const name of this.names) staged.set(name, dict[prefix + name], prefix + name);
+      this.rt.f32(this.ptr, this.bytes / 4).set(this.rt.f32(staged.ptr, staged.bytes / 4));
+    } finally {
+      staged.dispose();
+    }
+  }
+
+  /** Every tensor in PyTorch's layout, keyed by prefix + name. */
+  dump(prefix = ''): Record<string, Float32Array> {
+    const out: Record<string, Float32Array> = {};
+    for (const name of this.names) out[prefix + name] = this.get(name);
+    return out;
+  }
+
+  /** Number of scalar parameters (PyTorch's count, without padding). */
+  get count(): number {
+    let n = 0;
+    for (const { spec } of this.slots.values()) n += product(spec.shape);
+    return n;
+  }
+
+  dispose(): void { this.rt.free(this.ptr); }
+
+  private slot(name: string): Slot {
+    const s = this.slots.get(name);
+    if (!s) throw new RecurStateDictError(`no parameter named ${name}; have ${this.names.join(', ')}`);
+    return s;
+  }
+}

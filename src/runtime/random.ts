@@ -1,0 +1,34 @@
+// A small seeded generator (mulberry32), so create({ seed }) gives the same weights everywhere.
+
+export class Random {
+  private state: number;
+
+  constructor(seed = (Math.random() * 2 ** 32) >>> 0) { this.state = seed >>> 0; }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** n values uniform in [-bound, bound), as torch.nn.init.uniform_. */
+  uniform(n: number, bound: number): Float32Array {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = (this.next() * 2 - 1) * bound;
+    return out;
+  }
+
+  /** n values from N(0, 1) (Box–Muller), as torch.nn.init.normal_. */
+  normal(n: number): Float32Array {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i += 2) {
+      const u = 1 - this.next(), v = this.next();
+      const r = Math.sqrt(-2 * Math.log(u));
+      out[i] = r * Math.cos(2 * Math.PI * v);
+      if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * v);
+    }
+    return out;
+  }
+}

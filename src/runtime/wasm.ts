@@ -1,0 +1,58 @@
+// Turning any source of recur.wasm into instantiated kernels. Workers forbid compiling wasm from
+// bytes at run time, so a precompiled WebAssembly.Module is accepted as well as bytes, a URL or
+// a fetch Response. We use neither @assemblyscript/loader (deprecated upstream) nor the
+// compiler's generated bindings: with `--runtime stub` and pointer-and-size exports there is
+// nothing to marshal, and the only import a kernel could need is `env.abort` below.
+
+import { RecurWasmError } from '../errors.js';
+import type { Kernels } from './kernels.js';
+
+export type WasmSource =
+  | WebAssembly.Module | ArrayBuffer | ArrayBufferView | URL | string | Response | PromiseLike<Response>;
+
+const isResponse = (x: unknown): x is Response =>
+  typeof Response !== 'undefined' && x instanceof Response;
+
+/** Compiles (or passes through) the kernel module. */
+export async function compileKernels(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  try {
+    if (source instanceof ArrayBuffer) return await WebAssembly.compile(source);
+    if (ArrayBuffer.isView(source)) {
+      const bytes = new Uint8Array(source.buffer as ArrayBuffer, source.byteOffset, source.byteLength);
+      return await WebAssembly.compile(bytes);
+    }
+    let response: Response;
+    if (typeof source === 'string' || source instanceof URL) response = await fetch(source);
+    else if (isResponse(source)) response = source;
+    else response = await source;
+    if (!response.ok) throw new RecurWasmError(`fetching recur.wasm failed: HTTP ${response.status} ${response.url}`);
+    return await WebAssembly.compile(await response.arrayBuffer());
+  } catch (err) {
+    if (err instanceof RecurWasmError) throw err;
+    throw new RecurWasmError(`could not compile recur.wasm: ${(err as Error).message}`);
+  }
+}
+
+/** Instantiates the kernels. A kernel abort (only possible in a debug build) becomes a readable error. */
+export async function instantiateKernels(module: WebAssembly.Module): Promise<Kernels> {
+  let memory: WebAssembly.Memory | undefined;
+  const imports = {
+    env: {
+      abort(msg: number, file: number, line: number, column: number) {
+        throw new RecurWasmError(`kernel abort: ${readString(memory, msg)} at ${readString(memory, file)}:${line}:${column}`);
+      },
+    },
+  };
+  const instance = await WebAssembly.instantiate(module, imports);
+  const kernels = instance.exports as unknown as Kernels;
+  memory = kernels.memory;
+  return kernels;
+}
+
+// An AssemblyScript string: UTF-16 code units, byte length stored just before the pointer.
+function readString(memory: WebAssembly.Memory | undefined, ptr: number): string {
+  if (!memory || !ptr) return '?';
+  const bytes = new Uint32Array(memory.buffer, ptr - 4, 1)[0];
+  return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, bytes >>> 1));
+}
