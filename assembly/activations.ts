@@ -40,7 +40,7 @@
   p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036e-1));
   p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422e-1));
   const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), x), x);
-  const e = expf4(f32x4.mul(f32x4.min(ax, f32x4.splat(9.0)), f32x4.splat(2.0)));
+  const e = expf4(f32x4.mul(f32x4.min(ax, f32x4.splat(10.0)), f32x4.splat(2.0)));
   const bigAbs = f32x4.sub(f32x4.splat(1.0), f32x4.div(f32x4.splat(2.0), f32x4.add(e, f32x4.splat(1.0))));
   const big = v128.or(bigAbs, v128.and(x, i32x4.splat(0x80000000)));
   return v128.bitselect(small, big, f32x4.lt(ax, f32x4.splat(0.625)));
