@@ -41,8 +41,8 @@ export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, bias
       }
       let w = w0;
       for (let k = 0; k < K; k++) {
-        const s0 = f32x4.splat(load<f32>(a0 + (<usize>k << 2)));
-        const s1 = f32x4.splat(load<f32>(a1 + (<usize>k << 2)));
+        const s0 = v128.load32_splat(a0 + (<usize>k << 2));
+        const s1 = v128.load32_splat(a1 + (<usize>k << 2));
         const b0 = v128.load(w), b1 = v128.load(w, 16), b2 = v128.load(w, 32), b3 = v128.load(w, 48);
         x0 = f32x4.add(x0, f32x4.mul(b0, s0)); y0 = f32x4.add(y0, f32x4.mul(b0, s1));
         x1 = f32x4.add(x1, f32x4.mul(b1, s0)); y1 = f32x4.add(y1, f32x4.mul(b1, s1));
@@ -72,8 +72,8 @@ export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, bias
       let w = w0;
       let k = 0;
       for (; k + 2 <= K; k += 2) {
-        const s0 = f32x4.splat(load<f32>(a0 + (<usize>k << 2)));
-        const s1 = f32x4.splat(load<f32>(a0 + (<usize>k << 2), 4));
+        const s0 = v128.load32_splat(a0 + (<usize>k << 2));
+        const s1 = v128.load32_splat(a0 + (<usize>k << 2), 4);
         x0 = f32x4.add(x0, f32x4.mul(v128.load(w), s0));
         x1 = f32x4.add(x1, f32x4.mul(v128.load(w, 16), s0));
         x2 = f32x4.add(x2, f32x4.mul(v128.load(w, 32), s0));
@@ -85,7 +85,7 @@ export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, bias
         w += 128;
       }
       if (k < K) {
-        const s0 = f32x4.splat(load<f32>(a0 + (<usize>k << 2)));
+        const s0 = v128.load32_splat(a0 + (<usize>k << 2));
         x0 = f32x4.add(x0, f32x4.mul(v128.load(w), s0));
         x1 = f32x4.add(x1, f32x4.mul(v128.load(w, 16), s0));
         x2 = f32x4.add(x2, f32x4.mul(v128.load(w, 32), s0));
