@@ -17,6 +17,7 @@ export class Embedding {
   readonly type = 'embedding';
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
+  readonly seed: number | undefined;
   private readonly params: Parameters;
   private disposed = false;
 
@@ -24,9 +25,10 @@ export class Embedding {
     noUnknown('embedding', options, ['numEmbeddings', 'embeddingDim', 'seed']);
     this.numEmbeddings = positiveInt('embedding', 'numEmbeddings', options.numEmbeddings);
     this.embeddingDim = positiveInt('embedding', 'embeddingDim', options.embeddingDim);
+    this.seed = seedOption('embedding', options.seed);
     const n = this.numEmbeddings * this.embeddingDim;
     this.params = new Parameters(rt, [{ name: 'weight', shape: [this.numEmbeddings, this.embeddingDim], layout: { kind: 'plain' } }]);
-    this.params.set('weight', new Random(seedOption('embedding', options.seed)).normal(n));   // PyTorch: N(0, 1)
+    this.params.set('weight', new Random(this.seed).normal(n));   // PyTorch: N(0, 1)
   }
 
   static async create(options: EmbeddingOptions, runtime?: Runtime): Promise<Embedding> {
@@ -35,10 +37,12 @@ export class Embedding {
 
   get outputSize(): number { return this.embeddingDim; }
 
-  get parameterCount(): number { return this.params.count; }
+  get parameterCount(): number { this.alive(); return this.params.count; }
 
   toJSON(): Record<string, unknown> {
-    return { type: 'embedding', numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim };
+    this.alive();
+    return { type: 'embedding', numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim,
+             ...(this.seed === undefined ? {} : { seed: this.seed }) };
   }
 
   stateDict(prefix = ''): Record<string, Float32Array> { this.alive(); return this.params.dump(prefix); }

@@ -17,7 +17,7 @@ export class GRU extends Recurrent {
   private constructor(rt: Runtime, options: GRUOptions) {
     super(rt, 'gru', 3, false, options, [...RECURRENT_OPTIONS, 'linearBeforeReset']);
     this.linearBeforeReset = flag('gru', 'linearBeforeReset', options.linearBeforeReset, true);
-    this.build(options.seed);
+    this.build();
   }
 
   static async create(options: GRUOptions, runtime?: Runtime): Promise<GRU> {

@@ -19,6 +19,7 @@ export class Linear {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly bias: boolean;
+  readonly seed: number | undefined;
   private readonly params: Parameters;
   private disposed = false;
 
@@ -27,12 +28,13 @@ export class Linear {
     this.inFeatures = positiveInt('linear', 'inFeatures', options.inFeatures);
     this.outFeatures = positiveInt('linear', 'outFeatures', options.outFeatures);
     this.bias = flag('linear', 'bias', options.bias, true);
+    this.seed = seedOption('linear', options.seed);
     const K = this.inFeatures, N = this.outFeatures;
     const specs: ParamSpec[] = [{ name: 'weight', shape: [N, K], layout: { kind: 'packed', gates: 1, hidden: N, inputs: K } }];
     if (this.bias) specs.push({ name: 'bias', shape: [N], layout: { kind: 'plain' } });
     this.params = new Parameters(rt, specs);
     // PyTorch: kaiming_uniform_(a=√5) for the weight and U(-1/√in, 1/√in) for the bias, both ±1/√in.
-    const random = new Random(seedOption('linear', options.seed));
+    const random = new Random(this.seed);
     this.params.set('weight', random.uniform(N * K, 1 / Math.sqrt(K)));
     if (this.bias) this.params.set('bias', random.uniform(N, 1 / Math.sqrt(K)));
   }
@@ -43,10 +45,12 @@ export class Linear {
 
   get outputSize(): number { return this.outFeatures; }
 
-  get parameterCount(): number { return this.params.count; }
+  get parameterCount(): number { this.alive(); return this.params.count; }
 
   toJSON(): Record<string, unknown> {
-    return { type: 'linear', inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias };
+    this.alive();
+    return { type: 'linear', inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias,
+             ...(this.seed === undefined ? {} : { seed: this.seed }) };
   }
 
   stateDict(prefix = ''): Record<string, Float32Array> { this.alive(); return this.params.dump(prefix); }
@@ -57,9 +61,10 @@ export class Linear {
   forward(input: Float32Array): Float32Array {
     this.alive();
     const K = this.inFeatures, N = this.outFeatures;
+    if (!(input instanceof Float32Array)) throw new RecurShapeError('linear.forward: input must be a Float32Array');
     const rows = input.length / K;
-    if (!(input instanceof Float32Array) || !Number.isInteger(rows)) {
-      throw new RecurShapeError(`linear.forward: input [..., inFeatures=${K}] should be a Float32Array whose length is a multiple of ${K}, got ${input?.length}`);
+    if (!Number.isInteger(rows)) {
+      throw new RecurShapeError(`linear.forward: input [..., inFeatures=${K}] should have a multiple of ${K} values, got ${input.length}`);
     }
     const { rt } = this;
     const ws = new Workspace(rt, { x: rows * K, y: rows * N });

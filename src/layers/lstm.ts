@@ -16,7 +16,7 @@ export class LSTM extends Recurrent {
   private constructor(rt: Runtime, options: LSTMOptions) {
     super(rt, 'lstm', 4, true, options, [...RECURRENT_OPTIONS, 'peephole']);
     this.peephole = flag('lstm', 'peephole', options.peephole, false);
-    this.build(options.seed);
+    this.build();
   }
 
   /** A new LSTM with PyTorch's default initialisation, in the shared runtime unless one is given. */

@@ -57,6 +57,8 @@ export abstract class Recurrent {
   readonly bias: boolean;
   readonly batchFirst: boolean;
   readonly bidirectional: boolean;
+  /** The seed of the initial weights, if one was given (kept in toJSON()). */
+  readonly seed: number | undefined;
   protected params!: Parameters;
   private disposed = false;
 
@@ -77,12 +79,13 @@ export abstract class Recurrent {
     this.bias = flag(type, 'bias', options.bias, true);
     this.batchFirst = flag(type, 'batchFirst', options.batchFirst, false);
     this.bidirectional = flag(type, 'bidirectional', options.bidirectional, false);
+    this.seed = seedOption(type, options.seed);
   }
 
   /** Allocates and initialises the parameters; subclasses call it once their own options are set. */
-  protected build(seed: number | undefined): void {
+  protected build(): void {
     this.params = new Parameters(this.rt, this.paramSpecs());
-    this.initialize(new Random(seedOption(this.type, seed)));
+    this.initialize(new Random(this.seed));
   }
 
   get numDirections(): number { return this.bidirectional ? 2 : 1; }
@@ -91,13 +94,15 @@ export abstract class Recurrent {
   get outputSize(): number { return this.numDirections * this.hiddenSize; }
 
   /** Number of parameters, as PyTorch counts them. */
-  get parameterCount(): number { return this.params.count; }
+  get parameterCount(): number { this.alive(); return this.params.count; }
 
   /** The plain-JSON description create() takes. */
   toJSON(): Record<string, unknown> {
+    this.alive();
     return {
       type: this.type, inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers,
       bias: this.bias, batchFirst: this.batchFirst, bidirectional: this.bidirectional, ...this.extraOptions(),
+      ...(this.seed === undefined ? {} : { seed: this.seed }),
     };
   }
 
@@ -128,8 +133,9 @@ export abstract class Recurrent {
     for (const [name, s] of [['h0', options.h0], ['c0', options.c0]] as const) {
       if (s === undefined) continue;
       if (name === 'c0' && !this.hasCell) throw new RecurShapeError(`${this.type}.forward: c0 is only for LSTM`);
-      if (!(s instanceof Float32Array) || s.length !== stateLength) {
-        throw new RecurShapeError(`${this.type}.forward: ${name} [numLayers·directions, batch, hiddenSize] = [${L * D}, ${B}, ${H}] should have ${stateLength} values, got ${(s as Float32Array)?.length}`);
+      if (!(s instanceof Float32Array)) throw new RecurShapeError(`${this.type}.forward: ${name} must be a Float32Array`);
+      if (s.length !== stateLength) {
+        throw new RecurShapeError(`${this.type}.forward: ${name} [numLayers·directions, batch, hiddenSize] = [${L * D}, ${B}, ${H}] should have ${stateLength} values, got ${s.length}`);
       }
     }
 

@@ -14,7 +14,7 @@ export class RNN extends Recurrent {
   private constructor(rt: Runtime, options: RNNOptions) {
     super(rt, 'rnn', 1, false, options, [...RECURRENT_OPTIONS, 'nonlinearity']);
     this.nonlinearity = oneOf('rnn', 'nonlinearity', options.nonlinearity, ['tanh', 'relu'], 'tanh');
-    this.build(options.seed);
+    this.build();
   }
 
   static async create(options: RNNOptions, runtime?: Runtime): Promise<RNN> {

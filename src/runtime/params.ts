@@ -118,7 +118,7 @@ export class Parameters {
 
   /** Loads every tensor from a dict keyed by name (plus prefix); missing or extra names throw. */
   load(dict: Record<string, ArrayLike<number>>, prefix = ''): void {
-    const missing = this.names.filter((n) => !(prefix + n in dict));
+    const missing = this.names.filter((n) => dict[prefix + n] === undefined);
     // Keys of other layers (other prefixes) are not ours to judge; Sequential checks those.
     const extra = Object.keys(dict).filter((k) => k.startsWith(prefix) && !this.has(k.slice(prefix.length)));
     if (missing.length || extra.length) {

@@ -23,9 +23,13 @@ export async function compileKernels(source: WasmSource): Promise<WebAssembly.Mo
       return await WebAssembly.compile(bytes);
     }
     let response: Response;
-    if (typeof source === 'string' || source instanceof URL) response = await fetch(source);
-    else if (isResponse(source)) response = source;
-    else response = await source;
+    try {
+      if (typeof source === 'string' || source instanceof URL) response = await fetch(source);
+      else if (isResponse(source)) response = source;
+      else response = await source;
+    } catch (err) {
+      throw new RecurWasmError(`could not fetch recur.wasm from ${String(source)}: ${(err as Error).message}`);
+    }
     if (!response.ok) throw new RecurWasmError(`fetching recur.wasm failed: HTTP ${response.status} ${response.url}`);
     return await WebAssembly.compile(await response.arrayBuffer());
   } catch (err) {
@@ -33,6 +37,8 @@ export async function compileKernels(source: WasmSource): Promise<WebAssembly.Mo
     throw new RecurWasmError(`could not compile recur.wasm: ${(err as Error).message}`);
   }
 }
+
+const REQUIRED = ['memory', 'heapBase', 'gemm', 'lstmForward', 'gruForward', 'rnnForward', 'linearForward'];
 
 /** Instantiates the kernels. A kernel abort (only possible in a debug build) becomes a readable error. */
 export async function instantiateKernels(module: WebAssembly.Module): Promise<Kernels> {
@@ -44,8 +50,15 @@ export async function instantiateKernels(module: WebAssembly.Module): Promise<Ke
       },
     },
   };
-  const instance = await WebAssembly.instantiate(module, imports);
+  let instance: WebAssembly.Instance;
+  try {
+    instance = await WebAssembly.instantiate(module, imports);
+  } catch (err) {
+    throw new RecurWasmError(`could not instantiate recur.wasm: ${(err as Error).message}`);
+  }
   const kernels = instance.exports as unknown as Kernels;
+  const missing = REQUIRED.filter((name) => !(name in instance.exports));
+  if (missing.length) throw new RecurWasmError(`this is not recur.wasm: it lacks ${missing.join(', ')}`);
   memory = kernels.memory;
   return kernels;
 }
