@@ -19,8 +19,7 @@ export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, bias
     const col = p * PANEL;
     const valid = N - col;               // columns of this panel that exist (≥ 16 for full panels)
     const w0 = bp + <usize>p * panelBytes;
-    let m = 0;
-    for (; m + 2 <= M; m += 2) {
+    for (let m = 0; m + 2 <= M; m += 2) {
       const a0 = a + (<usize>m * lda << 2);
       const a1 = a0 + (<usize>lda << 2);
       const c0 = c + ((<usize>m * ldc + col) << 2);
@@ -53,46 +52,76 @@ export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, bias
       storeN(c0, x0, valid); storeN(c0 + 16, x1, valid - 4); storeN(c0 + 32, x2, valid - 8); storeN(c0 + 48, x3, valid - 12);
       storeN(c1, y0, valid); storeN(c1 + 16, y1, valid - 4); storeN(c1 + 32, y2, valid - 8); storeN(c1 + 48, y3, valid - 12);
     }
-    if (m < M) {
-      // One row: two independent accumulator sets (even and odd k) hide the add latency.
-      const a0 = a + (<usize>m * lda << 2);
-      const c0 = c + ((<usize>m * ldc + col) << 2);
-      let x0: v128, x1: v128, x2: v128, x3: v128;
-      let y0 = f32x4.splat(0), y1 = y0, y2 = y0, y3 = y0;
-      if (bias) {
-        const bc = bias + (<usize>col << 2);
-        x0 = loadN(bc, valid); x1 = loadN(bc + 16, valid - 4); x2 = loadN(bc + 32, valid - 8); x3 = loadN(bc + 48, valid - 12);
-      } else {
-        x0 = y0; x1 = y0; x2 = y0; x3 = y0;
-      }
-      if (accumulate) {
-        x0 = f32x4.add(x0, loadN(c0, valid)); x1 = f32x4.add(x1, loadN(c0 + 16, valid - 4));
-        x2 = f32x4.add(x2, loadN(c0 + 32, valid - 8)); x3 = f32x4.add(x3, loadN(c0 + 48, valid - 12));
-      }
-      let w = w0;
-      let k = 0;
-      for (; k + 2 <= K; k += 2) {
-        const s0 = v128.load32_splat(a0 + (<usize>k << 2));
-        const s1 = v128.load32_splat(a0 + (<usize>k << 2), 4);
-        x0 = f32x4.add(x0, f32x4.mul(v128.load(w), s0));
-        x1 = f32x4.add(x1, f32x4.mul(v128.load(w, 16), s0));
-        x2 = f32x4.add(x2, f32x4.mul(v128.load(w, 32), s0));
-        x3 = f32x4.add(x3, f32x4.mul(v128.load(w, 48), s0));
-        y0 = f32x4.add(y0, f32x4.mul(v128.load(w, 64), s1));
-        y1 = f32x4.add(y1, f32x4.mul(v128.load(w, 80), s1));
-        y2 = f32x4.add(y2, f32x4.mul(v128.load(w, 96), s1));
-        y3 = f32x4.add(y3, f32x4.mul(v128.load(w, 112), s1));
-        w += 128;
-      }
-      if (k < K) {
-        const s0 = v128.load32_splat(a0 + (<usize>k << 2));
-        x0 = f32x4.add(x0, f32x4.mul(v128.load(w), s0));
-        x1 = f32x4.add(x1, f32x4.mul(v128.load(w, 16), s0));
-        x2 = f32x4.add(x2, f32x4.mul(v128.load(w, 32), s0));
-        x3 = f32x4.add(x3, f32x4.mul(v128.load(w, 48), s0));
-      }
-      storeN(c0, f32x4.add(x0, y0), valid); storeN(c0 + 16, f32x4.add(x1, y1), valid - 4);
-      storeN(c0 + 32, f32x4.add(x2, y2), valid - 8); storeN(c0 + 48, f32x4.add(x3, y3), valid - 12);
+  }
+  if (M & 1) {
+    const m = M - 1;
+    gemvRow(N, K, a + (<usize>m * lda << 2), bp, bias, c + (<usize>m * ldc << 2), accumulate);
+  }
+}
+
+// One row of C: [N] (+)= a[K] · Wᵀ, two panels (32 columns, 8 accumulators) at a time.
+function gemvRow(N: i32, K: i32, a: usize, bp: usize, bias: usize, c: usize, accumulate: i32): void {
+  const panelBytes = <usize>K * PANEL * 4;
+  const end = a + (<usize>K << 2);
+  let col = 0;
+  for (; col + PANEL < N; col += 2 * PANEL) {
+    const valid = N - col;
+    let w = bp + <usize>(col / PANEL) * panelBytes;
+    let u = w + panelBytes;
+    const cc = c + (<usize>col << 2);
+    let x0: v128, x1: v128, x2: v128, x3: v128, y0: v128, y1: v128, y2: v128, y3: v128;
+    if (bias) {
+      const bc = bias + (<usize>col << 2);
+      x0 = loadN(bc, valid); x1 = loadN(bc + 16, valid - 4); x2 = loadN(bc + 32, valid - 8); x3 = loadN(bc + 48, valid - 12);
+      y0 = loadN(bc + 64, valid - 16); y1 = loadN(bc + 80, valid - 20); y2 = loadN(bc + 96, valid - 24); y3 = loadN(bc + 112, valid - 28);
+    } else {
+      x0 = f32x4.splat(0); x1 = x0; x2 = x0; x3 = x0; y0 = x0; y1 = x0; y2 = x0; y3 = x0;
     }
+    if (accumulate) {
+      x0 = f32x4.add(x0, loadN(cc, valid)); x1 = f32x4.add(x1, loadN(cc + 16, valid - 4));
+      x2 = f32x4.add(x2, loadN(cc + 32, valid - 8)); x3 = f32x4.add(x3, loadN(cc + 48, valid - 12));
+      y0 = f32x4.add(y0, loadN(cc + 64, valid - 16)); y1 = f32x4.add(y1, loadN(cc + 80, valid - 20));
+      y2 = f32x4.add(y2, loadN(cc + 96, valid - 24)); y3 = f32x4.add(y3, loadN(cc + 112, valid - 28));
+    }
+    for (let ap = a; ap < end; ap += 4) {
+      const s = v128.load32_splat(ap);
+      x0 = f32x4.add(x0, f32x4.mul(v128.load(w), s));
+      x1 = f32x4.add(x1, f32x4.mul(v128.load(w, 16), s));
+      x2 = f32x4.add(x2, f32x4.mul(v128.load(w, 32), s));
+      x3 = f32x4.add(x3, f32x4.mul(v128.load(w, 48), s));
+      y0 = f32x4.add(y0, f32x4.mul(v128.load(u), s));
+      y1 = f32x4.add(y1, f32x4.mul(v128.load(u, 16), s));
+      y2 = f32x4.add(y2, f32x4.mul(v128.load(u, 32), s));
+      y3 = f32x4.add(y3, f32x4.mul(v128.load(u, 48), s));
+      w += 64; u += 64;
+    }
+    storeN(cc, x0, valid); storeN(cc + 16, x1, valid - 4); storeN(cc + 32, x2, valid - 8); storeN(cc + 48, x3, valid - 12);
+    storeN(cc + 64, y0, valid - 16); storeN(cc + 80, y1, valid - 20); storeN(cc + 96, y2, valid - 24); storeN(cc + 112, y3, valid - 28);
+  }
+  if (col < N) {
+    // A last single panel.
+    const valid = N - col;
+    let w = bp + <usize>(col / PANEL) * panelBytes;
+    const cc = c + (<usize>col << 2);
+    let x0: v128, x1: v128, x2: v128, x3: v128;
+    if (bias) {
+      const bc = bias + (<usize>col << 2);
+      x0 = loadN(bc, valid); x1 = loadN(bc + 16, valid - 4); x2 = loadN(bc + 32, valid - 8); x3 = loadN(bc + 48, valid - 12);
+    } else {
+      x0 = f32x4.splat(0); x1 = x0; x2 = x0; x3 = x0;
+    }
+    if (accumulate) {
+      x0 = f32x4.add(x0, loadN(cc, valid)); x1 = f32x4.add(x1, loadN(cc + 16, valid - 4));
+      x2 = f32x4.add(x2, loadN(cc + 32, valid - 8)); x3 = f32x4.add(x3, loadN(cc + 48, valid - 12));
+    }
+    for (let ap = a; ap < end; ap += 4) {
+      const s = v128.load32_splat(ap);
+      x0 = f32x4.add(x0, f32x4.mul(v128.load(w), s));
+      x1 = f32x4.add(x1, f32x4.mul(v128.load(w, 16), s));
+      x2 = f32x4.add(x2, f32x4.mul(v128.load(w, 32), s));
+      x3 = f32x4.add(x3, f32x4.mul(v128.load(w, 48), s));
+      w += 64;
+    }
+    storeN(cc, x0, valid); storeN(cc + 16, x1, valid - 4); storeN(cc + 32, x2, valid - 8); storeN(cc + 48, x3, valid - 12);
   }
 }
