@@ -6,6 +6,7 @@ export { gruGates, gruOutput, gruForward } from './gru';
 export { rnnCell, rnnForward } from './rnn';
 export { linearForward, embeddingForward } from './linear';
 export { swapAxes01 } from './layout';
+export { runProgram } from './program';
 
 // First byte after static data; the host's allocator owns everything from here up.
 export function heapBase(): usize { return __heap_base; }

@@ -10,6 +10,8 @@ export {
   Sequential, type SequentialDescription, type LayerDescription, type Layer,
   type SequentialForwardOptions, type SequentialForwardResult, type RecurrentState,
 } from './model/sequential.js';
+export { Stream, type StreamOptions, type StreamInput } from './stream/stream.js';
+export { StreamGroup, GroupMember, type StreamGroupOptions } from './stream/group.js';
 export { init, Runtime } from './runtime/runtime.js';
 export type { WasmSource } from './runtime/wasm.js';
 export * from './errors.js';

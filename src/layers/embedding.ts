@@ -70,6 +70,17 @@ export class Embedding {
     }
   }
 
+  /** The runtime (wasm instance and memory) this layer lives in. */
+  get runtime(): Runtime { return this.rt; }
+
+  get isDisposed(): boolean { return this.disposed; }
+
+  /** @internal Where the parameters live in wasm memory (bias 0 if none). Valid until dispose(). */
+  kernelPointers() {
+    this.alive();
+    return { weight: this.params.ptrOf('weight'), bias: 0 };
+  }
+
   dispose(): void {
     if (!this.disposed) { this.disposed = true; this.params.dispose(); }
   }

@@ -12,6 +12,7 @@ export interface GRUOptions extends RecurrentOptions {
 }
 
 export class GRU extends Recurrent {
+  declare readonly type: 'gru';
   readonly linearBeforeReset: boolean;
 
   private constructor(rt: Runtime, options: GRUOptions) {

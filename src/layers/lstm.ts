@@ -11,6 +11,7 @@ export interface LSTMOptions extends RecurrentOptions {
 }
 
 export class LSTM extends Recurrent {
+  declare readonly type: 'lstm';
   readonly peephole: boolean;
 
   private constructor(rt: Runtime, options: LSTMOptions) {

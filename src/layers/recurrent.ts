@@ -9,6 +9,9 @@ import { Parameters, type ParamSpec } from '../runtime/params.js';
 import { Random } from '../runtime/random.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
+import { StreamGroup, type StreamGroupOptions } from '../stream/group.js';
+import type { StreamLayer } from '../stream/program.js';
+import { Stream, type StreamOptions } from '../stream/stream.js';
 import { flag, noUnknown, positiveInt, seedOption } from './options.js';
 
 export interface RecurrentOptions {
@@ -64,7 +67,7 @@ export abstract class Recurrent {
 
   protected constructor(
     protected readonly rt: Runtime,
-    readonly type: string,
+    readonly type: 'lstm' | 'gru' | 'rnn',
     /** Gate blocks per layer: 4 (LSTM), 3 (GRU), 1 (RNN). */
     protected readonly gates: number,
     /** Whether the layer has a cell state c besides h. */
@@ -183,6 +186,21 @@ export abstract class Recurrent {
     }
   }
 
+  /** A step-by-step session over this layer (unidirectional only); step() returns the top layer's h. */
+  stream(options: StreamOptions = {}): Stream {
+    this.alive();
+    return new Stream(this.rt, [{ name: '', layer: this as unknown as StreamLayer }], options);
+  }
+
+  /** Many independent streams stepped together in one kernel call. */
+  streamGroup(options: StreamGroupOptions): StreamGroup {
+    this.alive();
+    return new StreamGroup(this.rt, [{ name: '', layer: this as unknown as StreamLayer }], options);
+  }
+
+  /** The runtime (wasm instance and memory) this layer lives in. */
+  get runtime(): Runtime { return this.rt; }
+
   /** Frees the layer's wasm memory; any later call throws RecurDisposedError. */
   dispose(): void {
     if (this.disposed) return;
@@ -228,6 +246,21 @@ export abstract class Recurrent {
 
   protected alive(): void {
     if (this.disposed) throw new RecurDisposedError(`${this.type}: used after dispose()`);
+  }
+
+  /**
+   * @internal Where one layer-direction's parameters live in wasm memory, for the kernels that
+   * streams and training call (0 for an absent tensor). Valid until dispose().
+   */
+  kernelPointers(layer: number, reverse = false) {
+    this.alive();
+    const run = { layer, reverse };
+    return {
+      wih: this.param('weight_ih', run), whh: this.param('weight_hh', run),
+      whn: this.hiddenGroups()?.length === 2 ? this.param('weight_hh', run, 1) : 0,
+      bih: this.param('bias_ih', run), bhh: this.param('bias_hh', run),
+      peep: this.param('weight_peephole', run),
+    };
   }
 
   /** Pointer to a parameter of a layer-direction, or 0 if the layer has no such tensor (bias: false). */

@@ -9,6 +9,7 @@ export interface RNNOptions extends RecurrentOptions {
 }
 
 export class RNN extends Recurrent {
+  declare readonly type: 'rnn';
   readonly nonlinearity: 'tanh' | 'relu';
 
   private constructor(rt: Runtime, options: RNNOptions) {

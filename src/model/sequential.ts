@@ -10,6 +10,8 @@ import { LSTM, type LSTMOptions } from '../layers/lstm.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { RNN, type RNNOptions } from '../layers/rnn.js';
 import { init, type Runtime } from '../runtime/runtime.js';
+import { StreamGroup, type StreamGroupOptions } from '../stream/group.js';
+import { Stream, type StreamOptions } from '../stream/stream.js';
 
 export type LayerDescription = { name: string } & (
   | ({ type: 'lstm' } & LSTMOptions)
@@ -133,6 +135,24 @@ export class Sequential {
     }
     return { output: x as Float32Array, states };
   }
+
+  /**
+   * A step-by-step session: step(x) runs every layer for one time step in one wasm call.
+   * Needs unidirectional recurrent layers (a reverse direction would need the future).
+   */
+  stream(options: StreamOptions = {}): Stream {
+    this.alive();
+    return new Stream(this.runtime, this.layers, options);
+  }
+
+  /** Many independent streams on this model's weights, stepped together in one kernel call. */
+  streamGroup(options: StreamGroupOptions): StreamGroup {
+    this.alive();
+    return new StreamGroup(this.runtime, this.layers, options);
+  }
+
+  /** The runtime all layers live in. */
+  get runtime(): Runtime { return this.layers[0].layer.runtime; }
 
   dispose(): void {
     if (this.disposed) return;

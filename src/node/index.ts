@@ -15,3 +15,4 @@ setDefaultWasmSource(async () => {
 });
 
 export * from '../core.js';
+export { nodeTransform } from './stream.js';

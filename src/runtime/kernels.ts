@@ -24,4 +24,5 @@ export interface Kernels {
   linearForward(M: number, K: number, N: number, x: Ptr, w: Ptr, bias: Ptr, y: Ptr): void;
   embeddingForward(n: number, ids: Ptr, table: Ptr, dim: number, y: Ptr): void;
   swapAxes01(src: Ptr, A: number, B: number, F: number, dst: Ptr): void;
+  runProgram(prog: Ptr, T: number, x: Ptr, y: Ptr): void;
 }

@@ -6,6 +6,7 @@ import type { Runtime } from './runtime.js';
 
 export class Workspace<K extends string> {
   readonly ptr: number;
+  readonly bytes: number;
   private readonly offsets: Record<K, number>;
 
   /** floats: block name → number of f32 (or i32) elements; a block of 0 gets no bytes (pointer 0). */
@@ -17,6 +18,7 @@ export class Workspace<K extends string> {
       at += Math.ceil((floats[key] * 4) / ALIGN) * ALIGN;
     }
     this.ptr = rt.alloc(at);
+    this.bytes = at;
     this.offsets = offsets;
   }
 
