@@ -99,3 +99,94 @@ export function gruForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
     }
   }
 }
+
+// Backward of one GRU step for B rows, in two parts around the product that lbr = 0 needs.
+// Part 1, from h' = n + z ⊙ (h − n):
+//   dh = dh + dy;  dn = dh ⊙ (1 − z);  dz = dh ⊙ (h − n);  dh_prev = dh ⊙ z (+ products below)
+//   dn̂ = dn ⊙ (1 − n²);  dẑ = dz ⊙ z(1 − z)
+//   lbr = 1: dr = dn̂ ⊙ hn (hn = U_n h + b_hn),  d(hn) = dn̂ ⊙ r,  dr̂ = dr ⊙ r(1 − r)
+//   g: [B, 3Hp] activations (r, z, n) in → input-side gradients [dr̂ | dẑ | dn̂] out
+//   gh: [B, 3Hp] out, recurrent-side gradients [dr̂ | dẑ | d(hn)] (lbr = 1) or [· | dẑ | dn̂] (lbr = 0)
+//   hn: [B, Hp] saved hn (lbr = 1) or 0; hp: [B, H] h; dh: [B, H] in → dh ⊙ z out
+export function gruCellBackward(B: i32, H: i32, g: usize, gh: usize, hn: usize, hp: usize,
+                                dy: usize, lddy: i32, dh: usize): void {
+  const Hp = (H + 3) & ~3;
+  const gb = <usize>Hp << 2;
+  const one = f32x4.splat(1);
+  for (let b = 0; b < B; b++) {
+    const gr = g + (<usize>b * Hp * 3 << 2);
+    const hr = gh + (<usize>b * Hp * 3 << 2);
+    const row = <usize>b * H << 2;
+    const yr = dy ? dy + (<usize>b * lddy << 2) : 0;
+    for (let j = 0; j < H; j += 4) {
+      const n = H - j;
+      const o4 = <usize>j << 2;
+      const r = v128.load(gr + o4), z = v128.load(gr + gb + o4), nt = v128.load(gr + 2 * gb + o4);
+      const h = loadN(hp + row + o4, n);
+      let dhv = loadN(dh + row + o4, n);
+      if (yr) dhv = f32x4.add(dhv, loadN(yr + o4, n));
+      const dn = f32x4.mul(dhv, f32x4.sub(one, z));
+      const dpz = f32x4.mul(f32x4.mul(dhv, f32x4.sub(h, nt)), f32x4.mul(z, f32x4.sub(one, z)));
+      const dpn = f32x4.mul(dn, f32x4.sub(one, f32x4.mul(nt, nt)));
+      v128.store(gr + gb + o4, dpz); v128.store(hr + gb + o4, dpz);
+      v128.store(gr + 2 * gb + o4, dpn);
+      if (hn) {
+        const u = v128.load(hn + (<usize>b * Hp << 2) + o4);
+        const dpr = f32x4.mul(f32x4.mul(dpn, u), f32x4.mul(r, f32x4.sub(one, r)));
+        v128.store(gr + o4, dpr); v128.store(hr + o4, dpr);
+        v128.store(hr + 2 * gb + o4, f32x4.mul(dpn, r));
+      } else {
+        v128.store(hr + 2 * gb + o4, dpn);
+      }
+      storeN(dh + row + o4, f32x4.mul(dhv, z), n);
+    }
+  }
+}
+
+// Part 2 for lbr = 0, once drh = dn̂ · U_n (the gradient of r ⊙ h) is known:
+//   dr̂ = drh ⊙ h ⊙ r(1 − r) into the r blocks of g and gh;  dh_prev += drh ⊙ r
+export function gruResetBackward(B: i32, H: i32, g: usize, gh: usize, hp: usize, drh: usize, dh: usize): void {
+  const Hp = (H + 3) & ~3;
+  const one = f32x4.splat(1);
+  for (let b = 0; b < B; b++) {
+    const gr = g + (<usize>b * Hp * 3 << 2);
+    const hr = gh + (<usize>b * Hp * 3 << 2);
+    const row = <usize>b * H << 2;
+    for (let j = 0; j < H; j += 4) {
+      const n = H - j;
+      const o4 = <usize>j << 2;
+      const r = v128.load(gr + o4);
+      const d = loadN(drh + row + o4, n);
+      const dpr = f32x4.mul(f32x4.mul(d, loadN(hp + row + o4, n)), f32x4.mul(r, f32x4.sub(one, r)));
+      v128.store(gr + o4, dpr); v128.store(hr + o4, dpr);
+      storeN(dh + row + o4, f32x4.add(loadN(dh + row + o4, n), f32x4.mul(d, r)), n);
+    }
+  }
+}
+
+// Backward through time of one layer-direction, after gruForward with chunk = T.
+//   gates: [T, B, 3Hp] activations in → input-side gradients out; dgh: [T, B, 3Hp] out,
+//   recurrent-side gradients; hnseq: [T, B, Hp] (lbr = 1) or 0; hprev: [T, B, H] the h each step
+//   started from (layout.previousRows); dy, lddy, dh, reverse: as lstmBackward
+//   lbr = 1: whhT = W_hh repacked (3Hp → H), whnT = 0
+//   lbr = 0: whhT = W_h(r,z) repacked (2Hp → H), whnT = W_hn repacked (Hp → H); drh: [B, H] scratch
+export function gruBackward(T: i32, B: i32, H: i32, gates: usize, dgh: usize, hnseq: usize, hprev: usize,
+                            dy: usize, lddy: i32, whhT: usize, whnT: usize, drh: usize, dh: usize,
+                            lbr: i32, reverse: i32): void {
+  const Hp = (H + 3) & ~3;
+  const N = Hp * 3;
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? s : T - 1 - s;
+    const off = <usize>t * B * N << 2;
+    const hp = hprev + (<usize>t * B * H << 2);
+    gruCellBackward(B, H, gates + off, dgh + off, lbr ? hnseq + (<usize>t * B * Hp << 2) : 0, hp,
+                    dy ? dy + (<usize>t * B * lddy << 2) : 0, lddy, dh);
+    if (lbr) {
+      gemm(B, H, N, dgh + off, N, whhT, 0, dh, H, 1);
+    } else {
+      gemm(B, H, Hp, gates + off + (<usize>Hp << 3), N, whnT, 0, drh, H, 0);
+      gruResetBackward(B, H, gates + off, dgh + off, hp, drh, dh);
+      gemm(B, H, 2 * Hp, dgh + off, N, whhT, 0, dh, H, 1);
+    }
+  }
+}

@@ -1,12 +1,15 @@
 // The one wasm module: every kernel, plus where the host's heap may begin.
-export { gemm } from './gemm';
+export { gemm, gemmWeightGrad, addColumnSums } from './gemm';
+export { transposePacked } from './pack';
 export { sigmoidArray, tanhArray } from './activations';
-export { lstmCell, lstmForward } from './lstm';
-export { gruGates, gruOutput, gruForward } from './gru';
-export { rnnCell, rnnForward } from './rnn';
-export { linearForward, embeddingForward } from './linear';
-export { swapAxes01 } from './layout';
+export { lstmCell, lstmForward, lstmCellBackward, lstmBackward } from './lstm';
+export { gruGates, gruOutput, gruForward, gruCellBackward, gruResetBackward, gruBackward } from './gru';
+export { rnnCell, rnnForward, rnnBackward } from './rnn';
+export { linearForward, embeddingForward, embeddingBackward } from './linear';
+export { swapAxes01, previousRows } from './layout';
 export { runProgram } from './program';
 
 // First byte after static data; the host's allocator owns everything from here up.
 export function heapBase(): usize { return __heap_base; }
+export { sgdStep, adamStep, sumSquares, maxAbs, scale, clampValues, countNonFinite } from './optim';
+export { softmaxCrossEntropy, mse } from './loss';

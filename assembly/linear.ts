@@ -1,6 +1,7 @@
 // Linear (y = x·Wᵀ + b) and Embedding (row gather) forward kernels.
 
 import { gemm } from './gemm';
+import { loadN, storeN } from './vec';
 
 // x: [M, K] f32; w: packed W [N, K]; bias: [N] or 0; y: [M, N]
 export function linearForward(M: i32, K: i32, N: i32, x: usize, w: usize, bias: usize, y: usize): void {
@@ -13,5 +14,17 @@ export function embeddingForward(n: i32, ids: usize, table: usize, dim: i32, y: 
   for (let i = 0; i < n; i++) {
     const id = load<i32>(ids + (<usize>i << 2));
     memory.copy(y + <usize>i * rowBytes, table + <usize>id * rowBytes, rowBytes);
+  }
+}
+
+// Embedding backward: dtable[ids[i]] += dy[i] for i < n; dy: [n, dim].
+export function embeddingBackward(n: i32, ids: usize, dy: usize, dim: i32, dtable: usize): void {
+  for (let i = 0; i < n; i++) {
+    const row = dtable + (<usize>load<i32>(ids + (<usize>i << 2)) * dim << 2);
+    const src = dy + (<usize>i * dim << 2);
+    for (let j = 0; j < dim; j += 4) {
+      const o = <usize>j << 2;
+      storeN(row + o, f32x4.add(loadN(row + o, dim - j), loadN(src + o, dim - j)), dim - j);
+    }
   }
 }

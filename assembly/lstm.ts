@@ -74,3 +74,74 @@ export function lstmForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
     }
   }
 }
+
+// Backward of lstmCell for B rows, the equations above in reverse:
+//   dh = dh + dy                      (state gradient from t+1, plus the output's)
+//   do = dh ⊙ tanh(c')                dc = dc + dh ⊙ o ⊙ (1 − tanh²(c')) [+ dô ⊙ P_o]
+//   di = dc ⊙ g   df = dc ⊙ c   dg = dc ⊙ i        dc_prev = dc ⊙ f [+ dî ⊙ P_i + df̂ ⊙ P_f]
+//   pre-activation gradients dî = di ⊙ i(1−i), df̂ = df ⊙ f(1−f), dĝ = dg ⊙ (1−g²), dô = do ⊙ o(1−o)
+//   g: [B, 4Hp] activations in → [dî | df̂ | dĝ | dô] out (padding lanes 0)
+//   c: [B, H] c'; cprev: [B, H] c; dy: output gradient rows (stride lddy) or 0
+//   dh: [B, H] in, overwritten by the caller with dP·W_hh; dc: [B, H] in → dc_prev out
+//   peep/dpeep: [3, Hp] (P_i, P_f, P_o) and its gradient (accumulated), or 0
+export function lstmCellBackward(B: i32, H: i32, g: usize, c: usize, cprev: usize, peep: usize, dpeep: usize,
+                                 dy: usize, lddy: i32, dh: usize, dc: usize): void {
+  const Hp = (H + 3) & ~3;
+  const gb = <usize>Hp << 2;
+  const one = f32x4.splat(1);
+  for (let b = 0; b < B; b++) {
+    const gr = g + (<usize>b * Hp << 4);
+    const row = <usize>b * H << 2;
+    const yr = dy ? dy + (<usize>b * lddy << 2) : 0;
+    for (let j = 0; j < H; j += 4) {
+      const n = H - j;
+      const o4 = <usize>j << 2;
+      const i = v128.load(gr + o4), f = v128.load(gr + gb + o4);
+      const gt = v128.load(gr + 2 * gb + o4), o = v128.load(gr + 3 * gb + o4);
+      const ct = loadN(c + row + o4, n), cp = loadN(cprev + row + o4, n);
+      let dhv = loadN(dh + row + o4, n);
+      if (yr) dhv = f32x4.add(dhv, loadN(yr + o4, n));
+      let dcv = loadN(dc + row + o4, n);
+      const tc = tanh4(ct);
+      const dpo = f32x4.mul(f32x4.mul(dhv, tc), f32x4.mul(o, f32x4.sub(one, o)));
+      dcv = f32x4.add(dcv, f32x4.mul(f32x4.mul(dhv, o), f32x4.sub(one, f32x4.mul(tc, tc))));
+      if (peep) dcv = f32x4.add(dcv, f32x4.mul(dpo, v128.load(peep + 2 * gb + o4)));
+      const dpi = f32x4.mul(f32x4.mul(dcv, gt), f32x4.mul(i, f32x4.sub(one, i)));
+      const dpf = f32x4.mul(f32x4.mul(dcv, cp), f32x4.mul(f, f32x4.sub(one, f)));
+      const dpg = f32x4.mul(f32x4.mul(dcv, i), f32x4.sub(one, f32x4.mul(gt, gt)));
+      let dcp = f32x4.mul(dcv, f);
+      if (peep) {
+        dcp = f32x4.add(dcp, f32x4.add(f32x4.mul(dpi, v128.load(peep + o4)), f32x4.mul(dpf, v128.load(peep + gb + o4))));
+        v128.store(dpeep + o4, f32x4.add(v128.load(dpeep + o4), f32x4.mul(dpi, cp)));
+        v128.store(dpeep + gb + o4, f32x4.add(v128.load(dpeep + gb + o4), f32x4.mul(dpf, cp)));
+        v128.store(dpeep + 2 * gb + o4, f32x4.add(v128.load(dpeep + 2 * gb + o4), f32x4.mul(dpo, ct)));
+      }
+      v128.store(gr + o4, dpi); v128.store(gr + gb + o4, dpf);
+      v128.store(gr + 2 * gb + o4, dpg); v128.store(gr + 3 * gb + o4, dpo);
+      storeN(dc + row + o4, dcp, n);
+    }
+  }
+}
+
+// Backward through time of one layer-direction, after lstmForward with chunk = T.
+//   gates: [T, B, 4Hp] activations in → pre-activation gradients dP out (for the weight and
+//     input gradients the host then computes with gemmWeightGrad / addColumnSums / gemm)
+//   cseq: [T, B, H] every c'; c0: [B, H]; peep, dpeep: as lstmCellBackward
+//   dy: output gradient rows (t, b) at dy + (t·B + b)·lddy, or 0
+//   whhT: W_hh repacked by transposePacked (dh_prev = dP_t · W_hh)
+//   dh, dc: [B, H] gradient of the final state in → of the initial state (h0, c0) out
+//   reverse: the direction the forward pass ran
+export function lstmBackward(T: i32, B: i32, H: i32, gates: usize, cseq: usize, c0: usize,
+                             peep: usize, dpeep: usize, dy: usize, lddy: i32, whhT: usize,
+                             dh: usize, dc: usize, reverse: i32): void {
+  const N = ((H + 3) & ~3) * 4;
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? s : T - 1 - s;                       // last forward step first
+    const prev = reverse ? t + 1 : t - 1;
+    const g = gates + (<usize>t * B * N << 2);
+    const cprev = prev < 0 || prev >= T ? c0 : cseq + (<usize>prev * B * H << 2);
+    lstmCellBackward(B, H, g, cseq + (<usize>t * B * H << 2), cprev, peep, dpeep,
+                     dy ? dy + (<usize>t * B * lddy << 2) : 0, lddy, dh, dc);
+    gemm(B, H, N, g, N, whhT, 0, dh, H, 0);
+  }
+}

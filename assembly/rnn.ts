@@ -2,7 +2,7 @@
 
 import { gemm } from './gemm';
 import { tanh4, relu4 } from './activations';
-import { storeN } from './vec';
+import { loadN, storeN } from './vec';
 
 // g: [B, Hp] pre-activations in, activations out; h: [B, H] updated; y rows stride ldy.
 export function rnnCell(B: i32, H: i32, g: usize, relu: i32, h: usize, y: usize, ldy: i32): void {
@@ -37,5 +37,33 @@ export function rnnForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
       gemm(B, N, H, h, H, whh, bhh, g, N, 1);
       rnnCell(B, H, g, relu, h, y + (<usize>t * B * ldy << 2), ldy);
     }
+  }
+}
+
+// Backward through time of one layer-direction, after rnnForward with chunk = T.
+//   dâ = (dh + dy) ⊙ act'(a): tanh: 1 − a², relu: [a > 0];  dh_prev = dâ · U
+//   gates: [T, B, Hp] activations a in → dâ out; other arguments as lstmBackward.
+export function rnnBackward(T: i32, B: i32, H: i32, gates: usize, relu: i32, dy: usize, lddy: i32,
+                            whhT: usize, dh: usize, reverse: i32): void {
+  const Hp = (H + 3) & ~3;
+  const one = f32x4.splat(1), zero = f32x4.splat(0);
+  for (let s = 0; s < T; s++) {
+    const t = reverse ? s : T - 1 - s;
+    const g = gates + (<usize>t * B * Hp << 2);
+    for (let b = 0; b < B; b++) {
+      const gr = g + (<usize>b * Hp << 2);
+      const row = <usize>b * H << 2;
+      const yr = dy ? dy + (<usize>(t * B + b) * lddy << 2) : 0;
+      for (let j = 0; j < H; j += 4) {
+        const n = H - j;
+        const o4 = <usize>j << 2;
+        const a = v128.load(gr + o4);
+        let d = loadN(dh + row + o4, n);
+        if (yr) d = f32x4.add(d, loadN(yr + o4, n));
+        const slope = relu ? v128.and(f32x4.gt(a, zero), one) : f32x4.sub(one, f32x4.mul(a, a));
+        v128.store(gr + o4, f32x4.mul(d, slope));
+      }
+    }
+    gemm(B, H, Hp, g, Hp, whhT, 0, dh, H, 0);
   }
 }

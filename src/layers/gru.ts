@@ -3,6 +3,7 @@
 import { padHidden } from '../runtime/pack.js';
 import { init, type Runtime } from '../runtime/runtime.js';
 import { flag } from './options.js';
+import { sequenceGrads, type DirectionBackward } from '../train/recurrent-backward.js';
 import { Recurrent, RECURRENT_OPTIONS, type DirectionRun, type RecurrentOptions } from './recurrent.js';
 
 export interface GRUOptions extends RecurrentOptions {
@@ -43,6 +44,34 @@ export class GRU extends Recurrent {
       r.T, r.B, r.inputs, this.hiddenSize, r.x, r.inputs,
       this.param('weight_ih', r), this.param('weight_hh', r), lbr ? 0 : this.param('weight_hh', r, 1),
       this.param('bias_ih', r), this.param('bias_hh', r), lbr ? 1 : 0,
-      r.h, r.y, r.ldy, r.gates, r.chunk, r.scratch, rh, 0, 0, r.reverse ? 1 : 0);
+      r.h, r.y, r.ldy, r.gates, r.chunk, r.scratch, rh, r.saved.hnseq ?? 0, r.saved.rhseq ?? 0, r.reverse ? 1 : 0);
+  }
+
+  // Training keeps U_n h + b_hn (linear before reset) or r ⊙ h (without) for every step.
+  protected savedFloats(T: number, B: number): Record<string, number> {
+    return this.linearBeforeReset ? { hnseq: T * B * padHidden(this.hiddenSize) } : { rhseq: T * B * this.hiddenSize };
+  }
+
+  /** @internal Gate gradients from assembly/gru.ts gruBackward, then the sequence products. */
+  runDirectionBackward(r: DirectionBackward): void {
+    const k = this.rt.kernels, H = this.hiddenSize, Hp = padHidden(H), N = 3 * Hp;
+    const rows = r.T * r.B;
+    const { whhT, whnT, dgh } = r.scratch;
+    if (this.linearBeforeReset) {
+      k.transposePacked(r.params.whh, N, H, whhT);
+    } else {
+      k.transposePacked(r.params.whh, 2 * Hp, H, whhT);
+      k.transposePacked(r.params.whn, Hp, H, whnT);
+    }
+    k.gruBackward(r.T, r.B, H, r.gates, dgh, r.saved.hnseq ?? 0, r.scratch.hprev, r.dy, r.lddy,
+      whhT, this.linearBeforeReset ? 0 : whnT, r.scratch.drh, r.dh, this.linearBeforeReset ? 1 : 0, r.reverse ? 1 : 0);
+    if (this.linearBeforeReset) {
+      sequenceGrads(this.rt, r, H, N, r.gates, dgh);
+    } else {
+      // U_r,z multiplies h; U_n multiplies r ⊙ h.
+      k.gemmWeightGrad(rows, 2 * Hp, H, r.scratch.hprev, H, dgh, N, r.grads.whh);
+      k.gemmWeightGrad(rows, Hp, H, r.saved.rhseq, H, dgh + 2 * Hp * 4, N, r.grads.whn);
+      sequenceGrads(this.rt, r, H, N, r.gates, dgh, false);
+    }
   }
 }

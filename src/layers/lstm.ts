@@ -3,6 +3,8 @@
 import type { ParamSpec } from '../runtime/params.js';
 import { init, type Runtime } from '../runtime/runtime.js';
 import { flag } from './options.js';
+import { padHidden } from '../runtime/pack.js';
+import { sequenceGrads, type DirectionBackward } from '../train/recurrent-backward.js';
 import { Recurrent, RECURRENT_OPTIONS, type DirectionRun, type RecurrentOptions } from './recurrent.js';
 
 export interface LSTMOptions extends RecurrentOptions {
@@ -37,6 +39,18 @@ export class LSTM extends Recurrent {
     this.rt.kernels.lstmForward(
       r.T, r.B, r.inputs, this.hiddenSize, r.x, r.inputs,
       this.param('weight_ih', r), this.param('weight_hh', r), this.param('bias_ih', r), this.param('bias_hh', r),
-      this.param('weight_peephole', r), r.h, r.c, r.y, r.ldy, r.gates, r.chunk, 0, r.reverse ? 1 : 0);
+      this.param('weight_peephole', r), r.h, r.c, r.y, r.ldy, r.gates, r.chunk, r.saved.cseq ?? 0, r.reverse ? 1 : 0);
+  }
+
+  // Training keeps every c_t.
+  protected savedFloats(T: number, B: number): Record<string, number> { return { cseq: T * B * this.hiddenSize }; }
+
+  /** @internal dP from assembly/lstm.ts lstmBackward, then the sequence products. */
+  runDirectionBackward(r: DirectionBackward): void {
+    const k = this.rt.kernels, H = this.hiddenSize, N = 4 * padHidden(H);
+    k.transposePacked(r.params.whh, N, H, r.scratch.whhT);
+    k.lstmBackward(r.T, r.B, H, r.gates, r.saved.cseq, r.c0, r.params.peep, r.grads.peep,
+      r.dy, r.lddy, r.scratch.whhT, r.dh, r.dc, r.reverse ? 1 : 0);
+    sequenceGrads(this.rt, r, H, N, r.gates, r.gates);
   }
 }

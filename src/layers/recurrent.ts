@@ -12,6 +12,7 @@ import { Workspace } from '../runtime/workspace.js';
 import { StreamGroup, type StreamGroupOptions } from '../stream/group.js';
 import type { StreamLayer } from '../stream/program.js';
 import { Stream, type StreamOptions } from '../stream/stream.js';
+import { recurrentBackward, RecurrentTape, type BackwardInput, type DirectionBackward, type Gradients } from '../train/recurrent-backward.js';
 import { flag, noUnknown, positiveInt, seedOption } from './options.js';
 
 export interface RecurrentOptions {
@@ -29,12 +30,14 @@ export interface ForwardOptions {
   batch?: number;           // B; default 1
   h0?: Float32Array;        // [L·D, B, H]; default zeros
   c0?: Float32Array;        // [L·D, B, H] (LSTM only); default zeros
+  train?: boolean;          // keep what backward needs and return a tape
 }
 
 export interface ForwardResult {
   output: Float32Array;     // [T, B, D·H] ([B, T, D·H] if batchFirst)
   h: Float32Array;          // [L·D, B, H] final hidden state
   c?: Float32Array;         // [L·D, B, H] final cell state (LSTM only)
+  tape?: RecurrentTape;     // with train: true — call tape.backward() once
 }
 
 /** Pointers for one layer-direction run; see assembly/lstm.ts for their shapes. */
@@ -45,7 +48,11 @@ export interface DirectionRun {
   h: number; c: number;                    // [B, H] state of this layer-direction
   gates: number; chunk: number;            // [chunk, B, G·Hp] workspace
   scratch: number;                         // extra workspace of scratchFloats(B)
+  saved: Record<string, number>;           // training: savedFloats() buffers, else empty
 }
+
+/** Where one layer-direction's tensors are (parameters or gradients); 0 for an absent tensor. */
+export interface KernelPointers { wih: number; whh: number; whn: number; bih: number; bhh: number; peep: number }
 
 export const RECURRENT_OPTIONS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'seed'];
 
@@ -63,6 +70,7 @@ export abstract class Recurrent {
   /** The seed of the initial weights, if one was given (kept in toJSON()). */
   readonly seed: number | undefined;
   protected params!: Parameters;
+  private grads?: Parameters;
   private disposed = false;
 
   protected constructor(
@@ -143,15 +151,31 @@ export abstract class Recurrent {
     }
 
     const N = this.gates * padHidden(H);
-    const chunk = Math.max(1, Math.min(T, Math.floor(GATE_BUDGET / (B * N))));
+    const train = options.train === true;
+    // Training keeps every step's gates (chunk = T) and every layer's output for the backward pass.
+    const chunk = train ? T : Math.max(1, Math.min(T, Math.floor(GATE_BUDGET / (B * N))));
     const rows = T * B;
     const transpose = this.batchFirst && T > 1 && B > 1;
-    const ws = new Workspace(rt, {
+    const blocks: Record<string, number> = {
       input: rows * I, inputT: transpose ? rows * I : 0,
-      a: rows * D * H, b: L > 1 || transpose ? rows * D * H : 0,
-      h: stateLength, c: this.hasCell ? stateLength : 0,
-      gates: chunk * B * N, scratch: this.scratchFloats(B),
-    });
+      h: stateLength, c: this.hasCell ? stateLength : 0, scratch: this.scratchFloats(B),
+    };
+    if (train) {
+      blocks.h0 = stateLength;
+      blocks.c0 = this.hasCell ? stateLength : 0;
+      blocks.outT = transpose ? rows * D * H : 0;
+      for (let l = 0; l < L; l++) {
+        blocks[`y${l}`] = rows * D * H;
+        for (let d = 0; d < D; d++) {
+          blocks[`gates.${l}.${d}`] = rows * N;
+          for (const [key, floats] of Object.entries(this.savedFloats(T, B))) blocks[`${key}.${l}.${d}`] = floats;
+        }
+      }
+    } else {
+      Object.assign(blocks, { a: rows * D * H, b: L > 1 || transpose ? rows * D * H : 0, gates: chunk * B * N });
+    }
+    const ws = new Workspace(rt, blocks);
+    let kept = false;
     try {
       rt.f32(ws.at('input'), input.length).set(input);
       let x = ws.at('input');
@@ -159,31 +183,80 @@ export abstract class Recurrent {
       const h = ws.at('h'), c = ws.at('c');
       rt.f32(h, stateLength).set(options.h0 ?? new Float32Array(stateLength));
       if (c) rt.f32(c, stateLength).set(options.c0 ?? new Float32Array(stateLength));
+      if (train) {
+        rt.f32(ws.at('h0'), stateLength).set(rt.f32(h, stateLength));
+        if (c) rt.f32(ws.at('c0'), stateLength).set(rt.f32(c, stateLength));
+      }
 
       let inputs = I;
-      let y = ws.at('a'), free = ws.at('b');
+      let y = train ? ws.at('y0') : ws.at('a'), free = ws.at('b');
       for (let l = 0; l < L; l++) {
         for (let d = 0; d < D; d++) {
           const state = ((l * D + d) * B * H) * 4;
+          const saved: Record<string, number> = {};
+          if (train) for (const key of Object.keys(this.savedFloats(T, B))) saved[key] = ws.at(`${key}.${l}.${d}`);
           this.runDirection({
             layer: l, reverse: d === 1, T, B, inputs, x, y: y + d * H * 4, ldy: D * H,
-            h: h + state, c: c ? c + state : 0, gates: ws.at('gates'), chunk, scratch: ws.at('scratch'),
+            h: h + state, c: c ? c + state : 0, gates: train ? ws.at(`gates.${l}.${d}`) : ws.at('gates'), chunk,
+            scratch: ws.at('scratch'), saved,
           });
         }
         inputs = D * H;
         x = y;
-        [y, free] = [free, y];
+        if (train) y = l + 1 < L ? ws.at(`y${l + 1}`) : 0;
+        else [y, free] = [free, y];
       }
-      // x now holds the last layer's output, time-major, and y is free.
-      if (transpose) { rt.kernels.swapAxes01(x, T, B, D * H, y); x = y; }
-      return {
+      // x now holds the last layer's output, time-major.
+      if (transpose) {
+        const out = train ? ws.at('outT') : y;
+        rt.kernels.swapAxes01(x, T, B, D * H, out);
+        x = out;
+      }
+      const result: ForwardResult = {
         output: rt.read(x, rows * D * H),
         h: rt.read(h, stateLength),
         ...(c ? { c: rt.read(c, stateLength) } : {}),
       };
+      if (train) {
+        result.tape = new RecurrentTape(this, ws, { T, B, transpose });
+        kept = true;
+      }
+      return result;
     } finally {
-      ws.free();
+      if (!kept) ws.free();
     }
+  }
+
+  /** @internal The backward pass of a training forward(); see RecurrentTape. */
+  backwardFrom(ws: Workspace<string>, shape: { T: number; B: number; transpose: boolean }, upstream: BackwardInput): Gradients {
+    this.alive();
+    const grads = this.gradBlock();
+    return recurrentBackward(this, this.rt, this.params, grads, ws, shape, upstream);
+  }
+
+  /** The gradient block (same layout as the parameters), allocated on first use. */
+  protected gradBlock(): Parameters {
+    if (!this.grads) this.grads = this.params.twin();
+    return this.grads;
+  }
+
+  /** Accumulated gradients by PyTorch name (zeros before any backward). */
+  gradients(prefix = ''): Record<string, Float32Array> {
+    this.alive();
+    return this.gradBlock().dump(prefix);
+  }
+
+  /** Sets the accumulated gradients to zero. */
+  zeroGrad(): void {
+    this.alive();
+    this.grads?.zero();
+  }
+
+  /** @internal Parameter and gradient blocks, for optimizers. */
+  paramSlots(): { param: number; grad: number; floats: number }[] {
+    this.alive();
+    const g = this.gradBlock();
+    return [{ param: this.params.ptr, grad: g.ptr, floats: this.params.bytes / 4 }];
   }
 
   /** A step-by-step session over this layer (unidirectional only); step() returns the top layer's h. */
@@ -206,6 +279,7 @@ export abstract class Recurrent {
     if (this.disposed) return;
     this.disposed = true;
     this.params.dispose();
+    this.grads?.dispose();
   }
 
   get isDisposed(): boolean { return this.disposed; }
@@ -252,21 +326,21 @@ export abstract class Recurrent {
    * @internal Where one layer-direction's parameters live in wasm memory, for the kernels that
    * streams and training call (0 for an absent tensor). Valid until dispose().
    */
-  kernelPointers(layer: number, reverse = false) {
+  kernelPointers(layer: number, reverse = false, block: Parameters = this.params): KernelPointers {
     this.alive();
     const run = { layer, reverse };
     return {
-      wih: this.param('weight_ih', run), whh: this.param('weight_hh', run),
-      whn: this.hiddenGroups()?.length === 2 ? this.param('weight_hh', run, 1) : 0,
-      bih: this.param('bias_ih', run), bhh: this.param('bias_hh', run),
-      peep: this.param('weight_peephole', run),
+      wih: this.param('weight_ih', run, 0, block), whh: this.param('weight_hh', run, 0, block),
+      whn: this.hiddenGroups()?.length === 2 ? this.param('weight_hh', run, 1, block) : 0,
+      bih: this.param('bias_ih', run, 0, block), bhh: this.param('bias_hh', run, 0, block),
+      peep: this.param('weight_peephole', run, 0, block),
     };
   }
 
   /** Pointer to a parameter of a layer-direction, or 0 if the layer has no such tensor (bias: false). */
-  protected param(base: string, run: { layer: number; reverse: boolean }, group = 0): number {
+  protected param(base: string, run: { layer: number; reverse: boolean }, group = 0, block = this.params): number {
     const name = base + this.suffix(run.layer, run.reverse);
-    return this.params.has(name) ? this.params.ptrOf(name, group) : 0;
+    return block.has(name) ? block.ptrOf(name, group) : 0;
   }
 
   /** How W_hh's gates are packed (GRU without linear_before_reset splits them). */
@@ -279,5 +353,16 @@ export abstract class Recurrent {
   /** Floats of per-call scratch memory the kernel needs besides the gates, for batch B. */
   protected scratchFloats(_batch: number): number { return 0; }
 
+  /** @internal Gate blocks per layer and whether there is a cell state (for the backward pass). */
+  get gateCount(): number { return this.gates; }
+  get hasCellState(): boolean { return this.hasCell; }
+  savedFloatsFor(T: number, B: number): Record<string, number> { return this.savedFloats(T, B); }
+
+  /** What a training forward keeps per layer-direction besides the gates (e.g. LSTM's c_t). */
+  protected savedFloats(_T: number, _B: number): Record<string, number> { return {}; }
+
   protected abstract runDirection(run: DirectionRun): void;
+
+  /** @internal Backward of one layer-direction: see src/train/recurrent-backward.ts. */
+  abstract runDirectionBackward(run: DirectionBackward): void;
 }

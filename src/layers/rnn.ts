@@ -2,6 +2,8 @@
 
 import { init, type Runtime } from '../runtime/runtime.js';
 import { oneOf } from './options.js';
+import { padHidden } from '../runtime/pack.js';
+import { sequenceGrads, type DirectionBackward } from '../train/recurrent-backward.js';
 import { Recurrent, RECURRENT_OPTIONS, type DirectionRun, type RecurrentOptions } from './recurrent.js';
 
 export interface RNNOptions extends RecurrentOptions {
@@ -29,5 +31,13 @@ export class RNN extends Recurrent {
       r.T, r.B, r.inputs, this.hiddenSize, r.x, r.inputs,
       this.param('weight_ih', r), this.param('weight_hh', r), this.param('bias_ih', r), this.param('bias_hh', r),
       this.nonlinearity === 'relu' ? 1 : 0, r.h, r.y, r.ldy, r.gates, r.chunk, r.reverse ? 1 : 0);
+  }
+
+  /** @internal dâ from assembly/rnn.ts rnnBackward, then the sequence products. */
+  runDirectionBackward(r: DirectionBackward): void {
+    const k = this.rt.kernels, H = this.hiddenSize, N = padHidden(H);
+    k.transposePacked(r.params.whh, N, H, r.scratch.whhT);
+    k.rnnBackward(r.T, r.B, H, r.gates, this.nonlinearity === 'relu' ? 1 : 0, r.dy, r.lddy, r.scratch.whhT, r.dh, r.reverse ? 1 : 0);
+    sequenceGrads(this.rt, r, H, N, r.gates, r.gates);
   }
 }

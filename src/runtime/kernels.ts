@@ -25,4 +25,31 @@ export interface Kernels {
   embeddingForward(n: number, ids: Ptr, table: Ptr, dim: number, y: Ptr): void;
   swapAxes01(src: Ptr, A: number, B: number, F: number, dst: Ptr): void;
   runProgram(prog: Ptr, T: number, x: Ptr, y: Ptr): void;
+  // Training
+  gemmWeightGrad(R: number, N: number, K: number, x: Ptr, ldx: number, dy: Ptr, lddy: number, dwp: Ptr): void;
+  addColumnSums(R: number, N: number, dy: Ptr, lddy: number, db: Ptr): void;
+  transposePacked(src: Ptr, N: number, K: number, dst: Ptr): void;
+  previousRows(T: number, B: number, F: number, y: Ptr, ldy: number, h0: Ptr, reverse: number, dst: Ptr): void;
+  lstmBackward(T: number, B: number, H: number, gates: Ptr, cseq: Ptr, c0: Ptr, peep: Ptr, dpeep: Ptr,
+               dy: Ptr, lddy: number, whhT: Ptr, dh: Ptr, dc: Ptr, reverse: number): void;
+  gruBackward(T: number, B: number, H: number, gates: Ptr, dgh: Ptr, hnseq: Ptr, hprev: Ptr, dy: Ptr, lddy: number,
+              whhT: Ptr, whnT: Ptr, drh: Ptr, dh: Ptr, lbr: number, reverse: number): void;
+  rnnBackward(T: number, B: number, H: number, gates: Ptr, relu: number, dy: Ptr, lddy: number,
+              whhT: Ptr, dh: Ptr, reverse: number): void;
+  embeddingBackward(n: number, ids: Ptr, dy: Ptr, dim: number, dtable: Ptr): void;
+  // Optimizers and gradient clipping (assembly/optim.ts); scalars are f64, rounded to f32 inside.
+  sgdStep(p: Ptr, g: Ptr, buf: Ptr, n: number, lr: number, momentum: number, dampening: number,
+          nesterov: number, weightDecay: number, firstStep: number): void;
+  adamStep(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number,
+           eps: number, weightDecay: number, decoupled: number,
+           biasCorrection1: number, biasCorrection2: number): void;
+  sumSquares(x: Ptr, n: number): number;
+  maxAbs(x: Ptr, n: number): number;
+  scale(x: Ptr, n: number, s: number): void;
+  clampValues(x: Ptr, n: number, lo: number, hi: number): void;
+  countNonFinite(x: Ptr, n: number): number;
+  // Losses (assembly/loss.ts): return the sum over rows/elements; gradients times gradScale.
+  softmaxCrossEntropy(logits: Ptr, N: number, C: number, targets: Ptr, ignoreIndex: number,
+                      dlogits: Ptr, gradScale: number): number;
+  mse(pred: Ptr, target: Ptr, n: number, dpred: Ptr, gradScale: number): number;
 }

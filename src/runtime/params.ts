@@ -41,7 +41,7 @@ export class Parameters {
   readonly bytes: number;
   private readonly slots = new Map<string, Slot>();
 
-  constructor(private readonly rt: Runtime, specs: ParamSpec[]) {
+  constructor(private readonly rt: Runtime, private readonly specs: ParamSpec[]) {
     let offset = 0;
     for (const spec of specs) {
       const length = storedLength(spec);
@@ -54,6 +54,12 @@ export class Parameters {
   }
 
   get names(): string[] { return [...this.slots.keys()]; }
+
+  /** A zeroed block of the same tensors and layout (for gradients, optimizer moments). */
+  twin(): Parameters { return new Parameters(this.rt, this.specs); }
+
+  /** Sets every value (padding included) to 0. */
+  zero(): void { this.rt.f32(this.ptr, this.bytes / 4).fill(0); }
 
   has(name: string): boolean { return this.slots.has(name); }
 
@@ -128,7 +134,7 @@ export class Parameters {
       throw new RecurStateDictError(`state dict does not fit: ${parts.join('; ')}`);
     }
     // Validate everything before writing anything, so a bad dict leaves the layer unchanged.
-    const staged = new Parameters(this.rt, [...this.slots.values()].map((s) => s.spec));
+    const staged = this.twin();
     try {
       for (const name of this.names) staged.set(name, dict[prefix + name], prefix + name);
       this.rt.f32(this.ptr, this.bytes / 4).set(this.rt.f32(staged.ptr, staged.bytes / 4));
