@@ -5,6 +5,7 @@ import { Parameters } from '../runtime/params.js';
 import { Random } from '../runtime/random.js';
 import { init, type Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
+import { Tape } from '../train/tape.js';
 import { noUnknown, positiveInt, seedOption } from './options.js';
 
 export interface EmbeddingOptions {
@@ -19,6 +20,7 @@ export class Embedding {
   readonly embeddingDim: number;
   readonly seed: number | undefined;
   private readonly params: Parameters;
+  private grads?: Parameters;
   private disposed = false;
 
   private constructor(private readonly rt: Runtime, options: EmbeddingOptions) {
@@ -70,6 +72,39 @@ export class Embedding {
     }
   }
 
+  /** forward() that keeps the ids: tape.backward(dY [n, embeddingDim]) adds dY's rows to the rows of weight they came from. */
+  forwardTrain(ids: Int32Array): { output: Float32Array; tape: Tape<Float32Array, void> } {
+    const output = this.forward(ids);
+    const { rt } = this;
+    const D = this.embeddingDim, n = ids.length;
+    const ws = new Workspace(rt, { ids: n, dy: n * D });
+    rt.i32(ws.at('ids'), n).set(ids);
+    const tape = new Tape((dY: Float32Array) => {
+      this.alive();
+      if (!(dY instanceof Float32Array) || dY.length !== n * D) {
+        throw new RecurShapeError(`embedding backward: dY should be a Float32Array of ${n}·${D} values, got ${dY instanceof Float32Array ? dY.length : typeof dY}`);
+      }
+      rt.f32(ws.at('dy'), dY.length).set(dY);
+      rt.kernels.embeddingBackward(n, ws.at('ids'), ws.at('dy'), D, this.gradBlock().ptrOf('weight'));
+    }, () => ws.free());
+    return { output, tape };
+  }
+
+  gradients(prefix = ''): Record<string, Float32Array> { this.alive(); return this.gradBlock().dump(prefix); }
+
+  zeroGrad(): void { this.alive(); this.grads?.zero(); }
+
+  /** @internal Parameter and gradient blocks, for optimizers. */
+  paramSlots(): { param: number; grad: number; floats: number }[] {
+    this.alive();
+    return [{ param: this.params.ptr, grad: this.gradBlock().ptr, floats: this.params.bytes / 4 }];
+  }
+
+  private gradBlock(): Parameters {
+    if (!this.grads) this.grads = this.params.twin();
+    return this.grads;
+  }
+
   /** The runtime (wasm instance and memory) this layer lives in. */
   get runtime(): Runtime { return this.rt; }
 
@@ -82,7 +117,7 @@ export class Embedding {
   }
 
   dispose(): void {
-    if (!this.disposed) { this.disposed = true; this.params.dispose(); }
+    if (!this.disposed) { this.disposed = true; this.params.dispose(); this.grads?.dispose(); }
   }
 
   private alive(): void {

@@ -5,6 +5,7 @@ import { Parameters, type ParamSpec } from '../runtime/params.js';
 import { Random } from '../runtime/random.js';
 import { init, type Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
+import { Tape } from '../train/tape.js';
 import { flag, noUnknown, positiveInt, seedOption } from './options.js';
 
 export interface LinearOptions {
@@ -21,6 +22,7 @@ export class Linear {
   readonly bias: boolean;
   readonly seed: number | undefined;
   private readonly params: Parameters;
+  private grads?: Parameters;
   private disposed = false;
 
   private constructor(private readonly rt: Runtime, options: LinearOptions) {
@@ -78,6 +80,48 @@ export class Linear {
     }
   }
 
+  /**
+   * forward() that keeps its input for backward: tape.backward(dY [..., outFeatures]) adds
+   * dW = dYᵀ·x and db = Σ dY to the gradients and returns dx = dY·W.
+   */
+  forwardTrain(input: Float32Array): { output: Float32Array; tape: Tape<Float32Array, Float32Array> } {
+    const output = this.forward(input);
+    const { rt } = this;
+    const K = this.inFeatures, N = this.outFeatures, rows = input.length / K;
+    const ws = new Workspace(rt, { x: rows * K, dy: rows * N, dx: rows * K, wT: Math.ceil(K / 16) * 16 * N });
+    rt.f32(ws.at('x'), rows * K).set(input);
+    const tape = new Tape((dY: Float32Array) => {
+      this.alive();
+      if (!(dY instanceof Float32Array) || dY.length !== rows * N) {
+        throw new RecurShapeError(`linear backward: dY should be a Float32Array of ${rows}·${N} values, got ${dY instanceof Float32Array ? dY.length : typeof dY}`);
+      }
+      const k = rt.kernels, g = this.gradBlock();
+      rt.f32(ws.at('dy'), dY.length).set(dY);
+      k.gemmWeightGrad(rows, N, K, ws.at('x'), K, ws.at('dy'), N, g.ptrOf('weight'));
+      if (this.bias) k.addColumnSums(rows, N, ws.at('dy'), N, g.ptrOf('bias'));
+      k.transposePacked(this.params.ptrOf('weight'), N, K, ws.at('wT'));
+      k.gemm(rows, K, N, ws.at('dy'), N, ws.at('wT'), 0, ws.at('dx'), K, 0);
+      return rt.read(ws.at('dx'), rows * K);
+    }, () => ws.free());
+    return { output, tape };
+  }
+
+  /** Accumulated gradients by PyTorch name. */
+  gradients(prefix = ''): Record<string, Float32Array> { this.alive(); return this.gradBlock().dump(prefix); }
+
+  zeroGrad(): void { this.alive(); this.grads?.zero(); }
+
+  /** @internal Parameter and gradient blocks, for optimizers. */
+  paramSlots(): { param: number; grad: number; floats: number }[] {
+    this.alive();
+    return [{ param: this.params.ptr, grad: this.gradBlock().ptr, floats: this.params.bytes / 4 }];
+  }
+
+  private gradBlock(): Parameters {
+    if (!this.grads) this.grads = this.params.twin();
+    return this.grads;
+  }
+
   /** The runtime (wasm instance and memory) this layer lives in. */
   get runtime(): Runtime { return this.rt; }
 
@@ -90,7 +134,7 @@ export class Linear {
   }
 
   dispose(): void {
-    if (!this.disposed) { this.disposed = true; this.params.dispose(); }
+    if (!this.disposed) { this.disposed = true; this.params.dispose(); this.grads?.dispose(); }
   }
 
   private alive(): void {

@@ -12,7 +12,8 @@ import { Workspace } from '../runtime/workspace.js';
 import { StreamGroup, type StreamGroupOptions } from '../stream/group.js';
 import type { StreamLayer } from '../stream/program.js';
 import { Stream, type StreamOptions } from '../stream/stream.js';
-import { recurrentBackward, RecurrentTape, type BackwardInput, type DirectionBackward, type Gradients } from '../train/recurrent-backward.js';
+import { recurrentBackward, type BackwardInput, type DirectionBackward, type Gradients, type RecurrentTape } from '../train/recurrent-backward.js';
+import { Tape } from '../train/tape.js';
 import { flag, noUnknown, positiveInt, seedOption } from './options.js';
 
 export interface RecurrentOptions {
@@ -218,7 +219,8 @@ export abstract class Recurrent {
         ...(c ? { c: rt.read(c, stateLength) } : {}),
       };
       if (train) {
-        result.tape = new RecurrentTape(this, ws, { T, B, transpose });
+        const shape = { T, B, transpose };
+        result.tape = new Tape((up: BackwardInput = {}) => this.backwardFrom(ws, shape, up), () => ws.free());
         kept = true;
       }
       return result;

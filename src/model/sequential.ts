@@ -11,6 +11,7 @@ import { Recurrent } from '../layers/recurrent.js';
 import { RNN, type RNNOptions } from '../layers/rnn.js';
 import { init, type Runtime } from '../runtime/runtime.js';
 import { StreamGroup, type StreamGroupOptions } from '../stream/group.js';
+import { Tape } from '../train/tape.js';
 import { Stream, type StreamOptions } from '../stream/stream.js';
 
 export type LayerDescription = { name: string } & (
@@ -30,11 +31,27 @@ export interface SequentialForwardOptions {
   seqLen?: number;                                  // T; default from the input length
   batch?: number;                                   // B; default 1
   states?: Record<string, Partial<RecurrentState>>; // initial h/c per recurrent layer name
+  train?: boolean;                                  // keep activations and return a tape
 }
+
+/** Upstream gradients for SequentialTape.backward(). */
+export interface SequentialBackwardInput {
+  output: Float32Array;                                   // dL/d output
+  states?: Record<string, Partial<RecurrentState>>;       // dL/d final h/c per recurrent layer
+}
+
+export interface SequentialGradients {
+  params: Record<string, Float32Array>;                   // accumulated gradients, prefixed names
+  input?: Float32Array;                                   // dL/d input (float input only)
+  states: Record<string, RecurrentState>;                 // dL/d initial h/c per recurrent layer
+}
+
+export type SequentialTape = Tape<SequentialBackwardInput, SequentialGradients>;
 
 export interface SequentialForwardResult {
   output: Float32Array;                             // [T, B, F] (or [B, T, F]) of the last layer
   states: Record<string, RecurrentState>;           // final h/c per recurrent layer name
+  tape?: SequentialTape;                            // with train: true
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -115,25 +132,74 @@ export class Sequential {
   forward(input: Float32Array | Int32Array, options: SequentialForwardOptions = {}): SequentialForwardResult {
     this.alive();
     const batch = options.batch ?? 1;
+    const train = options.train === true;
     let x: Float32Array | Int32Array = input;
     let seqLen = options.seqLen;
     const states: Record<string, RecurrentState> = {};
-    for (const { name, layer } of this.layers) {
-      if (layer instanceof Embedding) {
-        x = layer.forward(x as Int32Array);
-      } else if (layer instanceof Linear) {
-        if (!(x instanceof Float32Array)) throw new RecurShapeError(`Sequential: layer '${name}' needs Float32Array input`);
-        x = layer.forward(x);
-      } else {
-        if (!(x instanceof Float32Array)) throw new RecurShapeError(`Sequential: layer '${name}' needs Float32Array input (token ids need an embedding layer first)`);
-        const init = options.states?.[name];
-        const r = layer.forward(x, { seqLen, batch, h0: init?.h, c0: init?.c });
-        seqLen = r.output.length / (batch * layer.outputSize);
-        states[name] = r.c ? { h: r.h, c: r.c } : { h: r.h };
-        x = r.output;
+    const tapes: { name: string; layer: Layer; tape: Tape<any, any> }[] = [];
+    try {
+      for (const { name, layer } of this.layers) {
+        if (layer instanceof Embedding) {
+          if (!(x instanceof Int32Array)) throw new RecurShapeError(`Sequential: embedding '${name}' needs token ids as an Int32Array`);
+          if (train) { const r = layer.forwardTrain(x); tapes.push({ name, layer, tape: r.tape }); x = r.output; }
+          else x = layer.forward(x);
+        } else if (layer instanceof Linear) {
+          if (!(x instanceof Float32Array)) throw new RecurShapeError(`Sequential: layer '${name}' needs Float32Array input`);
+          if (train) { const r = layer.forwardTrain(x); tapes.push({ name, layer, tape: r.tape }); x = r.output; }
+          else x = layer.forward(x);
+        } else {
+          if (!(x instanceof Float32Array)) throw new RecurShapeError(`Sequential: layer '${name}' needs Float32Array input (token ids need an embedding layer first)`);
+          const init = options.states?.[name];
+          const r = layer.forward(x, { seqLen, batch, h0: init?.h, c0: init?.c, train });
+          if (r.tape) tapes.push({ name, layer, tape: r.tape });
+          seqLen = r.output.length / (batch * layer.outputSize);
+          states[name] = r.c ? { h: r.h, c: r.c } : { h: r.h };
+          x = r.output;
+        }
+      }
+    } catch (err) {
+      for (const t of tapes) t.tape.dispose();
+      throw err;
+    }
+    const result: SequentialForwardResult = { output: x as Float32Array, states };
+    if (train) {
+      result.tape = new Tape(
+        (up: SequentialBackwardInput) => this.backward(tapes, up, input instanceof Float32Array),
+        () => { for (const t of tapes) t.tape.dispose(); });
+    }
+    return result;
+  }
+
+  /** Runs the layers' tapes top-down, each layer's input gradient feeding the layer below. */
+  private backward(tapes: { name: string; layer: Layer; tape: Tape<any, any> }[], up: SequentialBackwardInput,
+                   floatInput: boolean): SequentialGradients {
+    this.alive();
+    if (!up || !(up.output instanceof Float32Array)) throw new RecurShapeError('Sequential backward: output gradient must be a Float32Array');
+    let dy: Float32Array | undefined = up.output;
+    const states: Record<string, RecurrentState> = {};
+    for (let i = tapes.length - 1; i >= 0; i--) {
+      const { name, layer, tape } = tapes[i];
+      if (layer instanceof Embedding) { tape.backward(dy); dy = undefined; }
+      else if (layer instanceof Linear) dy = tape.backward(dy);
+      else {
+        const s = up.states?.[name];
+        const g = tape.backward({ output: dy, h: s?.h, c: s?.c });
+        states[name] = g.c0 ? { h: g.h0, c: g.c0 } : { h: g.h0 };
+        dy = g.input;
       }
     }
-    return { output: x as Float32Array, states };
+    return { params: this.gradients(), ...(floatInput && dy ? { input: dy } : {}), states };
+  }
+
+  /** Accumulated gradients of every layer, prefixed names (zeros before any backward). */
+  gradients(): Record<string, Float32Array> {
+    this.alive();
+    return Object.assign({}, ...this.layers.map(({ name, layer }) => layer.gradients(`${name}.`)));
+  }
+
+  zeroGrad(): void {
+    this.alive();
+    for (const { layer } of this.layers) layer.zeroGrad();
   }
 
   /**

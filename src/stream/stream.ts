@@ -40,6 +40,7 @@ export class Stream {
 
   /** @internal Use model.stream(). */
   constructor(private readonly rt: Runtime, layers: { name: string; layer: StreamLayer }[], options: StreamOptions = {}) {
+    options ??= {};
     noUnknown('stream', options, ['batch', 'reuseOutput']);
     this.batch = positiveInt('stream', 'batch', options.batch, 1);
     this.reuseOutput = flag('stream', 'reuseOutput', options.reuseOutput, false);
@@ -110,6 +111,7 @@ export class Stream {
 
   /** One input of one or more whole steps → a new array of their outputs. */
   process(x: StreamInput): Float32Array {
+    if (!(x instanceof Float32Array || x instanceof Int32Array)) throw new RecurShapeError('stream: an input chunk must be a Float32Array or Int32Array');
     const perStep = this.batch * this.inputSize;
     const T = x.length / perStep;
     if (T === 1) return this.reuseOutput ? this.step(x).slice() : this.step(x);

@@ -10,12 +10,13 @@
 //
 // Memory: the saved activations are O(T·B·(L·D·(G·Hp + H) + I)) floats; see README (Training).
 
-import { RecurError, RecurShapeError } from '../errors.js';
+import { RecurShapeError } from '../errors.js';
 import type { KernelPointers, Recurrent } from '../layers/recurrent.js';
 import { padHidden } from '../runtime/pack.js';
 import type { Parameters } from '../runtime/params.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
+import type { Tape } from './tape.js';
 
 export interface BackwardInput {
   output?: Float32Array;    // dL/d output, same shape as output; default zeros
@@ -46,24 +47,8 @@ export interface DirectionBackward {
   scratch: Record<'whhT' | 'whnT' | 'wihT' | 'hprev' | 'dgh' | 'drh', number>;
 }
 
-/** What a training forward returns: call backward() once; or dispose() to free without it. */
-export class RecurrentTape {
-  private done = false;
-
-  /** @internal */
-  constructor(private readonly layer: Recurrent, private readonly ws: Workspace<string>,
-              private readonly shape: { T: number; B: number; transpose: boolean }) {}
-
-  backward(upstream: BackwardInput = {}): Gradients {
-    if (this.done) throw new RecurError('tape: backward() runs once per training forward (its activations are then freed)');
-    this.done = true;
-    try { return this.layer.backwardFrom(this.ws, this.shape, upstream); } finally { this.ws.free(); }
-  }
-
-  dispose(): void {
-    if (!this.done) { this.done = true; this.ws.free(); }
-  }
-}
+/** What a training forward() of a recurrent layer returns: backward() once, or dispose(). */
+export type RecurrentTape = Tape<BackwardInput, Gradients>;
 
 export function recurrentBackward(layer: Recurrent, rt: Runtime, params: Parameters, grads: Parameters,
                                   ws: Workspace<string>, shape: { T: number; B: number; transpose: boolean },
