@@ -1,0 +1,341 @@
+// recur's model file: a safetensors file whose tensors are the Sequential's state dict under
+// PyTorch's names, and whose `__metadata__` carries the architecture, so a file is self-contained
+// (as GGUF's key-value metadata is for ggml):
+//
+//   "format":  "recur"
+//   "version": "1"                       the layout of this file; readers refuse newer versions
+//   "model":   JSON of Sequential.toJSON(), e.g. {"layers":[{"name":"lstm","type":"lstm",…}]}
+//
+// Tensors are F32 or F16 (saveModel's dtype); loadModel also reads BF16. A plain PyTorch
+// `safetensors.torch.save_file(module.state_dict(), path)` file (no metadata, or transformers'
+// {"format": "pt"}) loads too, given the architecture.
+//
+// Adding a dtype (int8 is next): give it a SaveDtype, an ENCODERS entry that turns one f32 tensor
+// into the file's tensors (int8: an I8 tensor under the parameter's name, [rows, cols], plus an
+// F32 `<name>_scale` [rows] of per-row scales), and a case in decodeTensors that turns them back
+// (or hands them to int8 kernels). Files keep version "1": a reader that meets an I8 tensor it
+// cannot decode says so by name.
+
+import { RecurError, RecurFormatError, RecurOptionError, RecurShapeError, RecurStateDictError } from '../errors.js';
+import { Sequential, type LayerDescription, type SequentialDescription } from '../model/sequential.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { float32FromBytes, littleEndianBytes, uint16FromBytes } from './bytes.js';
+import { bfloat16ToFloat32, float16ToFloat32, float32ToFloat16 } from './f16.js';
+import { parseSafetensors, serializeSafetensors, type SafetensorsFile, type SafetensorsTensorInput } from './safetensors.js';
+
+export const MODEL_FORMAT = 'recur';
+export const MODEL_VERSION = 1;
+
+/** Default limit on a model file's size: 1 GiB (wasm32 memory is at most 4 GiB). */
+export const DEFAULT_MAX_MODEL_BYTES = 2 ** 30;
+
+export type SaveDtype = 'f32' | 'f16';
+
+export interface SaveModelOptions {
+  /** How weights are stored: 'f32' (exact, default) or 'f16' (half the size; |w| ≤ 65504). */
+  dtype?: SaveDtype;
+}
+
+export interface LoadModelOptions {
+  /** The architecture; wins over the file's, and is required for a plain PyTorch state dict. */
+  architecture?: SequentialDescription;
+  /** The runtime the model is created in; default the shared one. */
+  runtime?: Runtime;
+  /** Largest file accepted, in bytes, checked before it is read; default 1 GiB. */
+  maxBytes?: number;
+}
+
+/** Bytes, or where to fetch them (a URL string, a URL, or a fetch Response). */
+export type ModelSource = Uint8Array | ArrayBuffer | URL | string | Response;
+
+// ---------------------------------------------------------------------------------------------
+// Saving
+
+type Encoder = (name: string, values: Float32Array, shape: number[]) => Record<string, SafetensorsTensorInput>;
+
+/** How each SaveDtype stores one f32 tensor: the file tensors it becomes, by name. */
+const ENCODERS: Record<SaveDtype, Encoder> = {
+  f32: (name, values, shape) => ({ [name]: { dtype: 'F32', shape, data: littleEndianBytes(values) } }),
+  f16: (name, values, shape) => ({ [name]: { dtype: 'F16', shape, data: littleEndianBytes(float32ToFloat16(values, name)) } }),
+};
+
+/**
+ * The model as a safetensors file: its state dict (PyTorch names and shapes) and, in the
+ * metadata, its architecture. With dtype 'f16' a weight beyond ±65504 is a RecurValueError.
+ */
+export function saveModel(model: Sequential, options: SaveModelOptions = {}): Uint8Array {
+  if (!(model instanceof Sequential)) throw new RecurOptionError('saveModel: model must be a Sequential');
+  const dtype = options.dtype ?? 'f32';
+  const encode = Object.hasOwn(ENCODERS, dtype) ? ENCODERS[dtype] : undefined;
+  if (!encode) {
+    throw new RecurOptionError(`saveModel: dtype must be one of ${Object.keys(ENCODERS).map((d) => `'${d}'`).join(', ')}, got ${JSON.stringify(dtype)}`);
+  }
+  const description = model.toJSON();
+  const state = model.stateDict();
+  const shapes = parameterShapes(description, Infinity);
+  const tensors: Record<string, SafetensorsTensorInput> = {};
+  for (const [name, values] of Object.entries(state)) {
+    const shape = shapes.get(name);
+    // A shape this file does not know how to derive (a layer newer than this code) is saved flat.
+    Object.assign(tensors, encode(name, values, shape && product(shape) === values.length ? shape : [values.length]));
+  }
+  return serializeSafetensors(tensors, {
+    format: MODEL_FORMAT, version: String(MODEL_VERSION), model: JSON.stringify(description),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading
+
+/**
+ * Reads a model file (recur's, or a PyTorch state dict with options.architecture) into a new
+ * Sequential. Throws RecurFormatError for a malformed file or metadata, RecurOptionError when
+ * no architecture is known, RecurStateDictError / RecurShapeError when the tensors do not fit
+ * the architecture (naming them), RecurValueError for NaN or ±Infinity weights. Sizes are
+ * checked against the file before the model is allocated.
+ */
+export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<Sequential> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_MODEL_BYTES;
+  if (typeof maxBytes !== 'number' || !(maxBytes > 0)) {
+    throw new RecurOptionError(`loadModel: maxBytes must be a positive number, got ${JSON.stringify(maxBytes)}`);
+  }
+  const file = parseSafetensors(await readSource(source, maxBytes));
+  const fromFile = options.architecture === undefined;
+  const description = architecture(file.metadata, options.architecture);
+  checkTensors(file, description);
+  const state = decodeTensors(file);
+
+  let model: Sequential;
+  try {
+    model = await Sequential.create(description, options.runtime);
+  } catch (err) {
+    if (fromFile && err instanceof RecurOptionError) {
+      throw new RecurFormatError(`model file: its architecture is invalid: ${err.message}`);
+    }
+    throw err;
+  }
+  try {
+    model.loadStateDict(state);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  return model;
+}
+
+/** The architecture to build: options.architecture, else the file's (checked). */
+function architecture(metadata: Record<string, string>, given: SequentialDescription | undefined): SequentialDescription {
+  const format = metadata.format;
+  if (format === MODEL_FORMAT) {
+    const version = metadata.version;
+    if (typeof version !== 'string' || !/^[1-9][0-9]{0,8}$/.test(version)) {
+      throw new RecurFormatError(`model file: metadata version must be a positive integer string, got ${JSON.stringify(version)}`);
+    }
+    if (Number(version) > MODEL_VERSION) {
+      throw new RecurFormatError(`model file: it is recur format version ${version}, this recur reads versions up to ${MODEL_VERSION}; upgrade recur`);
+    }
+    if (given !== undefined) return given;
+    if (metadata.model === undefined) {
+      throw new RecurFormatError('model file: its metadata has no "model" (the architecture); pass loadModel(source, { architecture })');
+    }
+    let description: unknown;
+    try {
+      description = JSON.parse(metadata.model);
+    } catch (err) {
+      throw new RecurFormatError(`model file: metadata "model" is not valid JSON: ${(err as Error).message}`);
+    }
+    const layers = (description as { layers?: unknown } | null)?.layers;
+    if (typeof description !== 'object' || description === null || !Array.isArray(layers)) {
+      throw new RecurFormatError('model file: metadata "model" must be a Sequential description {"layers": [...]}');
+    }
+    return description as SequentialDescription;
+  }
+  // Hugging Face writes {"format": "pt"} for PyTorch weights; plain save_file writes no metadata.
+  if (format !== undefined && format !== 'pt') {
+    throw new RecurFormatError(`model file: metadata format ${JSON.stringify(format)} is not one recur reads ('${MODEL_FORMAT}', or 'pt' or none for a PyTorch state dict)`);
+  }
+  if (given === undefined) {
+    throw new RecurOptionError(
+      `loadModel: the file has no recur architecture (it is a plain ${format === 'pt' ? '"pt" ' : ''}state dict); pass ` +
+      "loadModel(source, { architecture: { layers: [{ name: 'lstm', type: 'lstm', inputSize, hiddenSize }, …] } }), " +
+      'naming each layer after the module attribute whose state_dict() the file holds');
+  }
+  return given;
+}
+
+/**
+ * The tensors must be exactly the architecture's state dict, shape for shape. Checked before the
+ * model is created, so a small file cannot make us allocate a huge model. A layer of a type this
+ * code does not know, or with options Sequential will reject, is left to Sequential.create and
+ * loadStateDict to judge (and then so are tensors of no layer).
+ */
+function checkTensors(file: SafetensorsFile, description: SequentialDescription): void {
+  const names = Object.keys(file.tensors);
+  // A description can claim any numLayers; past this many tensors, most are missing anyway.
+  const limit = names.length + 1000;
+  const expected = parameterShapes(description, limit);
+  const layers = Array.isArray(description?.layers) ? description.layers : [];
+  const truncated = expected.size >= limit;
+  const complete = !truncated && layers.every((d) => layerShapes(d, 0) !== undefined);
+  const missing: string[] = [];
+  const shapes: string[] = [];
+  for (const [name, shape] of expected) {
+    const t = Object.hasOwn(file.tensors, name) ? file.tensors[name] : undefined;
+    if (!t) missing.push(name);
+    else if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      shapes.push(`tensor '${name}': the file has ${t.dtype} [${t.shape.join(', ')}] but the model needs [${shape.join(', ')}]`);
+    }
+  }
+  const unexpected = complete ? names.filter((n) => !expected.has(n)) : [];
+  if (missing.length || unexpected.length) {
+    const parts = [];
+    if (missing.length) parts.push(`missing ${list(missing, truncated)}`);
+    if (unexpected.length) parts.push(`unexpected ${list(unexpected, false)}`);
+    throw new RecurStateDictError(`model file does not fit the architecture: ${parts.join('; ')}`);
+  }
+  if (shapes.length) throw new RecurShapeError(`model file does not fit the architecture: ${shapes.join('; ')}`);
+}
+
+const list = (names: string[], more: boolean) =>
+  (names.length > 8 ? `${names.slice(0, 8).join(', ')} and ${more ? 'more' : `${names.length - 8} more`}` : names.join(', '));
+
+/** The file's tensors as f32 state-dict entries. */
+function decodeTensors(file: SafetensorsFile): Record<string, Float32Array> {
+  const state: Record<string, Float32Array> = {};
+  for (const [name, t] of Object.entries(file.tensors)) {
+    let values: Float32Array;
+    switch (t.dtype) {
+      case 'F32': values = float32FromBytes(t.data); break;
+      case 'F16': values = float16ToFloat32(uint16FromBytes(t.data)); break;
+      case 'BF16': values = bfloat16ToFloat32(uint16FromBytes(t.data)); break;
+      default:
+        throw new RecurFormatError(`model file: tensor '${name}' is ${t.dtype}; recur loads F32, F16 and BF16 tensors`);
+    }
+    Object.defineProperty(state, name, { value: values, enumerable: true, writable: true, configurable: true });
+  }
+  return state;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the bytes
+
+async function readSource(source: ModelSource, maxBytes: number): Promise<Uint8Array> {
+  if (source instanceof ArrayBuffer) source = new Uint8Array(source);
+  if (source instanceof Uint8Array) {
+    if (source.byteLength > maxBytes) throw tooLarge(source.byteLength, maxBytes, 'the given bytes');
+    return source;
+  }
+  let response: Response;
+  if (typeof source === 'string' || source instanceof URL) {
+    try {
+      response = await fetch(source);
+    } catch (err) {
+      throw new RecurFormatError(`loadModel: could not fetch ${String(source)}: ${(err as Error).message}` +
+        ' (from a local file in Node, pass its bytes: loadModel(await readFile(path)))');
+    }
+  } else if (typeof Response !== 'undefined' && source instanceof Response) {
+    response = source;
+  } else {
+    throw new RecurOptionError('loadModel: source must be a Uint8Array, ArrayBuffer, URL, URL string or Response');
+  }
+  return readResponse(response, maxBytes);
+}
+
+/** The body of a response, refusing (before reading, when it says its length) more than maxBytes. */
+async function readResponse(response: Response, maxBytes: number): Promise<Uint8Array> {
+  const where = response.url || 'the response';
+  if (!response.ok) throw new RecurFormatError(`loadModel: fetching ${where} failed: HTTP ${response.status}`);
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) throw tooLarge(declared, maxBytes, where);
+  if (!response.body) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (bytes.byteLength > maxBytes) throw tooLarge(bytes.byteLength, maxBytes, where);
+    return bytes;
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(total, maxBytes, where);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const bytes = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) { bytes.set(c, at); at += c.byteLength; }
+  return bytes;
+}
+
+const tooLarge = (bytes: number, maxBytes: number, where: string): RecurError =>
+  new RecurFormatError(`loadModel: ${where} is ${bytes} bytes, more than maxBytes (${maxBytes}); raise the maxBytes option to accept it`);
+
+// ---------------------------------------------------------------------------------------------
+// Expected tensors
+
+const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+const GATES: Record<string, number> = { lstm: 4, gru: 3, rnn: 1 };
+
+const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+const isFlag = (v: unknown) => v === undefined || typeof v === 'boolean';
+
+/**
+ * PyTorch's state-dict names and shapes for one layer description, with the layers' defaults
+ * (torch.nn.LSTM/GRU/RNN: weight_ih_l{k}[_reverse] [G·H, in], weight_hh [G·H, H], bias_ih and
+ * bias_hh [G·H]; recur's peephole LSTM adds weight_peephole [3·H]; Linear weight [out, in] and
+ * bias [out]; Embedding weight [num, dim]). Undefined for a type it does not know or options
+ * Sequential would reject. Stops after `limit` tensors (a description can claim any numLayers).
+ * test/formats/model.test.ts checks this against the layers' own state dicts and PyTorch's.
+ */
+function layerShapes(d: LayerDescription, limit: number): [string, number[]][] | undefined {
+  if (typeof d !== 'object' || d === null) return undefined;
+  const out: [string, number[]][] = [];
+  const o = d as unknown as Record<string, unknown>;
+  switch (d.type) {
+    case 'embedding':
+      if (!isSize(o.numEmbeddings) || !isSize(o.embeddingDim)) return undefined;
+      out.push(['weight', [o.numEmbeddings, o.embeddingDim]]);
+      return out;
+    case 'linear':
+      if (!isSize(o.inFeatures) || !isSize(o.outFeatures) || !isFlag(o.bias)) return undefined;
+      out.push(['weight', [o.outFeatures, o.inFeatures]]);
+      if (o.bias !== false) out.push(['bias', [o.outFeatures]]);
+      return out;
+    case 'lstm': case 'gru': case 'rnn': {
+      const layers = o.numLayers ?? 1;
+      if (!isSize(o.inputSize) || !isSize(o.hiddenSize) || !isSize(layers)) return undefined;
+      if (!isFlag(o.bias) || !isFlag(o.bidirectional) || !isFlag(o.peephole)) return undefined;
+      const G = GATES[d.type], H = o.hiddenSize, D = o.bidirectional === true ? 2 : 1;
+      for (let l = 0; l < layers && out.length < limit; l++) {
+        for (let dir = 0; dir < D; dir++) {
+          const s = `_l${l}${dir === 1 ? '_reverse' : ''}`;
+          out.push([`weight_ih${s}`, [G * H, l === 0 ? o.inputSize : D * H]], [`weight_hh${s}`, [G * H, H]]);
+          if (o.bias !== false) out.push([`bias_ih${s}`, [G * H]], [`bias_hh${s}`, [G * H]]);
+          if (d.type === 'lstm' && o.peephole === true) out.push([`weight_peephole${s}`, [3 * H]]);
+        }
+      }
+      return out;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** `<layer name>.<PyTorch name>` → shape for every layer layerShapes understands (at most about `limit`). */
+export function parameterShapes(description: SequentialDescription, limit: number): Map<string, number[]> {
+  const shapes = new Map<string, number[]>();
+  const layers = Array.isArray(description?.layers) ? description.layers : [];
+  for (const d of layers) {
+    for (const [name, shape] of layerShapes(d, limit - shapes.size) ?? []) {
+      if (shapes.size >= limit) return shapes;
+      shapes.set(`${d.name}.${name}`, shape);
+    }
+  }
+  return shapes;
+}
