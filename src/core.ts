@@ -12,6 +12,15 @@ export {
 } from './model/sequential.js';
 export { Stream, type StreamOptions, type StreamInput } from './stream/stream.js';
 export { StreamGroup, GroupMember, type StreamGroupOptions } from './stream/group.js';
+export { Trainer, type TrainerOptions, type StepOptions, type StepResult, type FitProgress, type Example } from './train/trainer.js';
+export type { RecurrentTape, BackwardInput, Gradients } from './train/recurrent-backward.js';
+export type { Tape } from './train/tape.js';
+export type { SequentialTape, SequentialBackwardInput, SequentialGradients } from './model/sequential.js';
 export { init, Runtime } from './runtime/runtime.js';
 export type { WasmSource } from './runtime/wasm.js';
 export * from './errors.js';
+export { saveModel, loadModel, type SaveModelOptions, type LoadModelOptions, type ModelSource, type SaveDtype } from './formats/model.js';
+export {
+  parseSafetensors, serializeSafetensors, type SafetensorsFile, type SafetensorsTensor,
+  type SafetensorsTensorInput, type SafetensorsDtype, type SafetensorsLimits,
+} from './formats/safetensors.js';

@@ -111,11 +111,12 @@ export class Linear {
 
   zeroGrad(): void { this.alive(); this.grads?.zero(); }
 
-  /** @internal Parameter and gradient blocks, for optimizers. */
-  paramSlots(): { param: number; grad: number; floats: number }[] {
+  /** @internal Each tensor's parameter and gradient range, for optimizers (names prefix + PyTorch's). */
+  paramSlots(prefix = ''): { name: string; param: number; grad: number; floats: number }[] {
     this.alive();
-    return [{ param: this.params.ptr, grad: this.gradBlock().ptr, floats: this.params.bytes / 4 }];
+    return this.params.slotsWith(this.gradBlock(), prefix);
   }
+
 
   private gradBlock(): Parameters {
     if (!this.grads) this.grads = this.params.twin();

@@ -254,12 +254,12 @@ export abstract class Recurrent {
     this.grads?.zero();
   }
 
-  /** @internal Parameter and gradient blocks, for optimizers. */
-  paramSlots(): { param: number; grad: number; floats: number }[] {
+  /** @internal Each tensor's parameter and gradient range, for optimizers (names prefix + PyTorch's). */
+  paramSlots(prefix = ''): { name: string; param: number; grad: number; floats: number }[] {
     this.alive();
-    const g = this.gradBlock();
-    return [{ param: this.params.ptr, grad: g.ptr, floats: this.params.bytes / 4 }];
+    return this.params.slotsWith(this.gradBlock(), prefix);
   }
+
 
   /** A step-by-step session over this layer (unidirectional only); step() returns the top layer's h. */
   stream(options: StreamOptions = {}): Stream {

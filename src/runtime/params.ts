@@ -58,6 +58,13 @@ export class Parameters {
   /** A zeroed block of the same tensors and layout (for gradients, optimizer moments). */
   twin(): Parameters { return new Parameters(this.rt, this.specs); }
 
+  /** Per-tensor (parameter, gradient) ranges for optimizers, named prefix + PyTorch name. */
+  slotsWith(grads: Parameters, prefix = ''): { name: string; param: number; grad: number; floats: number }[] {
+    return [...this.slots.values()].map(({ spec, offset, length }) => ({
+      name: prefix + spec.name, param: this.ptr + offset, grad: grads.ptr + offset, floats: length,
+    }));
+  }
+
   /** Sets every value (padding included) to 0. */
   zero(): void { this.rt.f32(this.ptr, this.bytes / 4).fill(0); }
 

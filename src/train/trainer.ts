@@ -1,0 +1,269 @@
+// Training a Sequential on the device: loss, backward, clipping, optimizer, in PyTorch's order
+// (zero_grad → forward → loss → backward → clip_grad_norm_ / clip_grad_value_ → optimizer.step).
+//
+// Three ways to backpropagate through a sequence of T steps (B sequences, per-step activations
+// A floats, recurrent state S floats per sequence):
+//   full BPTT                     memory O(T·B·A)
+//   full BPTT with checkpoints    memory O(⌈T/k⌉·B·S + k·B·A): keeps the state every k steps
+//     (checkpointEvery: k)        and recomputes one segment at a time; same gradients
+//   truncated BPTT (tbptt)        memory O(k2·B·A): an update every k1 steps (a chunk), each
+//     { stepsPerUpdate: k1,       backpropagating through its chunk and the k2 − k1 steps
+//       stepsBack: k2 }           before it (k2 ≥ k1, default k1: disjoint chunks); the state
+//                                 is carried across chunks and detached, as with h.detach()
+// (Williams & Peng 1990 call these k1 and k2.)
+
+import { RecurOptionError, RecurShapeError } from '../errors.js';
+import { flag, noUnknown, oneOf, positiveInt } from '../layers/options.js';
+import type { RecurrentState, Sequential } from '../model/sequential.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { Workspace } from '../runtime/workspace.js';
+import { clipGradNorm, clipGradValue, gradNorm, gradsFinite } from './clip.js';
+import { crossEntropy, mse } from './loss.js';
+import { createOptimizer, type Optimizer, type ParamSlot } from './optimizer.js';
+
+export interface TrainerOptions {
+  loss: 'crossEntropy' | 'mse';
+  optimizer?: 'sgd' | 'adam' | 'adamw';      // default 'adam'
+  lr?: number;                               // default 1e-3 (adam/adamw), required for sgd
+  momentum?: number; dampening?: number; nesterov?: boolean;
+  weightDecay?: number;
+  betas?: [number, number]; eps?: number;
+  clipNorm?: number;                         // clip_grad_norm_(params, clipNorm)
+  clipValue?: number;                        // clip_grad_value_(params, clipValue)
+  ignoreIndex?: number;                      // crossEntropy: target id that counts for nothing
+  tbptt?: { stepsPerUpdate: number; stepsBack?: number };
+  checkpointEvery?: number;
+  freeze?: string[];                         // layer names ('embed') or stacked sub-layers ('lstm.l0')
+  schedule?: (step: number, baseLr: number) => number;   // lr for the given (0-based) update
+}
+
+export interface StepOptions { seqLen: number; batch: number }
+
+export interface StepResult {
+  loss: number;          // mean loss of the step (over chunks, for truncated BPTT)
+  gradNorm: number;      // global L2 norm of the gradients before clipping (last update)
+  skipped: boolean;      // a non-finite loss or gradient: no update was made
+  updates: number;       // optimizer updates made (more than 1 with truncated BPTT)
+}
+
+export interface FitProgress { epoch: number; step: number; loss: number; gradNorm: number; skipped: number; stepsPerSecond: number }
+
+export interface Example { inputs: Float32Array | Int32Array; targets: Float32Array | Int32Array; seqLen: number; batch: number }
+
+const OPTIONS = ['loss', 'optimizer', 'lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'betas', 'eps',
+  'clipNorm', 'clipValue', 'ignoreIndex', 'tbptt', 'checkpointEvery', 'freeze', 'schedule'];
+
+export class Trainer {
+  readonly optimizer: Optimizer;
+  readonly options: Readonly<TrainerOptions>;
+  private readonly rt: Runtime;
+  private readonly slots: ParamSlot[];
+  private readonly baseLr: number;
+  private updates = 0;
+  private skippedCount = 0;
+
+  constructor(readonly model: Sequential, options: TrainerOptions) {
+    noUnknown('Trainer', options, OPTIONS);
+    oneOf('Trainer', 'loss', options.loss, ['crossEntropy', 'mse'], 'crossEntropy');
+    if (options.loss === undefined) throw new RecurOptionError("Trainer: loss is required ('crossEntropy' or 'mse')");
+    const kind = oneOf('Trainer', 'optimizer', options.optimizer, ['sgd', 'adam', 'adamw'], 'adam');
+    if (options.tbptt) {
+      noUnknown('Trainer.tbptt', options.tbptt, ['stepsPerUpdate', 'stepsBack']);
+      const k1 = positiveInt('Trainer', 'tbptt.stepsPerUpdate', options.tbptt.stepsPerUpdate);
+      const k2 = positiveInt('Trainer', 'tbptt.stepsBack', options.tbptt.stepsBack, k1);
+      if (k2 < k1) throw new RecurOptionError(`Trainer: tbptt.stepsBack (${k2}) must be at least stepsPerUpdate (${k1})`);
+      if (options.checkpointEvery !== undefined) throw new RecurOptionError('Trainer: use tbptt or checkpointEvery, not both');
+    }
+    if (options.checkpointEvery !== undefined) positiveInt('Trainer', 'checkpointEvery', options.checkpointEvery);
+    if (options.clipNorm !== undefined && !(options.clipNorm > 0)) throw new RecurOptionError(`Trainer: clipNorm must be > 0, got ${options.clipNorm}`);
+    if (options.clipValue !== undefined && !(options.clipValue > 0)) throw new RecurOptionError(`Trainer: clipValue must be > 0, got ${options.clipValue}`);
+    if (options.schedule !== undefined && typeof options.schedule !== 'function') throw new RecurOptionError('Trainer: schedule must be a function (step, baseLr) → lr');
+    if (options.nesterov !== undefined) flag('Trainer', 'nesterov', options.nesterov, false);
+    this.options = { ...options };
+    this.rt = model.runtime;
+    this.slots = this.trainableSlots(options.freeze ?? []);
+    this.baseLr = options.lr ?? (kind === 'sgd' ? NaN : 1e-3);
+    if (kind === 'sgd' && options.lr === undefined) throw new RecurOptionError('Trainer: lr is required for sgd');
+    const common = { lr: this.baseLr, weightDecay: options.weightDecay };
+    this.optimizer = kind === 'sgd'
+      ? createOptimizer(this.rt, this.slots, { type: 'sgd', ...common, momentum: options.momentum, dampening: options.dampening, nesterov: options.nesterov })
+      : createOptimizer(this.rt, this.slots, { type: kind, ...common, betas: options.betas, eps: options.eps });
+  }
+
+  /** Optimizer updates made so far. */
+  get stepCount(): number { return this.updates; }
+
+  /** Updates skipped because the loss or a gradient was not finite. */
+  get skippedUpdates(): number { return this.skippedCount; }
+
+  /**
+   * One training step on a batch: inputs [T, B, …] (ids for an embedding first), targets class
+   * ids Int32Array [T, B] (crossEntropy) or Float32Array shaped like the output (mse).
+   * The recurrent state starts at zero.
+   */
+  step(inputs: Float32Array | Int32Array, targets: Float32Array | Int32Array, { seqLen, batch }: StepOptions): StepResult {
+    const T = positiveInt('Trainer.step', 'seqLen', seqLen), B = positiveInt('Trainer.step', 'batch', batch);
+    const perStep = inputs.length / (T * B);
+    if (!Number.isInteger(perStep) || perStep < 1) throw new RecurShapeError(`Trainer.step: inputs should hold seqLen·batch·features values, got ${inputs.length} for seqLen ${T}, batch ${B}`);
+    if (this.options.tbptt) return this.truncated(inputs, targets, T, B, perStep);
+    this.model.zeroGrad();
+    const { loss } = this.options.checkpointEvery
+      ? this.checkpointed(inputs, targets, T, B, perStep, this.options.checkpointEvery)
+      : this.window(inputs, targets, T, B, 0, T, undefined, undefined);
+    return this.update(loss);
+  }
+
+  /** Whole runs: every example of the dataset once per epoch, a step each. */
+  async fit(dataset: Iterable<Example> | AsyncIterable<Example> | (() => Iterable<Example> | AsyncIterable<Example>),
+            { epochs = 1, onProgress }: { epochs?: number; onProgress?: (p: FitProgress) => void } = {}): Promise<FitProgress> {
+    positiveInt('Trainer.fit', 'epochs', epochs);
+    let last: FitProgress = { epoch: 0, step: this.updates, loss: NaN, gradNorm: NaN, skipped: this.skippedCount, stepsPerSecond: 0 };
+    const started = performance.now();
+    let steps = 0;
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const source = typeof dataset === 'function' ? dataset() : dataset;
+      for await (const ex of source as AsyncIterable<Example>) {
+        const r = this.step(ex.inputs, ex.targets, ex);
+        steps++;
+        last = { epoch, step: this.updates, loss: r.loss, gradNorm: r.gradNorm, skipped: this.skippedCount,
+                 stepsPerSecond: steps / ((performance.now() - started) / 1000) };
+        onProgress?.(last);
+      }
+    }
+    return last;
+  }
+
+  dispose(): void { this.optimizer.dispose(); }
+
+  // Forward with a tape over steps [from, to) from the given state, loss on the steps from
+  // lossFrom on (scaled by `scale` if given), backward; returns the summed or mean loss and the
+  // gradient of the initial state.
+  private window(inputs: Float32Array | Int32Array, targets: Float32Array | Int32Array, T: number, B: number,
+                 from: number, to: number, state: Record<string, RecurrentState> | undefined,
+                 upstreamState: Record<string, RecurrentState> | undefined,
+                 lossFrom = from, scale?: number) {
+    const perStep = inputs.length / (T * B);
+    const x = inputs.subarray(from * B * perStep, to * B * perStep) as Float32Array | Int32Array;
+    const { output, states, tape } = this.model.forward(x, { seqLen: to - from, batch: B, states: state, train: true });
+    try {
+      const C = output.length / ((to - from) * B);
+      const skip = (lossFrom - from) * B;               // rows before lossFrom get no loss
+      const rows = (to - lossFrom) * B;
+      const ws = new Workspace(this.rt, { y: output.length, dy: output.length });
+      let loss: number;
+      try {
+        this.rt.f32(ws.at('y'), output.length).set(output);
+        this.rt.f32(ws.at('dy'), output.length).fill(0);
+        const y = ws.at('y') + skip * C * 4, dy = ws.at('dy') + skip * C * 4;
+        const reduction = scale === undefined ? 'mean' : 'sum';
+        if (this.options.loss === 'crossEntropy') {
+          if (!(targets instanceof Int32Array) || targets.length !== T * B) throw new RecurShapeError(`Trainer: crossEntropy targets should be class ids, an Int32Array of seqLen·batch = ${T * B}`);
+          loss = crossEntropy(this.rt, y, rows, C, targets.subarray(lossFrom * B, to * B), { ignoreIndex: this.options.ignoreIndex, reduction }, dy);
+        } else {
+          if (!(targets instanceof Float32Array) || targets.length !== T * B * C) throw new RecurShapeError(`Trainer: mse targets should be a Float32Array shaped like the output (${T * B * C} values)`);
+          loss = mse(this.rt, y, targets.subarray(lossFrom * B * C, to * B * C), rows * C, { reduction }, dy);
+        }
+        if (scale !== undefined) { this.rt.kernels.scale(dy, rows * C, scale); loss *= scale; }
+        const g = tape!.backward({ output: this.rt.read(ws.at('dy'), output.length), states: upstreamState });
+        return { loss, states, stateGrads: g.states };
+      } finally {
+        ws.free();
+      }
+    } finally {
+      tape?.dispose();
+    }
+  }
+
+  // Full BPTT keeping the state every k steps: an inference pass records them, then segments
+  // are recomputed with a tape from last to first, each passing its initial-state gradient to
+  // the segment before. Loss rows are summed and scaled by 1 / (number of counted rows).
+  private checkpointed(inputs: Float32Array | Int32Array, targets: Float32Array | Int32Array, T: number, B: number, perStep: number, k: number) {
+    const boundaries: (Record<string, RecurrentState> | undefined)[] = [undefined];
+    for (let s = 0; s + k < T; s += k) {
+      const x = inputs.subarray(s * B * perStep, (s + k) * B * perStep) as Float32Array | Int32Array;
+      boundaries.push(this.model.forward(x, { seqLen: k, batch: B, states: boundaries[boundaries.length - 1] }).states);
+    }
+    const counted = this.options.loss === 'crossEntropy'
+      ? (targets as Int32Array).reduce((n, t) => n + (t === (this.options.ignoreIndex ?? -100) ? 0 : 1), 0)
+      : targets.length;
+    const scale = counted > 0 ? 1 / counted : 0;
+    let loss = 0;
+    let upstream: Record<string, RecurrentState> | undefined;
+    for (let i = boundaries.length - 1; i >= 0; i--) {
+      const from = i * k, to = Math.min(T, from + k);
+      const r = this.window(inputs, targets, T, B, from, to, boundaries[i], upstream, from, scale);
+      loss += r.loss;
+      upstream = r.stateGrads;
+    }
+    return { loss: counted > 0 ? loss : NaN };
+  }
+
+  // Truncated BPTT: an update every k1 steps, each backpropagating the last k2 steps, from the
+  // state carried (detached) from before. States at multiples of k1 are kept to start windows.
+  private truncated(inputs: Float32Array | Int32Array, targets: Float32Array | Int32Array, T: number, B: number, perStep: number): StepResult {
+    const k1 = this.options.tbptt!.stepsPerUpdate, k2 = this.options.tbptt!.stepsBack ?? k1;
+    const boundary = new Map<number, Record<string, RecurrentState> | undefined>([[0, undefined]]);
+    let total = 0, chunks = 0, last: StepResult = { loss: NaN, gradNorm: NaN, skipped: false, updates: 0 };
+    let updates = 0;
+    for (let lossFrom = 0; lossFrom < T; lossFrom += k1) {
+      const end = Math.min(lossFrom + k1, T);
+      const start = Math.max(0, lossFrom - (k2 - k1));   // the chunk, and k2 − k1 steps before it
+      // The state at `start`: from the boundary at or before it, caught up without a tape.
+      const b = Math.floor(start / k1) * k1;
+      let state = boundary.get(b);
+      if (start > b) {
+        const x = inputs.subarray(b * B * perStep, start * B * perStep) as Float32Array | Int32Array;
+        state = this.model.forward(x, { seqLen: start - b, batch: B, states: state }).states;
+      }
+      this.model.zeroGrad();
+      const r = this.window(inputs, targets, T, B, start, end, state, undefined, lossFrom);
+      // Detached carry: the state at `end` as this window computed it.
+      boundary.set(end, r.states);
+      last = this.update(r.loss);
+      updates += last.updates;
+      total += r.loss; chunks++;
+    }
+    return { loss: total / chunks, gradNorm: last.gradNorm, skipped: last.skipped, updates };
+  }
+
+  /** Clipping, the finite check and the optimizer step, after gradients are accumulated. */
+  private update(loss: number): StepResult {
+    const gradNormBefore = this.options.clipNorm !== undefined
+      ? clipGradNorm(this.rt, this.slots, this.options.clipNorm)
+      : gradNorm(this.rt, this.slots);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNormBefore) || !gradsFinite(this.rt, this.slots)) {
+      this.skippedCount++;
+      this.optimizer.zeroGrad();
+      return { loss, gradNorm: gradNormBefore, skipped: true, updates: 0 };
+    }
+    if (this.options.clipValue !== undefined) clipGradValue(this.rt, this.slots, this.options.clipValue);
+    if (this.options.schedule) this.optimizer.lr = this.options.schedule(this.updates, this.baseLr);
+    this.optimizer.step();
+    this.updates++;
+    return { loss, gradNorm: gradNormBefore, skipped: false, updates: 1 };
+  }
+
+  /** Every tensor of every layer but the frozen ones. */
+  private trainableSlots(freeze: string[]): ParamSlot[] {
+    if (!Array.isArray(freeze)) throw new RecurOptionError('Trainer: freeze must be an array of layer names');
+    const names = new Set(this.model.layers.map((l) => l.name));
+    for (const f of freeze) {
+      const [layer, sub] = f.split('.');
+      if (!names.has(layer) || (sub !== undefined && !/^l\d+$/.test(sub))) {
+        throw new RecurOptionError(`Trainer: cannot freeze '${f}': give a layer name (${[...names].join(', ')}) or layer.l<k> for a stacked recurrent layer`);
+      }
+    }
+    const frozen = (name: string) => freeze.some((f) => {
+      const [layer, sub] = f.split('.');
+      if (!name.startsWith(`${layer}.`)) return false;
+      return sub === undefined || new RegExp(`_${sub}(_reverse)?$`).test(name);
+    });
+    const slots: ParamSlot[] = [];
+    for (const { name, layer } of this.model.layers) {
+      const all = layer.paramSlots(`${name}.`);
+      slots.push(...all.filter((s) => !frozen(s.name)));
+    }
+    if (slots.length === 0) throw new RecurOptionError('Trainer: every parameter is frozen');
+    return slots;
+  }
+}
