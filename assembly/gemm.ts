@@ -127,12 +127,13 @@ function gemvRow(N: i32, K: i32, a: usize, bp: usize, bias: usize, c: usize, acc
 }
 
 // Weight gradient in the packed layout: dW[n, k] += Σ_r dY[r, n] · X[r, k] over R rows.
-//   x: [R, K] row stride ldx; dy: [R, N] row stride lddy; dwp: packed like the weight (N, K).
-// Two k columns (eight accumulators) at a time, streaming the rows; the panel layout means
-// each k of a panel is four contiguous vectors, exactly the accumulators.
-export function gemmWeightGrad(R: i32, N: i32, K: i32, x: usize, ldx: i32, dy: usize, lddy: i32, dwp: usize): void {
+//   xT: Xᵀ [K, R] row-major (layout.transpose makes it), so each k's column of X is contiguous;
+//   dy: [R, N] row stride lddy; dwp: packed like the weight (N, K).
+// Two k (eight accumulators, one panel's two k-rows) at a time, streaming the rows r.
+export function gemmWeightGrad(R: i32, N: i32, K: i32, xT: usize, dy: usize, lddy: i32, dwp: usize): void {
   const panelBytes = <usize>K * PANEL * 4;
-  const xStride = <usize>ldx << 2, dyStride = <usize>lddy << 2;
+  const dyStride = <usize>lddy << 2;
+  const rowBytes = <usize>R << 2;
   for (let p = 0; p * PANEL < N; p++) {
     const col = p * PANEL;
     const valid = N - col;
@@ -142,15 +143,28 @@ export function gemmWeightGrad(R: i32, N: i32, K: i32, x: usize, ldx: i32, dy: u
       const w = dwp + <usize>p * panelBytes + (<usize>k << 6);
       let x0 = v128.load(w), x1 = v128.load(w, 16), x2 = v128.load(w, 32), x3 = v128.load(w, 48);
       let y0 = v128.load(w, 64), y1 = v128.load(w, 80), y2 = v128.load(w, 96), y3 = v128.load(w, 112);
-      let xr = x + (<usize>k << 2), dr = d0;
-      for (let r = 0; r < R; r++) {
-        const s0 = v128.load32_splat(xr), s1 = v128.load32_splat(xr, 4);
-        const a0 = loadN(dr, valid), a1 = loadN(dr + 16, valid - 4), a2 = loadN(dr + 32, valid - 8), a3 = loadN(dr + 48, valid - 12);
-        x0 = f32x4.add(x0, f32x4.mul(a0, s0)); y0 = f32x4.add(y0, f32x4.mul(a0, s1));
-        x1 = f32x4.add(x1, f32x4.mul(a1, s0)); y1 = f32x4.add(y1, f32x4.mul(a1, s1));
-        x2 = f32x4.add(x2, f32x4.mul(a2, s0)); y2 = f32x4.add(y2, f32x4.mul(a2, s1));
-        x3 = f32x4.add(x3, f32x4.mul(a3, s0)); y3 = f32x4.add(y3, f32x4.mul(a3, s1));
-        xr += xStride; dr += dyStride;
+      let xr = xT + <usize>k * rowBytes, dr = d0;
+      const end = xr + rowBytes;
+      if (valid >= PANEL) {
+        for (; xr < end; xr += 4) {
+          const s0 = v128.load32_splat(xr), s1 = v128.load32_splat(xr + rowBytes);
+          const a0 = v128.load(dr), a1 = v128.load(dr, 16), a2 = v128.load(dr, 32), a3 = v128.load(dr, 48);
+          x0 = f32x4.add(x0, f32x4.mul(a0, s0)); y0 = f32x4.add(y0, f32x4.mul(a0, s1));
+          x1 = f32x4.add(x1, f32x4.mul(a1, s0)); y1 = f32x4.add(y1, f32x4.mul(a1, s1));
+          x2 = f32x4.add(x2, f32x4.mul(a2, s0)); y2 = f32x4.add(y2, f32x4.mul(a2, s1));
+          x3 = f32x4.add(x3, f32x4.mul(a3, s0)); y3 = f32x4.add(y3, f32x4.mul(a3, s1));
+          dr += dyStride;
+        }
+      } else {
+        for (; xr < end; xr += 4) {
+          const s0 = v128.load32_splat(xr), s1 = v128.load32_splat(xr + rowBytes);
+          const a0 = loadN(dr, valid), a1 = loadN(dr + 16, valid - 4), a2 = loadN(dr + 32, valid - 8), a3 = loadN(dr + 48, valid - 12);
+          x0 = f32x4.add(x0, f32x4.mul(a0, s0)); y0 = f32x4.add(y0, f32x4.mul(a0, s1));
+          x1 = f32x4.add(x1, f32x4.mul(a1, s0)); y1 = f32x4.add(y1, f32x4.mul(a1, s1));
+          x2 = f32x4.add(x2, f32x4.mul(a2, s0)); y2 = f32x4.add(y2, f32x4.mul(a2, s1));
+          x3 = f32x4.add(x3, f32x4.mul(a3, s0)); y3 = f32x4.add(y3, f32x4.mul(a3, s1));
+          dr += dyStride;
+        }
       }
       v128.store(w, x0); v128.store(w, x1, 16); v128.store(w, x2, 32); v128.store(w, x3, 48);
       v128.store(w, y0, 64); v128.store(w, y1, 80); v128.store(w, y2, 96); v128.store(w, y3, 112);
@@ -158,14 +172,15 @@ export function gemmWeightGrad(R: i32, N: i32, K: i32, x: usize, ldx: i32, dy: u
     if (k < K) {
       const w = dwp + <usize>p * panelBytes + (<usize>k << 6);
       let x0 = v128.load(w), x1 = v128.load(w, 16), x2 = v128.load(w, 32), x3 = v128.load(w, 48);
-      let xr = x + (<usize>k << 2), dr = d0;
-      for (let r = 0; r < R; r++) {
+      let xr = xT + <usize>k * rowBytes, dr = d0;
+      const end = xr + rowBytes;
+      for (; xr < end; xr += 4) {
         const s0 = v128.load32_splat(xr);
         x0 = f32x4.add(x0, f32x4.mul(loadN(dr, valid), s0));
         x1 = f32x4.add(x1, f32x4.mul(loadN(dr + 16, valid - 4), s0));
         x2 = f32x4.add(x2, f32x4.mul(loadN(dr + 32, valid - 8), s0));
         x3 = f32x4.add(x3, f32x4.mul(loadN(dr + 48, valid - 12), s0));
-        xr += xStride; dr += dyStride;
+        dr += dyStride;
       }
       v128.store(w, x0); v128.store(w, x1, 16); v128.store(w, x2, 32); v128.store(w, x3, 48);
     }

@@ -6,7 +6,7 @@ export { lstmCell, lstmForward, lstmCellBackward, lstmBackward } from './lstm';
 export { gruGates, gruOutput, gruForward, gruCellBackward, gruResetBackward, gruBackward } from './gru';
 export { rnnCell, rnnForward, rnnBackward } from './rnn';
 export { linearForward, embeddingForward, embeddingBackward } from './linear';
-export { swapAxes01, previousRows } from './layout';
+export { swapAxes01, previousRows, transpose } from './layout';
 export { runProgram } from './program';
 
 // First byte after static data; the host's allocator owns everything from here up.

@@ -14,6 +14,9 @@ export { Stream, type StreamOptions, type StreamInput } from './stream/stream.js
 export { StreamGroup, GroupMember, type StreamGroupOptions } from './stream/group.js';
 export { Trainer, type TrainerOptions, type StepOptions, type StepResult, type FitProgress, type Example } from './train/trainer.js';
 export type { RecurrentTape, BackwardInput, Gradients } from './train/recurrent-backward.js';
+export { SGD, Adam, AdamW, createOptimizer, type Optimizer, type OptimizerOptions, type OptimizerState, type ParamSlot } from './train/optimizer.js';
+export { clipGradNorm, clipGradValue, gradNorm } from './train/clip.js';
+export { crossEntropy, mse } from './train/loss.js';
 export type { Tape } from './train/tape.js';
 export type { SequentialTape, SequentialBackwardInput, SequentialGradients } from './model/sequential.js';
 export { init, Runtime } from './runtime/runtime.js';

@@ -69,8 +69,10 @@ export class GRU extends Recurrent {
       sequenceGrads(this.rt, r, H, N, r.gates, dgh);
     } else {
       // U_r,z multiplies h; U_n multiplies r ⊙ h.
-      k.gemmWeightGrad(rows, 2 * Hp, H, r.scratch.hprev, H, dgh, N, r.grads.whh);
-      k.gemmWeightGrad(rows, Hp, H, r.saved.rhseq, H, dgh + 2 * Hp * 4, N, r.grads.whn);
+      k.transpose(r.scratch.hprev, rows, H, H, r.scratch.hT);
+      k.gemmWeightGrad(rows, 2 * Hp, H, r.scratch.hT, dgh, N, r.grads.whh);
+      k.transpose(r.saved.rhseq, rows, H, H, r.scratch.hT);
+      k.gemmWeightGrad(rows, Hp, H, r.scratch.hT, dgh + 2 * Hp * 4, N, r.grads.whn);
       sequenceGrads(this.rt, r, H, N, r.gates, dgh, false);
     }
   }

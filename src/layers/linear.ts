@@ -88,7 +88,7 @@ export class Linear {
     const output = this.forward(input);
     const { rt } = this;
     const K = this.inFeatures, N = this.outFeatures, rows = input.length / K;
-    const ws = new Workspace(rt, { x: rows * K, dy: rows * N, dx: rows * K, wT: Math.ceil(K / 16) * 16 * N });
+    const ws = new Workspace(rt, { x: rows * K, xT: rows * K, dy: rows * N, dx: rows * K, wT: Math.ceil(K / 16) * 16 * N });
     rt.f32(ws.at('x'), rows * K).set(input);
     const tape = new Tape((dY: Float32Array) => {
       this.alive();
@@ -97,7 +97,8 @@ export class Linear {
       }
       const k = rt.kernels, g = this.gradBlock();
       rt.f32(ws.at('dy'), dY.length).set(dY);
-      k.gemmWeightGrad(rows, N, K, ws.at('x'), K, ws.at('dy'), N, g.ptrOf('weight'));
+      k.transpose(ws.at('x'), rows, K, K, ws.at('xT'));
+      k.gemmWeightGrad(rows, N, K, ws.at('xT'), ws.at('dy'), N, g.ptrOf('weight'));
       if (this.bias) k.addColumnSums(rows, N, ws.at('dy'), N, g.ptrOf('bias'));
       k.transposePacked(this.params.ptrOf('weight'), N, K, ws.at('wT'));
       k.gemm(rows, K, N, ws.at('dy'), N, ws.at('wT'), 0, ws.at('dx'), K, 0);

@@ -188,7 +188,8 @@ export class Sequential {
         dy = g.input;
       }
     }
-    return { params: this.gradients(), ...(floatInput && dy ? { input: dy } : {}), states };
+    const model = this;
+    return { get params() { return model.gradients(); }, ...(floatInput && dy ? { input: dy } : {}), states };
   }
 
   /** Accumulated gradients of every layer, prefixed names (zeros before any backward). */

@@ -26,7 +26,8 @@ export interface Kernels {
   swapAxes01(src: Ptr, A: number, B: number, F: number, dst: Ptr): void;
   runProgram(prog: Ptr, T: number, x: Ptr, y: Ptr): void;
   // Training
-  gemmWeightGrad(R: number, N: number, K: number, x: Ptr, ldx: number, dy: Ptr, lddy: number, dwp: Ptr): void;
+  gemmWeightGrad(R: number, N: number, K: number, xT: Ptr, dy: Ptr, lddy: number, dwp: Ptr): void;
+  transpose(src: Ptr, R: number, C: number, ld: number, dst: Ptr): void;
   addColumnSums(R: number, N: number, dy: Ptr, lddy: number, db: Ptr): void;
   transposePacked(src: Ptr, N: number, K: number, dst: Ptr): void;
   previousRows(T: number, B: number, F: number, y: Ptr, ldy: number, h0: Ptr, reverse: number, dst: Ptr): void;

@@ -44,7 +44,7 @@ export interface DirectionBackward {
   dh: number; dc: number;       // [B, H] final-state gradient in → initial-state gradient out
   dx: number; accumulate: boolean;   // dx [T, B, inputs]: overwrite (first direction) or add
   params: KernelPointers; grads: KernelPointers;
-  scratch: Record<'whhT' | 'whnT' | 'wihT' | 'hprev' | 'dgh' | 'drh', number>;
+  scratch: Record<'whhT' | 'whnT' | 'wihT' | 'hprev' | 'dgh' | 'drh' | 'xT' | 'hT', number>;
 }
 
 /** What a training forward() of a recurrent layer returns: backward() once, or dispose(). */
@@ -76,6 +76,7 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, params: Paramet
     dh: B * H, dc: B * H, dh0: stateLength, dc0: layer.hasCellState ? stateLength : 0,
     whhT: Math.ceil(H / 16) * 16 * N, whnT: Math.ceil(H / 16) * 16 * Hp,
     wihT: Math.ceil(widest / 16) * 16 * N, hprev: rows * H, dgh: G === 3 ? rows * N : 0, drh: B * H,
+    xT: rows * widest, hT: rows * H,
   });
   try {
     let dy = 0;
@@ -111,7 +112,10 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, params: Paramet
           dh: bw.at('dh'), dc: bw.at('dc'), dx, accumulate: d > 0,
           params: layer.kernelPointers(l, d === 1),
           grads: layer.kernelPointers(l, d === 1, grads),
-          scratch: { whhT: bw.at('whhT'), whnT: bw.at('whnT'), wihT: bw.at('wihT'), hprev: bw.at('hprev'), dgh: bw.at('dgh'), drh: bw.at('drh') },
+          scratch: {
+            whhT: bw.at('whhT'), whnT: bw.at('whnT'), wihT: bw.at('wihT'), hprev: bw.at('hprev'),
+            dgh: bw.at('dgh'), drh: bw.at('drh'), xT: bw.at('xT'), hT: bw.at('hT'),
+          },
         });
         rt.f32(bw.at('dh0') + s * 4, B * H).set(rt.f32(bw.at('dh'), B * H));
         if (layer.hasCellState) rt.f32(bw.at('dc0') + s * 4, B * H).set(rt.f32(bw.at('dc'), B * H));
@@ -122,7 +126,7 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, params: Paramet
     if (transpose) { k.swapAxes01(dx, T, B, I, bw.at('dxT')); input = bw.at('dxT'); }
     void params;
     return {
-      params: grads.dump(),
+      get params() { return grads.dump(); },
       input: rt.read(input, rows * I),
       h0: rt.read(bw.at('dh0'), stateLength),
       ...(layer.hasCellState ? { c0: rt.read(bw.at('dc0'), stateLength) } : {}),
@@ -140,8 +144,12 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, params: Paramet
 export function sequenceGrads(rt: Runtime, r: DirectionBackward, H: number, N: number, dIn: number, dRec: number, withHidden = true): void {
   const k = rt.kernels;
   const rows = r.T * r.B;
-  k.gemmWeightGrad(rows, N, r.inputs, r.x, r.inputs, dIn, N, r.grads.wih);
-  if (withHidden) k.gemmWeightGrad(rows, N, H, r.scratch.hprev, H, dRec, N, r.grads.whh);
+  k.transpose(r.x, rows, r.inputs, r.inputs, r.scratch.xT);
+  k.gemmWeightGrad(rows, N, r.inputs, r.scratch.xT, dIn, N, r.grads.wih);
+  if (withHidden) {
+    k.transpose(r.scratch.hprev, rows, H, H, r.scratch.hT);
+    k.gemmWeightGrad(rows, N, H, r.scratch.hT, dRec, N, r.grads.whh);
+  }
   if (r.grads.bih) k.addColumnSums(rows, N, dIn, N, r.grads.bih);
   if (r.grads.bhh) k.addColumnSums(rows, N, dRec, N, r.grads.bhh);
   k.transposePacked(r.params.wih, N, r.inputs, r.scratch.wihT);
