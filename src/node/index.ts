@@ -16,3 +16,4 @@ setDefaultWasmSource(async () => {
 
 export * from '../core.js';
 export { nodeTransform } from './stream.js';
+export { saveCheckpointFile, loadCheckpointFile, writeFileAtomic } from './checkpoint.js';

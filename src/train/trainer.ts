@@ -12,11 +12,12 @@
 //                                 is carried across chunks and detached, as with h.detach()
 // (Williams & Peng 1990 call these k1 and k2.)
 
-import { RecurOptionError, RecurShapeError } from '../errors.js';
+import { RecurFormatError, RecurOptionError, RecurShapeError } from '../errors.js';
 import { flag, noUnknown, oneOf, positiveInt } from '../layers/options.js';
 import type { RecurrentState, Sequential } from '../model/sequential.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { clipGradNorm, clipGradValue, gradNorm, gradsFinite } from './clip.js';
 import { crossEntropy, mse } from './loss.js';
 import { createOptimizer, type Optimizer, type ParamSlot } from './optimizer.js';
@@ -131,6 +132,38 @@ export class Trainer {
       }
     }
     return last;
+  }
+
+  /** The model's weights, the optimizer's state and the step counts, as checkpoint bytes. */
+  saveCheckpoint(): Uint8Array { return encodeCheckpoint(this); }
+
+  /**
+   * Resumes from saveCheckpoint() bytes: weights, optimizer moments, step counts and learning
+   * rate. The model must have the checkpoint's architecture and the trainer the same optimizer
+   * and frozen layers; anything else throws and changes nothing.
+   */
+  loadCheckpoint(bytes: Uint8Array): void {
+    const c = decodeCheckpoint(bytes);
+    const architecture = (json: string) => {
+      try { return JSON.stringify((JSON.parse(json).layers as Record<string, unknown>[]).map(({ seed: _seed, ...rest }) => rest)); } catch { return ''; }
+    };
+    if (architecture(c.model) !== architecture(JSON.stringify(this.model.toJSON()))) {
+      throw new RecurFormatError('checkpoint: it was saved from a model with another architecture');
+    }
+    if (c.optimizer.name !== this.optimizer.name) {
+      throw new RecurFormatError(`checkpoint: it was saved with ${c.optimizer.name}, this trainer uses ${this.optimizer.name}`);
+    }
+    const before = this.model.stateDict();
+    this.model.loadStateDict(c.weights);
+    try {
+      this.optimizer.importState({ step: c.optimizer.step, buffers: c.optimizer.buffers });
+    } catch (err) {
+      this.model.loadStateDict(before);
+      throw err;
+    }
+    this.optimizer.lr = c.optimizer.lr;
+    this.updates = c.updates;
+    this.skippedCount = c.skipped;
   }
 
   dispose(): void { this.optimizer.dispose(); }

@@ -1,0 +1,72 @@
+// A trainer checkpoint: everything needed to resume training exactly where it stopped, as one
+// safetensors file (the same careful reader as model files):
+//
+//   __metadata__  "format": "recur-checkpoint", "version": "1",
+//                 "model": the Sequential's description (JSON),
+//                 "trainer": { optimizer, updates, skipped, optimizerStep, lr } (JSON)
+//   tensors       every model parameter under its state-dict name (F32), and the optimizer's
+//                 state buffers as "optimizer.<i>" (F32, flat, in the optimizer's slot order)
+//
+// The trainer has no random state of its own (data order is the caller's), so nothing else is
+// needed. Writing the bytes to disk atomically is src/node/checkpoint.ts's job.
+
+import { RecurFormatError } from '../errors.js';
+import { float32FromBytes, littleEndianBytes } from '../formats/bytes.js';
+import { parseSafetensors, serializeSafetensors, type SafetensorsTensorInput } from '../formats/safetensors.js';
+import type { Trainer } from './trainer.js';
+
+export const CHECKPOINT_FORMAT = 'recur-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+export function encodeCheckpoint(trainer: Trainer): Uint8Array {
+  const tensors: Record<string, SafetensorsTensorInput> = {};
+  for (const [name, values] of Object.entries(trainer.model.stateDict())) {
+    tensors[name] = { dtype: 'F32', shape: [values.length], data: littleEndianBytes(values) };
+  }
+  const state = trainer.optimizer.exportState();
+  state.buffers.forEach((b, i) => { tensors[`optimizer.${i}`] = { dtype: 'F32', shape: [b.length], data: littleEndianBytes(b) }; });
+  return serializeSafetensors(tensors, {
+    format: CHECKPOINT_FORMAT,
+    version: String(CHECKPOINT_VERSION),
+    model: JSON.stringify(trainer.model.toJSON()),
+    trainer: JSON.stringify({
+      optimizer: trainer.optimizer.name, updates: trainer.stepCount, skipped: trainer.skippedUpdates,
+      optimizerStep: state.step, lr: trainer.optimizer.lr,
+    }),
+  });
+}
+
+export interface DecodedCheckpoint {
+  model: string;                                   // the description's JSON, as saved
+  weights: Record<string, Float32Array>;
+  optimizer: { name: string; step: number; lr: number; buffers: Float32Array[] };
+  updates: number;
+  skipped: number;
+}
+
+export function decodeCheckpoint(bytes: Uint8Array): DecodedCheckpoint {
+  const file = parseSafetensors(bytes);
+  const meta = file.metadata;
+  if (meta.format !== CHECKPOINT_FORMAT) throw new RecurFormatError(`not a recur checkpoint (format ${JSON.stringify(meta.format)})`);
+  if (Number(meta.version) !== CHECKPOINT_VERSION) throw new RecurFormatError(`checkpoint version ${meta.version} is not supported (this recur reads ${CHECKPOINT_VERSION})`);
+  let info: { optimizer: string; updates: number; skipped: number; optimizerStep: number; lr: number };
+  try { info = JSON.parse(meta.trainer); } catch { throw new RecurFormatError('checkpoint: its trainer metadata is not JSON'); }
+  const ints = [info?.updates, info?.skipped, info?.optimizerStep];
+  if (!ints.every((n) => Number.isInteger(n) && n >= 0) || typeof info.optimizer !== 'string' || !(info.lr >= 0)) {
+    throw new RecurFormatError('checkpoint: its trainer metadata is malformed');
+  }
+  const weights: Record<string, Float32Array> = {};
+  const buffers: Float32Array[] = [];
+  for (const [name, t] of Object.entries(file.tensors)) {
+    if (t.dtype !== 'F32') throw new RecurFormatError(`checkpoint: tensor '${name}' is ${t.dtype}, expected F32`);
+    const values = float32FromBytes(t.data);
+    const m = /^optimizer\.(\d+)$/.exec(name);
+    if (m) buffers[Number(m[1])] = values; else weights[name] = values;
+  }
+  if (buffers.some((b) => b === undefined) || buffers.length !== [...buffers].length) throw new RecurFormatError('checkpoint: optimizer buffers are not numbered 0…n-1');
+  for (let i = 0; i < buffers.length; i++) if (!buffers[i]) throw new RecurFormatError(`checkpoint: optimizer buffer ${i} is missing`);
+  return {
+    model: meta.model, weights, updates: info.updates, skipped: info.skipped,
+    optimizer: { name: info.optimizer, step: info.optimizerStep, lr: info.lr, buffers },
+  };
+}
