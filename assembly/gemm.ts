@@ -59,47 +59,13 @@ export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, bias
   }
 }
 
-// One row of C: [N] (+)= a[K] · Wᵀ, two panels (32 columns, 8 accumulators) at a time.
+// One row of C: [N] (+)= a[K] · Wᵀ, one panel (16 columns, four accumulators) at a time.
+// Wider blocks are slower here: V8 keeps at most 15 vector registers, and eight accumulators
+// plus their operands spill to the stack every k (measured: 15 vs 25 GFLOP/s).
 function gemvRow(N: i32, K: i32, a: usize, bp: usize, bias: usize, c: usize, accumulate: i32): void {
   const panelBytes = <usize>K * PANEL * 4;
   const end = a + (<usize>K << 2);
-  let col = 0;
-  for (; col + PANEL < N; col += 2 * PANEL) {
-    const valid = N - col;
-    let w = bp + <usize>(col / PANEL) * panelBytes;
-    let u = w + panelBytes;
-    const cc = c + (<usize>col << 2);
-    let x0: v128, x1: v128, x2: v128, x3: v128, y0: v128, y1: v128, y2: v128, y3: v128;
-    if (bias) {
-      const bc = bias + (<usize>col << 2);
-      x0 = loadN(bc, valid); x1 = loadN(bc + 16, valid - 4); x2 = loadN(bc + 32, valid - 8); x3 = loadN(bc + 48, valid - 12);
-      y0 = loadN(bc + 64, valid - 16); y1 = loadN(bc + 80, valid - 20); y2 = loadN(bc + 96, valid - 24); y3 = loadN(bc + 112, valid - 28);
-    } else {
-      x0 = f32x4.splat(0); x1 = x0; x2 = x0; x3 = x0; y0 = x0; y1 = x0; y2 = x0; y3 = x0;
-    }
-    if (accumulate) {
-      x0 = f32x4.add(x0, loadN(cc, valid)); x1 = f32x4.add(x1, loadN(cc + 16, valid - 4));
-      x2 = f32x4.add(x2, loadN(cc + 32, valid - 8)); x3 = f32x4.add(x3, loadN(cc + 48, valid - 12));
-      y0 = f32x4.add(y0, loadN(cc + 64, valid - 16)); y1 = f32x4.add(y1, loadN(cc + 80, valid - 20));
-      y2 = f32x4.add(y2, loadN(cc + 96, valid - 24)); y3 = f32x4.add(y3, loadN(cc + 112, valid - 28));
-    }
-    for (let ap = a; ap < end; ap += 4) {
-      const s = v128.load32_splat(ap);
-      x0 = f32x4.add(x0, f32x4.mul(v128.load(w), s));
-      x1 = f32x4.add(x1, f32x4.mul(v128.load(w, 16), s));
-      x2 = f32x4.add(x2, f32x4.mul(v128.load(w, 32), s));
-      x3 = f32x4.add(x3, f32x4.mul(v128.load(w, 48), s));
-      y0 = f32x4.add(y0, f32x4.mul(v128.load(u), s));
-      y1 = f32x4.add(y1, f32x4.mul(v128.load(u, 16), s));
-      y2 = f32x4.add(y2, f32x4.mul(v128.load(u, 32), s));
-      y3 = f32x4.add(y3, f32x4.mul(v128.load(u, 48), s));
-      w += 64; u += 64;
-    }
-    storeN(cc, x0, valid); storeN(cc + 16, x1, valid - 4); storeN(cc + 32, x2, valid - 8); storeN(cc + 48, x3, valid - 12);
-    storeN(cc + 64, y0, valid - 16); storeN(cc + 80, y1, valid - 20); storeN(cc + 96, y2, valid - 24); storeN(cc + 112, y3, valid - 28);
-  }
-  if (col < N) {
-    // A last single panel.
+  for (let col = 0; col < N; col += PANEL) {
     const valid = N - col;
     let w = bp + <usize>(col / PANEL) * panelBytes;
     const cc = c + (<usize>col << 2);

@@ -6,6 +6,7 @@
 // Gate blocks are Hp = ⌈H/4⌉·4 wide; a gate row is 3·Hp floats.
 
 import { gemm } from './gemm';
+import { matmul } from './matmul';
 import { sigmoid4, tanh4 } from './activations';
 import { loadN, storeN } from './vec';
 
@@ -66,12 +67,14 @@ export function gruOutput(B: i32, H: i32, gi: usize, hn: usize, ldhn: i32, lbr: 
 //   wih: packed W_ih [3H, I]; bih: [3Hp] or 0; bhh: [3Hp] or 0
 //   lbr = 1: whh packed W_hh [3H, H], whn = 0.  lbr = 0: whh packed rows r, z [2H, H],
 //     whn packed rows n [H, H].
+//   sih, shh, shn: int8 row scales of wih, whh, whn, or 0 for f32 weights
 //   gates: [chunk, B, 3Hp] workspace (activations r, z, n kept when chunk = T);
 //   gh: [B, 3Hp] workspace; rh: [B, H] workspace (lbr = 0) or 0
 //   hnseq: [T, B, Hp] (training: U_n h + b_hn or U_n(r⊙h) + b_hn per step) or 0;
 //   rhseq: [T, B, H] (training, lbr = 0: r ⊙ h per step) or 0
 export function gruForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
-                           wih: usize, whh: usize, whn: usize, bih: usize, bhh: usize, lbr: i32,
+                           wih: usize, whh: usize, whn: usize, sih: usize, shh: usize, shn: usize,
+                           bih: usize, bhh: usize, lbr: i32,
                            h: usize, y: usize, ldy: i32,
                            gates: usize, chunk: i32, gh: usize, rh: usize,
                            hnseq: usize, rhseq: usize, reverse: i32): void {
@@ -80,20 +83,20 @@ export function gruForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
   for (let done = 0; done < T; done += chunk) {
     const n = min(chunk, T - done);
     const t0 = reverse ? T - done - n : done;
-    gemm(n * B, N, I, x + (<usize>t0 * B * ldx << 2), ldx, wih, bih, gates, N, 0);
+    matmul(n * B, N, I, x + (<usize>t0 * B * ldx << 2), ldx, wih, sih, bih, gates, N, 0);
     for (let s = 0; s < n; s++) {
       const t = reverse ? t0 + n - 1 - s : t0 + s;
       const g = gates + (<usize>(t - t0) * B * N << 2);
       const seq = hnseq ? hnseq + (<usize>t * B * Hp << 2) : 0;
       if (lbr) {
-        gemm(B, N, H, h, H, whh, bhh, gh, N, 0);
+        matmul(B, N, H, h, H, whh, shh, bhh, gh, N, 0);
         gruGates(B, H, g, gh, N, h, 0);
         gruOutput(B, H, g, gh + (<usize>Hp << 3), N, 1, h, y + (<usize>t * B * ldy << 2), ldy, seq);
       } else {
-        gemm(B, 2 * Hp, H, h, H, whh, bhh, gh, N, 0);
+        matmul(B, 2 * Hp, H, h, H, whh, shh, bhh, gh, N, 0);
         gruGates(B, H, g, gh, N, h, rh);
         if (rhseq) memory.copy(rhseq + (<usize>t * B * H << 2), rh, <usize>B * H << 2);
-        gemm(B, Hp, H, rh, H, whn, bhh ? bhh + (<usize>Hp << 3) : 0, gh, N, 0);
+        matmul(B, Hp, H, rh, H, whn, shn, bhh ? bhh + (<usize>Hp << 3) : 0, gh, N, 0);
         gruOutput(B, H, g, gh, N, 0, h, y + (<usize>t * B * ldy << 2), ldy, seq);
       }
     }

@@ -1,11 +1,11 @@
 // Linear (y = x·Wᵀ + b) and Embedding (row gather) forward kernels.
 
-import { gemm } from './gemm';
+import { matmul } from './matmul';
 import { loadN, storeN } from './vec';
 
-// x: [M, K] f32; w: packed W [N, K]; bias: [N] or 0; y: [M, N]
-export function linearForward(M: i32, K: i32, N: i32, x: usize, w: usize, bias: usize, y: usize): void {
-  gemm(M, N, K, x, K, w, bias, y, N, 0);
+// x: [M, K] f32; w: packed W [N, K] (f32, or int8 with row scales ≠ 0); bias: [N] or 0; y: [M, N]
+export function linearForward(M: i32, K: i32, N: i32, x: usize, w: usize, scales: usize, bias: usize, y: usize): void {
+  matmul(M, N, K, x, K, w, scales, bias, y, N, 0);
 }
 
 // ids: [n] i32, each in [0, rows) (checked by the host); table: [rows, dim] f32; y: [n, dim]

@@ -8,6 +8,7 @@
 // a vector boundary; a gate row is 4·Hp floats.
 
 import { gemm } from './gemm';
+import { matmul } from './matmul';
 import { sigmoid4, tanh4 } from './activations';
 import { loadN, storeN } from './vec';
 
@@ -51,24 +52,25 @@ export function lstmCell(B: i32, H: i32, g: usize, peep: usize, c: usize, h: usi
 // A whole sequence of one layer in one direction.
 //   x: rows (t, b) at x + (t·B + b)·ldx floats, I features each
 //   wih: packed W_ih [4H, I]; whh: packed W_hh [4H, H]; bih, bhh: [4Hp] or 0
+//   sih, shh: 0 for f32 weights, or the row scales of int8 ones (assembly/quant.ts)
 //   peep: [3, Hp] or 0; h, c: [B, H] initial state in, final state out
 //   y: rows (t, b) at y + (t·B + b)·ldy floats, H outputs written
 //   gates: workspace [chunk, B, 4Hp]; the input projection of `chunk` steps is one GEMM.
 //     For training pass chunk = T: gates then holds every step's activations afterwards.
 //   cseq: [T, B, H] every c' (training) or 0; reverse: run t = T-1 … 0
 export function lstmForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
-                            wih: usize, whh: usize, bih: usize, bhh: usize, peep: usize,
+                            wih: usize, whh: usize, sih: usize, shh: usize, bih: usize, bhh: usize, peep: usize,
                             h: usize, c: usize, y: usize, ldy: i32,
                             gates: usize, chunk: i32, cseq: usize, reverse: i32): void {
   const N = ((H + 3) & ~3) * 4;
   for (let done = 0; done < T; done += chunk) {
     const n = min(chunk, T - done);
     const t0 = reverse ? T - done - n : done;
-    gemm(n * B, N, I, x + (<usize>t0 * B * ldx << 2), ldx, wih, bih, gates, N, 0);
+    matmul(n * B, N, I, x + (<usize>t0 * B * ldx << 2), ldx, wih, sih, bih, gates, N, 0);
     for (let s = 0; s < n; s++) {
       const t = reverse ? t0 + n - 1 - s : t0 + s;
       const g = gates + (<usize>(t - t0) * B * N << 2);
-      gemm(B, N, H, h, H, whh, bhh, g, N, 1);
+      matmul(B, N, H, h, H, whh, shh, bhh, g, N, 1);
       lstmCell(B, H, g, peep, c, h, y + (<usize>t * B * ldy << 2), ldy,
                cseq ? cseq + (<usize>t * B * H << 2) : 0);
     }

@@ -9,20 +9,23 @@
 // Op record, OP_WORDS words, at word HEADER_WORDS + i·OP_WORDS:
 //   [0] kind  [1] input ptr (0: the program input of step t)  [2] output ptr (0: program output)
 //   LSTM:      [3] I [4] H [5] W_ih [6] W_hh [7] b_ih [8] b_hh [9] P [10] h [11] c [12] gates
+//              [13] s_ih [14] s_hh
 //   GRU:       [3] I [4] H [5] W_ih [6] W_hh(r,z | all) [7] W_hn [8] b_ih [9] b_hh [10] lbr
-//              [11] h [12] gates [13] gh [14] rh
+//              [11] h [12] gates [13] gh [14] rh [15] s_ih  (s_hh, s_hn follow in op word 16, 17)
 //   RNN:       [3] I [4] H [5] W_ih [6] W_hh [7] b_ih [8] b_hh [9] relu [10] h [11] gates
-//   Linear:    [3] K [4] N [5] W [6] b
+//              [12] s_ih [13] s_hh
+//   Linear:    [3] K [4] N [5] W [6] b [7] s
+//   s_*: the int8 weight's row scales, 0 for f32 weights
 //   Embedding: [3] dim [4] table          (ids checked by the host)
 
 import { lstmForward } from './lstm';
 import { gruForward } from './gru';
 import { rnnForward } from './rnn';
-import { gemm } from './gemm';
+import { matmul } from './matmul';
 import { embeddingForward } from './linear';
 
 export const HEADER_WORDS = 4;
-export const OP_WORDS = 16;
+export const OP_WORDS = 20;
 export const OP_LSTM = 1;
 export const OP_GRU = 2;
 export const OP_RNN = 3;
@@ -62,19 +65,20 @@ export function runProgram(prog: usize, T: i32, x: usize, y: usize): void {
       const kind = word(op, 0);
       if (kind == OP_LSTM) {
         const H = word(op, 4);
-        lstmForward(1, B, word(op, 3), H, src, word(op, 3), word(op, 5), word(op, 6), word(op, 7),
-                    word(op, 8), word(op, 9), word(op, 10), word(op, 11), dst, H, word(op, 12), 1, 0, 0);
+        lstmForward(1, B, word(op, 3), H, src, word(op, 3), word(op, 5), word(op, 6), word(op, 13), word(op, 14),
+                    word(op, 7), word(op, 8), word(op, 9), word(op, 10), word(op, 11), dst, H, word(op, 12), 1, 0, 0);
       } else if (kind == OP_GRU) {
         const H = word(op, 4);
         gruForward(1, B, word(op, 3), H, src, word(op, 3), word(op, 5), word(op, 6), word(op, 7),
+                   word(op, 15), word(op, 16), word(op, 17),
                    word(op, 8), word(op, 9), word(op, 10), word(op, 11), dst, H,
                    word(op, 12), 1, word(op, 13), word(op, 14), 0, 0, 0);
       } else if (kind == OP_RNN) {
         const H = word(op, 4);
-        rnnForward(1, B, word(op, 3), H, src, word(op, 3), word(op, 5), word(op, 6), word(op, 7),
-                   word(op, 8), word(op, 9), word(op, 10), dst, H, word(op, 11), 1, 0);
+        rnnForward(1, B, word(op, 3), H, src, word(op, 3), word(op, 5), word(op, 6), word(op, 12), word(op, 13),
+                   word(op, 7), word(op, 8), word(op, 9), word(op, 10), dst, H, word(op, 11), 1, 0);
       } else if (kind == OP_LINEAR) {
-        gemm(B, word(op, 4), word(op, 3), src, word(op, 3), word(op, 5), word(op, 6), dst, word(op, 4), 0);
+        matmul(B, word(op, 4), word(op, 3), src, word(op, 3), word(op, 5), word(op, 7), word(op, 6), dst, word(op, 4), 0);
       } else if (kind == OP_EMBEDDING) {
         embeddingForward(B, src, word(op, 4), word(op, 3), dst);
       }

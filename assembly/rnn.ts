@@ -1,6 +1,7 @@
 // Elman RNN as torch.nn.RNN: h' = act(W x + b_ih + U h + b_hh), act = tanh or relu.
 
 import { gemm } from './gemm';
+import { matmul } from './matmul';
 import { tanh4, relu4 } from './activations';
 import { loadN, storeN } from './vec';
 
@@ -22,19 +23,19 @@ export function rnnCell(B: i32, H: i32, g: usize, relu: i32, h: usize, y: usize,
 }
 
 // A whole sequence of one layer in one direction; arguments as lstmForward, with
-// bih, bhh: [Hp] or 0 and gates: [chunk, B, Hp].
+// bih, bhh: [Hp] or 0 and gates: [chunk, B, Hp]; sih, shh: int8 row scales or 0.
 export function rnnForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
-                           wih: usize, whh: usize, bih: usize, bhh: usize, relu: i32,
+                           wih: usize, whh: usize, sih: usize, shh: usize, bih: usize, bhh: usize, relu: i32,
                            h: usize, y: usize, ldy: i32, gates: usize, chunk: i32, reverse: i32): void {
   const N = (H + 3) & ~3;
   for (let done = 0; done < T; done += chunk) {
     const n = min(chunk, T - done);
     const t0 = reverse ? T - done - n : done;
-    gemm(n * B, N, I, x + (<usize>t0 * B * ldx << 2), ldx, wih, bih, gates, N, 0);
+    matmul(n * B, N, I, x + (<usize>t0 * B * ldx << 2), ldx, wih, sih, bih, gates, N, 0);
     for (let s = 0; s < n; s++) {
       const t = reverse ? t0 + n - 1 - s : t0 + s;
       const g = gates + (<usize>(t - t0) * B * N << 2);
-      gemm(B, N, H, h, H, whh, bhh, g, N, 1);
+      matmul(B, N, H, h, H, whh, shh, bhh, g, N, 1);
       rnnCell(B, H, g, relu, h, y + (<usize>t * B * ldy << 2), ldy);
     }
   }

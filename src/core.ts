@@ -27,3 +27,4 @@ export {
   parseSafetensors, serializeSafetensors, type SafetensorsFile, type SafetensorsTensor,
   type SafetensorsTensorInput, type SafetensorsDtype, type SafetensorsLimits,
 } from './formats/safetensors.js';
+export { quantize, type QuantizeDtype } from './formats/quantize.js';

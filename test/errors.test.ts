@@ -303,7 +303,7 @@ describe('create() option checks (RecurOptionError)', () => {
 
   it('rejects an unknown option key, listing the known ones', async () => {
     await failure(() => LSTM.create({ inputSize: 3, hiddenSize: 4, hidenSize: 4 } as never, rt), RecurOptionError,
-      /lstm: unknown option hidenSize; known: inputSize, hiddenSize, numLayers, bias, batchFirst, bidirectional, seed, peephole/);
+      /lstm: unknown option hidenSize; known: inputSize, hiddenSize, numLayers, bias, batchFirst, bidirectional, seed, quantize, peephole/);
     await failure(() => GRU.create({ inputSize: 3, hiddenSize: 4, dropout: 0.1, proj_size: 2 } as never, rt),
       RecurOptionError, /gru: unknown options dropout, proj_size;/);
   });
@@ -351,7 +351,7 @@ describe('create() option checks (RecurOptionError)', () => {
     await failure(() => Linear.create({ inFeatures: 3, outFeatures: 0 }, rt), RecurOptionError,
       /linear: outFeatures must be a positive integer, got 0/);
     await failure(() => Linear.create({ inFeatures: 3, outFeatures: 2, bias_: false } as never, rt), RecurOptionError,
-      /linear: unknown option bias_; known: inFeatures, outFeatures, bias, seed/);
+      /linear: unknown option bias_; known: inFeatures, outFeatures, bias, seed, quantize/);
     await failure(() => Embedding.create({ numEmbeddings: 10, embeddingDim: 2.5 }, rt), RecurOptionError,
       /embedding: embeddingDim must be a positive integer, got 2\.5/);
     await failure(() => Embedding.create({ numEmbeddings: 10, embeddingDim: 2, paddingIdx: 0 } as never, rt),

@@ -22,6 +22,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { float32FromBytes, littleEndianBytes, uint16FromBytes } from './bytes.js';
 import { bfloat16ToFloat32, float16ToFloat32, float32ToFloat16 } from './f16.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsFile, type SafetensorsTensorInput } from './safetensors.js';
+import { int8Description, isInt8Matrix, quantizeRows } from './quantize.js';
 
 export const MODEL_FORMAT = 'recur';
 export const MODEL_VERSION = 1;
@@ -29,10 +30,12 @@ export const MODEL_VERSION = 1;
 /** Default limit on a model file's size: 1 GiB (wasm32 memory is at most 4 GiB). */
 export const DEFAULT_MAX_MODEL_BYTES = 2 ** 30;
 
-export type SaveDtype = 'f32' | 'f16';
+export type SaveDtype = 'f32' | 'f16' | 'int8';
 
 export interface SaveModelOptions {
-  /** How weights are stored: 'f32' (exact, default) or 'f16' (half the size; |w| ≤ 65504). */
+  /** How weights are stored: 'f32' (exact, default), 'f16' (half the size; |w| ≤ 65504), or
+   *  'int8' (recurrent and linear matrices as I8 + F32 `<name>_scale` per row, the rest F32;
+   *  the loaded model computes on int8 — see formats/quantize.ts). */
   dtype?: SaveDtype;
 }
 
@@ -57,6 +60,14 @@ type Encoder = (name: string, values: Float32Array, shape: number[]) => Record<s
 const ENCODERS: Record<SaveDtype, Encoder> = {
   f32: (name, values, shape) => ({ [name]: { dtype: 'F32', shape, data: littleEndianBytes(values) } }),
   f16: (name, values, shape) => ({ [name]: { dtype: 'F16', shape, data: littleEndianBytes(float32ToFloat16(values, name)) } }),
+  // Only the matrices int8 applies to reach this encoder (saveModel routes the rest to f32).
+  int8: (name, values, shape) => {
+    const { q, scales } = quantizeRows(values, shape[0], shape[1]);
+    return {
+      [name]: { dtype: 'I8', shape, data: new Uint8Array(q.buffer) },
+      [`${name}_scale`]: { dtype: 'F32', shape: [shape[0]], data: littleEndianBytes(scales) },
+    };
+  },
 };
 
 /**
@@ -70,14 +81,20 @@ export function saveModel(model: Sequential, options: SaveModelOptions = {}): Ui
   if (!encode) {
     throw new RecurOptionError(`saveModel: dtype must be one of ${Object.keys(ENCODERS).map((d) => `'${d}'`).join(', ')}, got ${JSON.stringify(dtype)}`);
   }
-  const description = model.toJSON();
+  let description = model.toJSON();
+  if (dtype === 'int8') description = { layers: int8Description(description.layers) };
+  const byName = new Map(description.layers.map((d) => [d.name, d]));
   const state = model.stateDict();
   const shapes = parameterShapes(description, Infinity);
   const tensors: Record<string, SafetensorsTensorInput> = {};
   for (const [name, values] of Object.entries(state)) {
     const shape = shapes.get(name);
     // A shape this file does not know how to derive (a layer newer than this code) is saved flat.
-    Object.assign(tensors, encode(name, values, shape && product(shape) === values.length ? shape : [values.length]));
+    const fitted = shape && product(shape) === values.length ? shape : [values.length];
+    const dot = name.indexOf('.');
+    const layer = byName.get(name.slice(0, dot));
+    const asInt8 = dtype === 'int8' && layer !== undefined && fitted.length === 2 && isInt8Matrix(layer, name.slice(dot + 1));
+    Object.assign(tensors, (dtype === 'int8' && !asInt8 ? ENCODERS.f32 : encode)(name, values, fitted));
   }
   return serializeSafetensors(tensors, {
     format: MODEL_FORMAT, version: String(MODEL_VERSION), model: JSON.stringify(description),
@@ -186,7 +203,9 @@ function checkTensors(file: SafetensorsFile, description: SequentialDescription)
       shapes.push(`tensor '${name}': the file has ${t.dtype} [${t.shape.join(', ')}] but the model needs [${shape.join(', ')}]`);
     }
   }
-  const unexpected = complete ? names.filter((n) => !expected.has(n)) : [];
+  // An int8 matrix comes with its row scales.
+  const isScale = (n: string) => n.endsWith('_scale') && file.tensors[n.slice(0, -6)]?.dtype === 'I8';
+  const unexpected = complete ? names.filter((n) => !expected.has(n) && !isScale(n)) : [];
   if (missing.length || unexpected.length) {
     const parts = [];
     if (missing.length) parts.push(`missing ${list(missing, truncated)}`);
@@ -203,17 +222,37 @@ const list = (names: string[], more: boolean) =>
 function decodeTensors(file: SafetensorsFile): Record<string, Float32Array> {
   const state: Record<string, Float32Array> = {};
   for (const [name, t] of Object.entries(file.tensors)) {
+    if (name.endsWith('_scale') && file.tensors[name.slice(0, -6)]?.dtype === 'I8') continue;
     let values: Float32Array;
     switch (t.dtype) {
+      case 'I8': values = dequantizeRows(name, t, file.tensors[`${name}_scale`]); break;
       case 'F32': values = float32FromBytes(t.data); break;
       case 'F16': values = float16ToFloat32(uint16FromBytes(t.data)); break;
       case 'BF16': values = bfloat16ToFloat32(uint16FromBytes(t.data)); break;
       default:
-        throw new RecurFormatError(`model file: tensor '${name}' is ${t.dtype}; recur loads F32, F16 and BF16 tensors`);
+        throw new RecurFormatError(`model file: tensor '${name}' is ${t.dtype}; recur loads F32, F16, BF16 and (with _scale) I8 tensors`);
     }
     Object.defineProperty(state, name, { value: values, enumerable: true, writable: true, configurable: true });
   }
   return state;
+}
+
+/** An I8 [rows, cols] matrix and its F32 [rows] `_scale` → f32 values q · scale. */
+function dequantizeRows(name: string, t: SafetensorsFile['tensors'][string], scale: SafetensorsFile['tensors'][string] | undefined): Float32Array {
+  if (t.shape.length !== 2) throw new RecurFormatError(`model file: int8 tensor '${name}' must be 2-D [rows, cols], got [${t.shape.join(', ')}]`);
+  const [rows, cols] = t.shape;
+  if (!scale) throw new RecurFormatError(`model file: int8 tensor '${name}' has no '${name}_scale'`);
+  if (scale.dtype !== 'F32' || scale.shape.length !== 1 || scale.shape[0] !== rows) {
+    throw new RecurFormatError(`model file: '${name}_scale' must be F32 [${rows}], got ${scale.dtype} [${scale.shape.join(', ')}]`);
+  }
+  const scales = float32FromBytes(scale.data);
+  const q = new Int8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    if (!Number.isFinite(scales[r]) || scales[r] < 0) throw new RecurFormatError(`model file: '${name}_scale' [${r}] = ${scales[r]} is not a finite non-negative scale`);
+    for (let c = 0; c < cols; c++) out[r * cols + c] = q[r * cols + c] * scales[r];
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -114,7 +114,7 @@ export class Embedding {
   /** @internal Where the parameters live in wasm memory (bias 0 if none). Valid until dispose(). */
   kernelPointers() {
     this.alive();
-    return { weight: this.params.ptrOf('weight'), bias: 0 };
+    return { weight: this.params.ptrOf('weight'), bias: 0, scales: 0 };
   }
 
   dispose(): void {

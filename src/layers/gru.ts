@@ -43,6 +43,7 @@ export class GRU extends Recurrent {
     this.rt.kernels.gruForward(
       r.T, r.B, r.inputs, this.hiddenSize, r.x, r.inputs,
       this.param('weight_ih', r), this.param('weight_hh', r), lbr ? 0 : this.param('weight_hh', r, 1),
+      this.scales('weight_ih', r), this.scales('weight_hh', r), lbr ? 0 : this.scales('weight_hh', r, 1),
       this.param('bias_ih', r), this.param('bias_hh', r), lbr ? 1 : 0,
       r.h, r.y, r.ldy, r.gates, r.chunk, r.scratch, rh, r.saved.hnseq ?? 0, r.saved.rhseq ?? 0, r.reverse ? 1 : 0);
   }

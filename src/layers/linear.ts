@@ -1,18 +1,19 @@
 // torch.nn.Linear: y = x·Wᵀ + b over the last dimension.
 
-import { RecurDisposedError, RecurShapeError } from '../errors.js';
+import { RecurDisposedError, RecurOptionError, RecurShapeError } from '../errors.js';
 import { Parameters, type ParamSpec } from '../runtime/params.js';
 import { Random } from '../runtime/random.js';
 import { init, type Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { Tape } from '../train/tape.js';
-import { flag, noUnknown, positiveInt, seedOption } from './options.js';
+import { flag, noUnknown, oneOf, positiveInt, seedOption } from './options.js';
 
 export interface LinearOptions {
   inFeatures: number;
   outFeatures: number;
   bias?: boolean;   // default true
   seed?: number;
+  quantize?: 'int8';   // keep the weight as int8 with per-row scales (inference only)
 }
 
 export class Linear {
@@ -21,18 +22,20 @@ export class Linear {
   readonly outFeatures: number;
   readonly bias: boolean;
   readonly seed: number | undefined;
+  readonly quantize: 'int8' | undefined;
   private readonly params: Parameters;
   private grads?: Parameters;
   private disposed = false;
 
   private constructor(private readonly rt: Runtime, options: LinearOptions) {
-    noUnknown('linear', options, ['inFeatures', 'outFeatures', 'bias', 'seed']);
+    noUnknown('linear', options, ['inFeatures', 'outFeatures', 'bias', 'seed', 'quantize']);
     this.inFeatures = positiveInt('linear', 'inFeatures', options.inFeatures);
     this.outFeatures = positiveInt('linear', 'outFeatures', options.outFeatures);
     this.bias = flag('linear', 'bias', options.bias, true);
     this.seed = seedOption('linear', options.seed);
+    this.quantize = options.quantize === undefined ? undefined : oneOf('linear', 'quantize', options.quantize, ['int8'] as const, 'int8');
     const K = this.inFeatures, N = this.outFeatures;
-    const specs: ParamSpec[] = [{ name: 'weight', shape: [N, K], layout: { kind: 'packed', gates: 1, hidden: N, inputs: K } }];
+    const specs: ParamSpec[] = [{ name: 'weight', shape: [N, K], layout: { kind: this.quantize === 'int8' ? 'int8' : 'packed', gates: 1, hidden: N, inputs: K } }];
     if (this.bias) specs.push({ name: 'bias', shape: [N], layout: { kind: 'plain' } });
     this.params = new Parameters(rt, specs);
     // PyTorch: kaiming_uniform_(a=√5) for the weight and U(-1/√in, 1/√in) for the bias, both ±1/√in.
@@ -52,7 +55,7 @@ export class Linear {
   toJSON(): Record<string, unknown> {
     this.alive();
     return { type: 'linear', inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias,
-             ...(this.seed === undefined ? {} : { seed: this.seed }) };
+             ...(this.seed === undefined ? {} : { seed: this.seed }), ...(this.quantize ? { quantize: this.quantize } : {}) };
   }
 
   stateDict(prefix = ''): Record<string, Float32Array> { this.alive(); return this.params.dump(prefix); }
@@ -72,7 +75,7 @@ export class Linear {
     const ws = new Workspace(rt, { x: rows * K, y: rows * N });
     try {
       rt.f32(ws.at('x'), rows * K).set(input);
-      rt.kernels.linearForward(rows, K, N, ws.at('x'), this.params.ptrOf('weight'),
+      rt.kernels.linearForward(rows, K, N, ws.at('x'), this.params.ptrOf('weight'), this.params.scalesOf('weight'),
         this.bias ? this.params.ptrOf('bias') : 0, ws.at('y'));
       return rt.read(ws.at('y'), rows * N);
     } finally {
@@ -85,6 +88,7 @@ export class Linear {
    * dW = dYᵀ·x and db = Σ dY to the gradients and returns dx = dY·W.
    */
   forwardTrain(input: Float32Array): { output: Float32Array; tape: Tape<Float32Array, Float32Array> } {
+    if (this.quantize) throw new RecurOptionError('linear: int8 weights cannot be trained in place; train the float model and quantize it');
     const output = this.forward(input);
     const { rt } = this;
     const K = this.inFeatures, N = this.outFeatures, rows = input.length / K;
@@ -115,6 +119,7 @@ export class Linear {
   /** @internal Each tensor's parameter and gradient range, for optimizers (names prefix + PyTorch's). */
   paramSlots(prefix = ''): { name: string; param: number; grad: number; floats: number }[] {
     this.alive();
+    if (this.quantize) throw new RecurOptionError('linear: int8 weights cannot be trained in place; train the float model and quantize it');
     return this.params.slotsWith(this.gradBlock(), prefix);
   }
 
@@ -132,7 +137,7 @@ export class Linear {
   /** @internal Where the parameters live in wasm memory (bias 0 if none). Valid until dispose(). */
   kernelPointers() {
     this.alive();
-    return { weight: this.params.ptrOf('weight'), bias: this.bias ? this.params.ptrOf('bias') : 0 };
+    return { weight: this.params.ptrOf('weight'), bias: this.bias ? this.params.ptrOf('bias') : 0, scales: this.params.scalesOf('weight') };
   }
 
   dispose(): void {

@@ -3,7 +3,7 @@
 // supplies its gate count, its extra parameters, and the one kernel call that runs a whole
 // sequence of one layer in one direction.
 
-import { RecurDisposedError, RecurShapeError } from '../errors.js';
+import { RecurDisposedError, RecurOptionError, RecurShapeError } from '../errors.js';
 import { padHidden } from '../runtime/pack.js';
 import { Parameters, type ParamSpec } from '../runtime/params.js';
 import { Random } from '../runtime/random.js';
@@ -14,7 +14,7 @@ import type { StreamLayer } from '../stream/program.js';
 import { Stream, type StreamOptions } from '../stream/stream.js';
 import { recurrentBackward, type BackwardInput, type DirectionBackward, type Gradients, type RecurrentTape } from '../train/recurrent-backward.js';
 import { Tape } from '../train/tape.js';
-import { flag, noUnknown, positiveInt, seedOption } from './options.js';
+import { flag, noUnknown, oneOf, positiveInt, seedOption } from './options.js';
 
 export interface RecurrentOptions {
   inputSize: number;
@@ -24,6 +24,7 @@ export interface RecurrentOptions {
   batchFirst?: boolean;     // input/output [B, T, F] instead of [T, B, F]; default false
   bidirectional?: boolean;  // default false
   seed?: number;            // for the initial weights (PyTorch's U(-1/√H, 1/√H))
+  quantize?: 'int8';        // keep W_ih and W_hh as int8 with per-row scales (inference only)
 }
 
 export interface ForwardOptions {
@@ -52,10 +53,14 @@ export interface DirectionRun {
   saved: Record<string, number>;           // training: savedFloats() buffers, else empty
 }
 
-/** Where one layer-direction's tensors are (parameters or gradients); 0 for an absent tensor. */
-export interface KernelPointers { wih: number; whh: number; whn: number; bih: number; bhh: number; peep: number }
+/** Where one layer-direction's tensors are (parameters or gradients); 0 for an absent tensor.
+ *  sih, shh, shn: row scales of int8 weights, 0 for f32 ones. */
+export interface KernelPointers {
+  wih: number; whh: number; whn: number; bih: number; bhh: number; peep: number;
+  sih: number; shh: number; shn: number;
+}
 
-export const RECURRENT_OPTIONS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'seed'];
+export const RECURRENT_OPTIONS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'seed', 'quantize'];
 
 // Input projections are done `chunk` steps at a time: one GEMM over chunk·B rows whose output
 // (chunk·B·G·Hp floats) stays within about 256 KB, i.e. in L2 for the recurrent loop.
@@ -70,6 +75,8 @@ export abstract class Recurrent {
   readonly bidirectional: boolean;
   /** The seed of the initial weights, if one was given (kept in toJSON()). */
   readonly seed: number | undefined;
+  /** 'int8' if W_ih and W_hh are stored as int8. */
+  readonly quantize: 'int8' | undefined;
   protected params!: Parameters;
   private grads?: Parameters;
   private disposed = false;
@@ -92,6 +99,7 @@ export abstract class Recurrent {
     this.batchFirst = flag(type, 'batchFirst', options.batchFirst, false);
     this.bidirectional = flag(type, 'bidirectional', options.bidirectional, false);
     this.seed = seedOption(type, options.seed);
+    this.quantize = options.quantize === undefined ? undefined : oneOf(type, 'quantize', options.quantize, ['int8'] as const, 'int8');
   }
 
   /** Allocates and initialises the parameters; subclasses call it once their own options are set. */
@@ -115,6 +123,7 @@ export abstract class Recurrent {
       type: this.type, inputSize: this.inputSize, hiddenSize: this.hiddenSize, numLayers: this.numLayers,
       bias: this.bias, batchFirst: this.batchFirst, bidirectional: this.bidirectional, ...this.extraOptions(),
       ...(this.seed === undefined ? {} : { seed: this.seed }),
+      ...(this.quantize ? { quantize: this.quantize } : {}),
     };
   }
 
@@ -153,6 +162,7 @@ export abstract class Recurrent {
 
     const N = this.gates * padHidden(H);
     const train = options.train === true;
+    if (train && this.quantize) throw new RecurOptionError(`${this.type}: int8 weights cannot be trained in place; train the float model and quantize it`);
     // Training keeps every step's gates (chunk = T) and every layer's output for the backward pass.
     const chunk = train ? T : Math.max(1, Math.min(T, Math.floor(GATE_BUDGET / (B * N))));
     const rows = T * B;
@@ -257,6 +267,7 @@ export abstract class Recurrent {
   /** @internal Each tensor's parameter and gradient range, for optimizers (names prefix + PyTorch's). */
   paramSlots(prefix = ''): { name: string; param: number; grad: number; floats: number }[] {
     this.alive();
+    if (this.quantize) throw new RecurOptionError(`${this.type}: int8 weights cannot be trained in place; train the float model and quantize it`);
     return this.params.slotsWith(this.gradBlock(), prefix);
   }
 
@@ -299,8 +310,9 @@ export abstract class Recurrent {
       const inputs = l === 0 ? this.inputSize : this.outputSize;
       for (let d = 0; d < this.numDirections; d++) {
         const s = this.suffix(l, d === 1);
-        specs.push({ name: `weight_ih${s}`, shape: [G * H, inputs], layout: { kind: 'packed', gates: G, hidden: H, inputs } });
-        specs.push({ name: `weight_hh${s}`, shape: [G * H, H], layout: { kind: 'packed', gates: G, hidden: H, inputs: H, groups: this.hiddenGroups() } });
+        const kind = this.quantize === 'int8' ? 'int8' : 'packed';
+        specs.push({ name: `weight_ih${s}`, shape: [G * H, inputs], layout: { kind, gates: G, hidden: H, inputs } });
+        specs.push({ name: `weight_hh${s}`, shape: [G * H, H], layout: { kind, gates: G, hidden: H, inputs: H, groups: this.hiddenGroups() } });
         if (this.bias) {
           specs.push({ name: `bias_ih${s}`, shape: [G * H], layout: { kind: 'gates', gates: G, hidden: H } });
           specs.push({ name: `bias_hh${s}`, shape: [G * H], layout: { kind: 'gates', gates: G, hidden: H } });
@@ -331,11 +343,14 @@ export abstract class Recurrent {
   kernelPointers(layer: number, reverse = false, block: Parameters = this.params): KernelPointers {
     this.alive();
     const run = { layer, reverse };
+    const split = this.hiddenGroups()?.length === 2;
+    const scales = (base: string, group = 0) => block.scalesOf(base + this.suffix(layer, reverse), group);
     return {
       wih: this.param('weight_ih', run, 0, block), whh: this.param('weight_hh', run, 0, block),
-      whn: this.hiddenGroups()?.length === 2 ? this.param('weight_hh', run, 1, block) : 0,
+      whn: split ? this.param('weight_hh', run, 1, block) : 0,
       bih: this.param('bias_ih', run, 0, block), bhh: this.param('bias_hh', run, 0, block),
       peep: this.param('weight_peephole', run, 0, block),
+      sih: scales('weight_ih'), shh: scales('weight_hh'), shn: split ? scales('weight_hh', 1) : 0,
     };
   }
 
@@ -343,6 +358,11 @@ export abstract class Recurrent {
   protected param(base: string, run: { layer: number; reverse: boolean }, group = 0, block = this.params): number {
     const name = base + this.suffix(run.layer, run.reverse);
     return block.has(name) ? block.ptrOf(name, group) : 0;
+  }
+
+  /** Row scales of an int8 weight of a layer-direction, or 0 for f32. */
+  protected scales(base: string, run: { layer: number; reverse: boolean }, group = 0): number {
+    return this.params.scalesOf(base + this.suffix(run.layer, run.reverse), group);
   }
 
   /** How W_hh's gates are packed (GRU without linear_before_reset splits them). */

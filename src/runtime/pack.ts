@@ -57,3 +57,59 @@ export function unpadGates(src: Float32Array, G: number, H: number): Float32Arra
   for (let g = 0; g < G; g++) out.set(src.subarray(g * Hp, g * Hp + H), g * H);
   return out;
 }
+
+// int8 weights (assembly/quant.ts): per-output-row symmetric scales s[n'] = max_k |W[n, k]| / 127
+// and q = round(W / s) ∈ [-127, 127]. Columns n' as above in panels of 16; within a panel, for
+// each input pair (k, k+1): 32 bytes, outputs 0–7 then 8–15, each (q[n, k], q[n, k+1]).
+
+/** Bytes of a packed int8 [G·H, K] weight, and the offset (16-aligned) of its [Np] f32 scales. */
+export function q8Layout(G: number, H: number, K: number): { bytes: number; scalesAt: number; columns: number } {
+  const columns = Math.ceil((G * padHidden(H)) / PANEL) * PANEL;
+  const data = columns * (K + (K & 1));
+  const scalesAt = Math.ceil(data / 16) * 16;
+  return { bytes: scalesAt + columns * 4, scalesAt, columns };
+}
+
+/** Quantizes src [G·H, K] into dst (q8Layout(G, H, K).bytes bytes). */
+export function packQ8(src: Float32Array, G: number, H: number, K: number, dst: Uint8Array): void {
+  const Hp = padHidden(H);
+  const { scalesAt, columns } = q8Layout(G, H, K);
+  const q = new Int8Array(dst.buffer, dst.byteOffset, scalesAt);
+  const scales = new Float32Array(dst.buffer, dst.byteOffset + scalesAt, columns);
+  q.fill(0); scales.fill(0);
+  const pairs = (K + 1) >> 1;
+  for (let g = 0; g < G; g++) {
+    for (let j = 0; j < H; j++) {
+      const row = (g * H + j) * K;
+      let max = 0;
+      for (let k = 0; k < K; k++) max = Math.max(max, Math.abs(src[row + k]));
+      const col = g * Hp + j;
+      const scale = Math.fround(max / 127);
+      scales[col] = scale;
+      const base = (col >> 4) * pairs * 32 + ((col & 15) >> 3) * 16 + (col & 7) * 2;
+      for (let k = 0; k < K; k++) {
+        const v = scale > 0 ? Math.round(src[row + k] / scale) : 0;
+        q[base + (k >> 1) * 32 + (k & 1)] = Math.max(-127, Math.min(127, v));
+      }
+    }
+  }
+}
+
+/** The weight an int8 packing stands for, [G·H, K] row-major (q · scale). */
+export function unpackQ8(src: Uint8Array, G: number, H: number, K: number): Float32Array {
+  const Hp = padHidden(H);
+  const { scalesAt, columns } = q8Layout(G, H, K);
+  const q = new Int8Array(src.buffer, src.byteOffset, scalesAt);
+  const scales = new Float32Array(src.buffer, src.byteOffset + scalesAt, columns);
+  const pairs = (K + 1) >> 1;
+  const out = new Float32Array(G * H * K);
+  for (let g = 0; g < G; g++) {
+    for (let j = 0; j < H; j++) {
+      const col = g * Hp + j;
+      const base = (col >> 4) * pairs * 32 + ((col & 15) >> 3) * 16 + (col & 7) * 2;
+      const row = (g * H + j) * K;
+      for (let k = 0; k < K; k++) out[row + k] = q[base + (k >> 1) * 32 + (k & 1)] * scales[col];
+    }
+  }
+  return out;
+}

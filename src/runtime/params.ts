@@ -4,7 +4,9 @@
 
 import { RecurShapeError, RecurStateDictError, RecurValueError } from '../errors.js';
 import { ALIGN } from './allocator.js';
-import { packedLength, packWeight, padGates, padHidden, unpackWeight, unpadGates } from './pack.js';
+import {
+  packedLength, packQ8, packWeight, padGates, padHidden, q8Layout, unpackQ8, unpackWeight, unpadGates,
+} from './pack.js';
 import type { Runtime } from './runtime.js';
 
 /** How a tensor is stored: see runtime/pack.ts. */
@@ -12,6 +14,8 @@ export type ParamLayout =
   // [G·H, K] weight; `groups` splits the gates into separately packed matrices (e.g. [2, 1]
   // for the GRU whose n gate multiplies r ⊙ h), default one group of all G gates.
   | { kind: 'packed'; gates: number; hidden: number; inputs: number; groups?: number[] }
+  // the same weight as int8 with per-row scales (read-only for training; see pack.ts packQ8)
+  | { kind: 'int8'; gates: number; hidden: number; inputs: number; groups?: number[] }
   | { kind: 'gates'; gates: number; hidden: number }                    // [G·H] vector
   | { kind: 'plain' };                                                  // as is
 
@@ -32,9 +36,18 @@ function storedLength(spec: ParamSpec): number {
   if (l.kind === 'packed') {
     return groupsOf(l).reduce((n, g) => n + packedLength(g, l.hidden, l.inputs), 0);
   }
+  if (l.kind === 'int8') return Math.ceil(int8Bytes(l) / 4);
   if (l.kind === 'gates') return l.gates * padHidden(l.hidden);
   return product(spec.shape);
 }
+
+/** Bytes of an int8 weight: each group's data and scales, each group 64-byte aligned. */
+function int8Offsets(l: { gates: number; hidden: number; inputs: number; groups?: number[] }): number[] {
+  const offsets = [0];
+  for (const g of groupsOf(l)) offsets.push(offsets[offsets.length - 1] + Math.ceil(q8Layout(g, l.hidden, l.inputs).bytes / ALIGN) * ALIGN);
+  return offsets;
+}
+const int8Bytes = (l: { gates: number; hidden: number; inputs: number; groups?: number[] }) => int8Offsets(l).at(-1)!;
 
 export class Parameters {
   readonly ptr: number;
@@ -80,8 +93,19 @@ export class Parameters {
     if (l.kind === 'packed') {
       for (const g of groupsOf(l).slice(0, group)) at += packedLength(g, l.hidden, l.inputs) * 4;
     }
+    if (l.kind === 'int8') at += int8Offsets(l)[group];
     return at;
   }
+
+  /** Byte address of the row scales of an int8 tensor's group-th group, or 0 for f32 tensors. */
+  scalesOf(name: string, group = 0): number {
+    const l = this.slot(name).spec.layout;
+    if (l.kind !== 'int8') return 0;
+    return this.ptrOf(name, group) + q8Layout(groupsOf(l)[group], l.hidden, l.inputs).scalesAt;
+  }
+
+  /** Whether any tensor is stored as int8 (such parameters cannot be trained in place). */
+  get quantized(): boolean { return this.specs.some((s) => s.layout.kind === 'int8'); }
 
   /** Stores a tensor given in PyTorch's layout, after checking its length and values. */
   set(name: string, data: ArrayLike<number>, label = name): void {
@@ -106,6 +130,15 @@ export class Parameters {
                    dst.subarray(at, at + n));
         row += g * l.hidden; at += n;
       }
+    } else if (l.kind === 'int8') {
+      const bytes = new Uint8Array(this.rt.memory.buffer, this.ptr + offset, length * 4);
+      const offsets = int8Offsets(l);
+      let row = 0;
+      groupsOf(l).forEach((g, i) => {
+        packQ8(src.subarray(row * l.inputs, (row + g * l.hidden) * l.inputs), g, l.hidden, l.inputs,
+               bytes.subarray(offsets[i], offsets[i + 1]));
+        row += g * l.hidden;
+      });
     } else if (l.kind === 'gates') padGates(src, l.gates, l.hidden, dst);
     else dst.set(src);
   }
@@ -123,6 +156,17 @@ export class Parameters {
         out.set(unpackWeight(src.subarray(at, at + n), g, l.hidden, l.inputs), row * l.inputs);
         row += g * l.hidden; at += n;
       }
+      return out;
+    }
+    if (l.kind === 'int8') {
+      const bytes = new Uint8Array(this.rt.memory.buffer, this.ptr + offset, length * 4);
+      const offsets = int8Offsets(l);
+      const out = new Float32Array(l.gates * l.hidden * l.inputs);
+      let row = 0;
+      groupsOf(l).forEach((g, i) => {
+        out.set(unpackQ8(bytes.subarray(offsets[i], offsets[i + 1]), g, l.hidden, l.inputs), row * l.inputs);
+        row += g * l.hidden;
+      });
       return out;
     }
     if (l.kind === 'gates') return unpadGates(src, l.gates, l.hidden);

@@ -17,7 +17,7 @@ export type StreamLayer = LSTM | GRU | RNN | Linear | Embedding;
 
 // Must match assembly/program.ts.
 const HEADER_WORDS = 4;
-const OP_WORDS = 16;
+const OP_WORDS = 20;
 const OP = { lstm: 1, gru: 2, rnn: 3, linear: 4, embedding: 5 } as const;
 
 /** One recurrent state tensor: rows of `rowFloats` floats at ptr, one row per stream. */
@@ -87,8 +87,8 @@ export class StackProgram {
 function planLayer(name: string, layer: StreamLayer, capacity: number): OpPlan[] {
   const prefix = name ? `${name}.` : '';
   if (layer.type === 'linear') {
-    const { weight, bias } = layer.kernelPointers();
-    return [{ out: layer.outFeatures, buffers: {}, words: () => [OP.linear, 0, 0, layer.inFeatures, layer.outFeatures, weight, bias] }];
+    const { weight, bias, scales } = layer.kernelPointers();
+    return [{ out: layer.outFeatures, buffers: {}, words: () => [OP.linear, 0, 0, layer.inFeatures, layer.outFeatures, weight, bias, scales] }];
   }
   if (layer.type === 'embedding') {
     const { weight } = layer.kernelPointers();
@@ -105,15 +105,15 @@ function planLayer(name: string, layer: StreamLayer, capacity: number): OpPlan[]
     const h = `state:${prefix}h_l${l}`, c = `state:${prefix}c_l${l}`;
     if (layer.type === 'lstm') {
       plans.push({ out: H, buffers: { [h]: capacity * H, [c]: capacity * H, gates: capacity * 4 * Hp },
-        words: (b) => [OP.lstm, 0, 0, I, H, p.wih, p.whh, p.bih, p.bhh, p.peep, b[h], b[c], b.gates] });
+        words: (b) => [OP.lstm, 0, 0, I, H, p.wih, p.whh, p.bih, p.bhh, p.peep, b[h], b[c], b.gates, p.sih, p.shh] });
     } else if (layer.type === 'gru') {
       const lbr = layer.linearBeforeReset;
       plans.push({ out: H, buffers: { [h]: capacity * H, gates: capacity * 3 * Hp, gh: capacity * 3 * Hp, rh: lbr ? 0 : capacity * H },
-        words: (b) => [OP.gru, 0, 0, I, H, p.wih, p.whh, p.whn, p.bih, p.bhh, lbr ? 1 : 0, b[h], b.gates, b.gh, b.rh] });
+        words: (b) => [OP.gru, 0, 0, I, H, p.wih, p.whh, p.whn, p.bih, p.bhh, lbr ? 1 : 0, b[h], b.gates, b.gh, b.rh, p.sih, p.shh, p.shn] });
     } else {
       const relu = layer.nonlinearity === 'relu';
       plans.push({ out: H, buffers: { [h]: capacity * H, gates: capacity * Hp },
-        words: (b) => [OP.rnn, 0, 0, I, H, p.wih, p.whh, p.bih, p.bhh, relu ? 1 : 0, b[h], b.gates] });
+        words: (b) => [OP.rnn, 0, 0, I, H, p.wih, p.whh, p.bih, p.bhh, relu ? 1 : 0, b[h], b.gates, p.sih, p.shh] });
     }
   }
   return plans;

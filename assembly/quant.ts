@@ -1,0 +1,89 @@
+// int8 weights: matrix products straight from 8-bit weights (4× smaller than f32, and 4× fewer
+// bytes to stream per step, which is what bounds a batch-1 step).
+//
+// Weights: per-output-row symmetric quantization, w ≈ scale[n] · q[n, k] with q ∈ [-127, 127]
+// (src/runtime/pack.ts packQ8 makes it). Layout: panels of 16 output columns as for f32; within a
+// panel, for each pair of inputs (k, k+1), 32 bytes: outputs 0–7 then 8–15, each as the two
+// bytes (q[n, k], q[n, k+1]). K is padded to even with zeros.
+//
+// Activations: each row of x is quantized on the fly to int16 with its own scale,
+// x ≈ sx · xq (|xq| ≤ 32767), so x keeps 15 bits — the recurrent state stays f32 everywhere else.
+// Products: i16x8.extend of the weight bytes, i32x4.dot_i16x8_s against (xq[k], xq[k+1]) splat,
+// summed in i32 for at most 128 input pairs (|sum| < 2³¹ guaranteed), then in f32.
+
+import { loadN, storeN } from './vec';
+
+const PANEL: i32 = 16;
+const MAX_K: i32 = 16384;                         // the host checks K ≤ MAX_K
+const XQ = memory.data(MAX_K * 2 + 16, 16);       // one quantized activation row (int16)
+const FLUSH_PAIRS: i32 = 128;                     // 128 · 2 · 127 · 32767 < 2³¹
+
+// Quantizes x[K] into XQ (zero-padded to even K); returns the scale sx.
+function quantizeRow(x: usize, K: i32): f32 {
+  let m = f32x4.splat(0);
+  let k = 0;
+  for (; k + 4 <= K; k += 4) m = f32x4.max(m, f32x4.abs(v128.load(x + (<usize>k << 2))));
+  let top = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
+  for (; k < K; k++) top = max(top, abs(load<f32>(x + (<usize>k << 2))));
+  if (!(top > 0) || !isFinite(top)) top = 1;   // zeros; NaN/Inf inputs give garbage, as in f32
+  const inv = f32x4.splat(<f32>32767 / top);
+  k = 0;
+  for (; k + 8 <= K; k += 8) {
+    const a = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(x + (<usize>k << 2)), inv)));
+    const b = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(x + (<usize>k << 2), 16), inv)));
+    v128.store(XQ + (<usize>k << 1), i16x8.narrow_i32x4_s(a, b));
+  }
+  const s = <f32>32767 / top;
+  for (; k < K; k++) store<i16>(XQ + (<usize>k << 1), <i16>nearest(load<f32>(x + (<usize>k << 2)) * s));
+  store<i16>(XQ + (<usize>K << 1), 0);            // the pad input of an odd K
+  return top / <f32>32767;
+}
+
+// C[M, N] = (accumulate ? C : 0) + bias + A[M, K] · (scale ⊙ Q)ᵀ, as gemm in assembly/gemm.ts.
+//   a: row stride lda; wq: int8 packed; scales: [N] f32; bias: [N] or 0; c: row stride ldc.
+export function gemmQ8(M: i32, N: i32, K: i32, a: usize, lda: i32, wq: usize, scales: usize, bias: usize,
+                       c: usize, ldc: i32, accumulate: i32): void {
+  const pairs = (K + 1) >> 1;
+  const panelBytes = <usize>pairs << 5;
+  for (let m = 0; m < M; m++) {
+    const sx = quantizeRow(a + (<usize>m * lda << 2), K);
+    const crow = c + (<usize>m * ldc << 2);
+    for (let col = 0; col < N; col += PANEL) {
+      const valid = N - col;
+      let w = wq + <usize>(col / PANEL) * panelBytes;
+      let f0 = f32x4.splat(0), f1 = f0, f2 = f0, f3 = f0;
+      for (let p0 = 0; p0 < pairs; p0 += FLUSH_PAIRS) {
+        const p1 = min(pairs, p0 + FLUSH_PAIRS);
+        let i0 = i32x4.splat(0), i1 = i0, i2 = i0, i3 = i0;
+        for (let p = p0; p < p1; p++) {
+          const s = v128.load32_splat(XQ + (<usize>p << 2));
+          const lo = v128.load(w), hi = v128.load(w, 16);
+          i0 = i32x4.add(i0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(lo), s));
+          i1 = i32x4.add(i1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(lo), s));
+          i2 = i32x4.add(i2, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(hi), s));
+          i3 = i32x4.add(i3, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(hi), s));
+          w += 32;
+        }
+        f0 = f32x4.add(f0, f32x4.convert_i32x4_s(i0)); f1 = f32x4.add(f1, f32x4.convert_i32x4_s(i1));
+        f2 = f32x4.add(f2, f32x4.convert_i32x4_s(i2)); f3 = f32x4.add(f3, f32x4.convert_i32x4_s(i3));
+      }
+      const sc = scales + (<usize>col << 2);
+      const vsx = f32x4.splat(sx);
+      let y0 = f32x4.mul(f0, f32x4.mul(loadN(sc, valid), vsx));
+      let y1 = f32x4.mul(f1, f32x4.mul(loadN(sc + 16, valid - 4), vsx));
+      let y2 = f32x4.mul(f2, f32x4.mul(loadN(sc + 32, valid - 8), vsx));
+      let y3 = f32x4.mul(f3, f32x4.mul(loadN(sc + 48, valid - 12), vsx));
+      const cc = crow + (<usize>col << 2);
+      if (bias) {
+        const bc = bias + (<usize>col << 2);
+        y0 = f32x4.add(y0, loadN(bc, valid)); y1 = f32x4.add(y1, loadN(bc + 16, valid - 4));
+        y2 = f32x4.add(y2, loadN(bc + 32, valid - 8)); y3 = f32x4.add(y3, loadN(bc + 48, valid - 12));
+      }
+      if (accumulate) {
+        y0 = f32x4.add(y0, loadN(cc, valid)); y1 = f32x4.add(y1, loadN(cc + 16, valid - 4));
+        y2 = f32x4.add(y2, loadN(cc + 32, valid - 8)); y3 = f32x4.add(y3, loadN(cc + 48, valid - 12));
+      }
+      storeN(cc, y0, valid); storeN(cc + 16, y1, valid - 4); storeN(cc + 32, y2, valid - 8); storeN(cc + 48, y3, valid - 12);
+    }
+  }
+}
