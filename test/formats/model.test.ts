@@ -297,7 +297,7 @@ describe('loadModel errors name the file problem', () => {
     await refused(rewrite(good, (t) => { t['lstm.weight_ih_l2'] = t['lstm.weight_ih_l1']; }), RecurStateDictError, /unexpected lstm\.weight_ih_l2/);
     await refused(rewrite(good, (t) => { t['decoder.bias'] = t['head.bias']; }), RecurStateDictError, /unexpected decoder\.bias/);
     await refused(rewrite(good, (t) => { t['head.bias'] = { dtype: 'I32', shape: [11], data: new Int32Array(11) }; }), RecurFormatError,
-      /tensor 'head\.bias' is I32; recur loads F32, F16 and BF16 tensors/);
+      /tensor 'head\.bias' is I32; recur loads F32, F16, BF16 and \(with _scale\) I8 tensors/);
   });
 
   it('non-finite weights are RecurValueErrors, and nothing stays allocated', async () => {
@@ -322,7 +322,7 @@ describe('loadModel errors name the file problem', () => {
     const model = await Sequential.create({ layers: [{ name: 'head', type: 'linear', inFeatures: 2, outFeatures: 2 }] }, rt);
     model.loadStateDict({ 'head.weight': new Float32Array([1, 2, 3, 1e5]), 'head.bias': new Float32Array([0, 0]) });
     await failure(() => saveModel(model, { dtype: 'f16' }), RecurValueError, /head\.weight: value 100000 at index 3 is beyond float16's range \(±65504\); save as f32/);
-    await failure(() => saveModel(model, { dtype: 'int8' as 'f16' }), RecurOptionError, /dtype must be one of 'f32', 'f16', got "int8"/);
+    await failure(() => saveModel(model, { dtype: 'int4' as 'f16' }), RecurOptionError, /dtype must be one of 'f32', 'f16', 'int8', got "int4"/);
     await failure(() => saveModel({} as Sequential), RecurOptionError, /model must be a Sequential/);
     model.dispose();
   });
