@@ -146,3 +146,38 @@ describe('Trainer', () => {
     expect(progress[11]).toBeLessThan(progress[0]);
   });
 });
+
+describe('Trainer on an int8 model', () => {
+  it('trains f32 master weights and re-quantizes the int8 model after every update', async () => {
+    const { quantize } = await import('../src/node/index.js');
+    const f32 = await Sequential.create({ layers: LAYERS });
+    const q8 = await quantize(f32, 'int8');
+    const t = new Trainer(q8, { loss: 'crossEntropy', optimizer: 'adam', lr: 0.02 });
+    expect(t.masterModel).not.toBe(q8);
+    const first = t.step(inputs, targets, { seqLen: T, batch: B }).loss;
+    for (let i = 0; i < 20; i++) t.step(inputs, targets, { seqLen: T, batch: B });
+    const last = t.step(inputs, targets, { seqLen: T, batch: B }).loss;
+    expect(last).toBeLessThan(first * 0.8);
+    // The int8 model now holds the master weights, quantized.
+    const requantized = await quantize(t.masterModel, 'int8');
+    expect(q8.forward(inputs, { seqLen: T, batch: B }).output).toEqual(requantized.forward(inputs, { seqLen: T, batch: B }).output);
+    expect(q8.toJSON().layers.some((l) => (l as { quantize?: string }).quantize === 'int8')).toBe(true);
+    t.dispose();
+  });
+});
+
+describe("lossSteps: 'last'", () => {
+  it('puts the loss on the last step only, with targets for that step', async () => {
+    const m = await Sequential.create({ layers: [
+      { name: 'lstm', type: 'lstm', inputSize: 2, hiddenSize: 8, seed: 1 },
+      { name: 'head', type: 'linear', inFeatures: 8, outFeatures: 1, seed: 2 }] });
+    const t = new Trainer(m, { loss: 'mse', optimizer: 'sgd', lr: 0.1, lossSteps: 'last' });
+    const x = Float32Array.from({ length: 5 * 2 * 2 }, (_, i) => Math.sin(i));
+    const y = Float32Array.of(0.5, -0.25);                       // [B, 1]: the last step's targets
+    const out = m.forward(x, { seqLen: 5, batch: 2 }).output.subarray(4 * 2, 5 * 2);
+    const want = ((out[0] - 0.5) ** 2 + (out[1] + 0.25) ** 2) / 2;
+    const r = t.step(x, y, { seqLen: 5, batch: 2 });
+    expect(Math.abs(r.loss - want) / want).toBeLessThan(1e-6);
+    expect(() => t.step(x, new Float32Array(10), { seqLen: 5, batch: 2 })).toThrow(/last step/);
+  });
+});

@@ -37,6 +37,9 @@ export class Embedding {
     return new Embedding(runtime ?? (await init()), options);
   }
 
+  /** @internal create() in a runtime already loaded (synchronous). */
+  static in(runtime: Runtime, options: EmbeddingOptions): Embedding { return new Embedding(runtime, options); }
+
   get outputSize(): number { return this.embeddingDim; }
 
   get parameterCount(): number { this.alive(); return this.params.count; }

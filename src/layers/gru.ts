@@ -26,6 +26,9 @@ export class GRU extends Recurrent {
     return new GRU(runtime ?? (await init()), options);
   }
 
+  /** @internal create() in a runtime already loaded (synchronous). */
+  static in(runtime: Runtime, options: GRUOptions): GRU { return new GRU(runtime, options); }
+
   // Without linear_before_reset, U_n multiplies r ⊙ h, which needs r first: U_r,z and U_n are
   // packed as two matrices so the kernel can run them as two products.
   protected hiddenGroups(): number[] | undefined { return this.linearBeforeReset ? undefined : [2, 1]; }

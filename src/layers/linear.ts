@@ -48,6 +48,9 @@ export class Linear {
     return new Linear(runtime ?? (await init()), options);
   }
 
+  /** @internal create() in a runtime already loaded (synchronous). */
+  static in(runtime: Runtime, options: LinearOptions): Linear { return new Linear(runtime, options); }
+
   get outputSize(): number { return this.outFeatures; }
 
   get parameterCount(): number { this.alive(); return this.params.count; }

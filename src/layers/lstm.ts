@@ -27,6 +27,9 @@ export class LSTM extends Recurrent {
     return new LSTM(runtime ?? (await init()), options);
   }
 
+  /** @internal create() in a runtime already loaded (synchronous). */
+  static in(runtime: Runtime, options: LSTMOptions): LSTM { return new LSTM(runtime, options); }
+
   protected extraSpecs(suffix: string): ParamSpec[] {
     if (!this.peephole) return [];
     const H = this.hiddenSize;

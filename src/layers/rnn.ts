@@ -24,6 +24,9 @@ export class RNN extends Recurrent {
     return new RNN(runtime ?? (await init()), options);
   }
 
+  /** @internal create() in a runtime already loaded (synchronous). */
+  static in(runtime: Runtime, options: RNNOptions): RNN { return new RNN(runtime, options); }
+
   protected extraOptions(): Record<string, unknown> { return { nonlinearity: this.nonlinearity }; }
 
   protected runDirection(r: DirectionRun): void {

@@ -62,7 +62,11 @@ export class Sequential {
   private constructor(readonly layers: { name: string; layer: Layer }[]) {}
 
   static async create(description: SequentialDescription, runtime?: Runtime): Promise<Sequential> {
-    const rt = runtime ?? (await init());
+    return Sequential.in(runtime ?? (await init()), description);
+  }
+
+  /** @internal create() in a runtime already loaded (synchronous). */
+  static in(rt: Runtime, description: SequentialDescription): Sequential {
     const list = description?.layers;
     if (!Array.isArray(list) || list.length === 0) {
       throw new RecurOptionError('Sequential: description.layers must be a non-empty array');
@@ -78,7 +82,7 @@ export class Sequential {
     const layers: { name: string; layer: Layer }[] = [];
     try {
       for (const { name, type, ...options } of list) {
-        layers.push({ name, layer: await makeLayer(name, type, options, rt) });
+        layers.push({ name, layer: makeLayer(name, type, options, rt) });
       }
       checkChain(layers);
     } catch (err) {
@@ -232,13 +236,13 @@ export class Sequential {
   }
 }
 
-async function makeLayer(name: string, type: string, options: object, rt: Runtime): Promise<Layer> {
+function makeLayer(name: string, type: string, options: object, rt: Runtime): Layer {
   switch (type) {
-    case 'lstm': return LSTM.create(options as LSTMOptions, rt);
-    case 'gru': return GRU.create(options as GRUOptions, rt);
-    case 'rnn': return RNN.create(options as RNNOptions, rt);
-    case 'linear': return Linear.create(options as LinearOptions, rt);
-    case 'embedding': return Embedding.create(options as EmbeddingOptions, rt);
+    case 'lstm': return LSTM.in(rt, options as LSTMOptions);
+    case 'gru': return GRU.in(rt, options as GRUOptions);
+    case 'rnn': return RNN.in(rt, options as RNNOptions);
+    case 'linear': return Linear.in(rt, options as LinearOptions);
+    case 'embedding': return Embedding.in(rt, options as EmbeddingOptions);
     default:
       throw new RecurOptionError(`Sequential: layer '${name}' has unknown type ${JSON.stringify(type)}; known: lstm, gru, rnn, linear, embedding`);
   }

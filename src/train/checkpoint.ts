@@ -20,7 +20,7 @@ export const CHECKPOINT_VERSION = 1;
 
 export function encodeCheckpoint(trainer: Trainer): Uint8Array {
   const tensors: Record<string, SafetensorsTensorInput> = {};
-  for (const [name, values] of Object.entries(trainer.model.stateDict())) {
+  for (const [name, values] of Object.entries(trainer.masterModel.stateDict())) {
     tensors[name] = { dtype: 'F32', shape: [values.length], data: littleEndianBytes(values) };
   }
   const state = trainer.optimizer.exportState();
@@ -28,7 +28,7 @@ export function encodeCheckpoint(trainer: Trainer): Uint8Array {
   return serializeSafetensors(tensors, {
     format: CHECKPOINT_FORMAT,
     version: String(CHECKPOINT_VERSION),
-    model: JSON.stringify(trainer.model.toJSON()),
+    model: JSON.stringify(trainer.masterModel.toJSON()),
     trainer: JSON.stringify({
       optimizer: trainer.optimizer.name, updates: trainer.stepCount, skipped: trainer.skippedUpdates,
       optimizerStep: state.step, lr: trainer.optimizer.lr,

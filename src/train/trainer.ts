@@ -11,10 +11,14 @@
 //       stepsBack: k2 }           before it (k2 ≥ k1, default k1: disjoint chunks); the state
 //                                 is carried across chunks and detached, as with h.detach()
 // (Williams & Peng 1990 call these k1 and k2.)
+//
+// An int8 model (quantize(model, 'int8')) trains through f32 master weights: the trainer keeps
+// an f32 copy, updates that, and re-quantizes the int8 model after every update, so inference
+// and saveModel always see the latest weights at int8 precision.
 
 import { RecurFormatError, RecurOptionError, RecurShapeError } from '../errors.js';
 import { flag, noUnknown, oneOf, positiveInt } from '../layers/options.js';
-import type { RecurrentState, Sequential } from '../model/sequential.js';
+import { Sequential, type LayerDescription, type RecurrentState } from '../model/sequential.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
@@ -36,6 +40,7 @@ export interface TrainerOptions {
   checkpointEvery?: number;
   freeze?: string[];                         // layer names ('embed') or stacked sub-layers ('lstm.l0')
   schedule?: (step: number, baseLr: number) => number;   // lr for the given (0-based) update
+  lossSteps?: 'all' | 'last';                // loss on every step's output (default) or the last only
 }
 
 export interface StepOptions { seqLen: number; batch: number }
@@ -52,13 +57,15 @@ export interface FitProgress { epoch: number; step: number; loss: number; gradNo
 export interface Example { inputs: Float32Array | Int32Array; targets: Float32Array | Int32Array; seqLen: number; batch: number }
 
 const OPTIONS = ['loss', 'optimizer', 'lr', 'momentum', 'dampening', 'nesterov', 'weightDecay', 'betas', 'eps',
-  'clipNorm', 'clipValue', 'ignoreIndex', 'tbptt', 'checkpointEvery', 'freeze', 'schedule'];
+  'clipNorm', 'clipValue', 'ignoreIndex', 'tbptt', 'checkpointEvery', 'freeze', 'schedule', 'lossSteps'];
 
 export class Trainer {
   readonly optimizer: Optimizer;
   readonly options: Readonly<TrainerOptions>;
   private readonly rt: Runtime;
   private readonly slots: ParamSlot[];
+  /** The f32 model the optimizer updates: the model itself, or its f32 master copy if int8. */
+  private readonly net: Sequential;
   private readonly baseLr: number;
   private updates = 0;
   private skippedCount = 0;
@@ -80,8 +87,19 @@ export class Trainer {
     if (options.clipValue !== undefined && !(options.clipValue > 0)) throw new RecurOptionError(`Trainer: clipValue must be > 0, got ${options.clipValue}`);
     if (options.schedule !== undefined && typeof options.schedule !== 'function') throw new RecurOptionError('Trainer: schedule must be a function (step, baseLr) → lr');
     if (options.nesterov !== undefined) flag('Trainer', 'nesterov', options.nesterov, false);
+    oneOf('Trainer', 'lossSteps', options.lossSteps, ['all', 'last'], 'all');
+    if (options.lossSteps === 'last' && (options.tbptt || options.checkpointEvery)) {
+      throw new RecurOptionError("Trainer: lossSteps 'last' works with full BPTT only (no tbptt or checkpointEvery)");
+    }
     this.options = { ...options };
     this.rt = model.runtime;
+    const { layers } = model.toJSON();
+    const quantized = layers.some((l) => (l as { quantize?: string }).quantize !== undefined);
+    this.net = model;
+    if (quantized) {
+      this.net = Sequential.in(this.rt, { layers: layers.map((l) => { const { quantize: _q, ...rest } = l as LayerDescription & { quantize?: string }; return rest as LayerDescription; }) });
+      this.net.loadStateDict(model.stateDict());
+    }
     this.slots = this.trainableSlots(options.freeze ?? []);
     this.baseLr = options.lr ?? (kind === 'sgd' ? NaN : 1e-3);
     if (kind === 'sgd' && options.lr === undefined) throw new RecurOptionError('Trainer: lr is required for sgd');
@@ -90,6 +108,9 @@ export class Trainer {
       ? createOptimizer(this.rt, this.slots, { type: 'sgd', ...common, momentum: options.momentum, dampening: options.dampening, nesterov: options.nesterov })
       : createOptimizer(this.rt, this.slots, { type: kind, ...common, betas: options.betas, eps: options.eps });
   }
+
+  /** The f32 model being optimized: the model itself, or the master copy of an int8 model. */
+  get masterModel(): Sequential { return this.net; }
 
   /** Optimizer updates made so far. */
   get stepCount(): number { return this.updates; }
@@ -107,10 +128,10 @@ export class Trainer {
     const perStep = inputs.length / (T * B);
     if (!Number.isInteger(perStep) || perStep < 1) throw new RecurShapeError(`Trainer.step: inputs should hold seqLen·batch·features values, got ${inputs.length} for seqLen ${T}, batch ${B}`);
     if (this.options.tbptt) return this.truncated(inputs, targets, T, B, perStep);
-    this.model.zeroGrad();
+    this.net.zeroGrad();
     const { loss } = this.options.checkpointEvery
       ? this.checkpointed(inputs, targets, T, B, perStep, this.options.checkpointEvery)
-      : this.window(inputs, targets, T, B, 0, T, undefined, undefined);
+      : this.window(inputs, targets, T, B, 0, T, undefined, undefined, this.options.lossSteps === 'last' ? T - 1 : 0);
     return this.update(loss);
   }
 
@@ -147,26 +168,30 @@ export class Trainer {
     const architecture = (json: string) => {
       try { return JSON.stringify((JSON.parse(json).layers as Record<string, unknown>[]).map(({ seed: _seed, ...rest }) => rest)); } catch { return ''; }
     };
-    if (architecture(c.model) !== architecture(JSON.stringify(this.model.toJSON()))) {
+    if (architecture(c.model) !== architecture(JSON.stringify(this.net.toJSON()))) {
       throw new RecurFormatError('checkpoint: it was saved from a model with another architecture');
     }
     if (c.optimizer.name !== this.optimizer.name) {
       throw new RecurFormatError(`checkpoint: it was saved with ${c.optimizer.name}, this trainer uses ${this.optimizer.name}`);
     }
-    const before = this.model.stateDict();
-    this.model.loadStateDict(c.weights);
+    const before = this.net.stateDict();
+    this.net.loadStateDict(c.weights);
     try {
       this.optimizer.importState({ step: c.optimizer.step, buffers: c.optimizer.buffers });
     } catch (err) {
-      this.model.loadStateDict(before);
+      this.net.loadStateDict(before);
       throw err;
     }
+    if (this.net !== this.model) this.model.loadStateDict(this.net.stateDict());
     this.optimizer.lr = c.optimizer.lr;
     this.updates = c.updates;
     this.skippedCount = c.skipped;
   }
 
-  dispose(): void { this.optimizer.dispose(); }
+  dispose(): void {
+    this.optimizer.dispose();
+    if (this.net !== this.model) this.net.dispose();
+  }
 
   // Forward with a tape over steps [from, to) from the given state, loss on the steps from
   // lossFrom on (scaled by `scale` if given), backward; returns the summed or mean loss and the
@@ -177,7 +202,7 @@ export class Trainer {
                  lossFrom = from, scale?: number) {
     const perStep = inputs.length / (T * B);
     const x = inputs.subarray(from * B * perStep, to * B * perStep) as Float32Array | Int32Array;
-    const { output, states, tape } = this.model.forward(x, { seqLen: to - from, batch: B, states: state, train: true });
+    const { output, states, tape } = this.net.forward(x, { seqLen: to - from, batch: B, states: state, train: true });
     try {
       const C = output.length / ((to - from) * B);
       const skip = (lossFrom - from) * B;               // rows before lossFrom get no loss
@@ -189,12 +214,15 @@ export class Trainer {
         this.rt.f32(ws.at('dy'), output.length).fill(0);
         const y = ws.at('y') + skip * C * 4, dy = ws.at('dy') + skip * C * 4;
         const reduction = scale === undefined ? 'mean' : 'sum';
+        // With lossSteps 'last', targets hold the last step only ([B] ids or [B, C] values).
+        const last = this.options.lossSteps === 'last';
+        const t0 = last ? 0 : lossFrom, t1 = last ? 1 : to, steps = last ? 1 : T;
         if (this.options.loss === 'crossEntropy') {
-          if (!(targets instanceof Int32Array) || targets.length !== T * B) throw new RecurShapeError(`Trainer: crossEntropy targets should be class ids, an Int32Array of seqLen·batch = ${T * B}`);
-          loss = crossEntropy(this.rt, y, rows, C, targets.subarray(lossFrom * B, to * B), { ignoreIndex: this.options.ignoreIndex, reduction }, dy);
+          if (!(targets instanceof Int32Array) || targets.length !== steps * B) throw new RecurShapeError(`Trainer: crossEntropy targets should be class ids, an Int32Array of ${last ? 'batch' : 'seqLen·batch'} = ${steps * B}`);
+          loss = crossEntropy(this.rt, y, rows, C, targets.subarray(t0 * B, t1 * B), { ignoreIndex: this.options.ignoreIndex, reduction }, dy);
         } else {
-          if (!(targets instanceof Float32Array) || targets.length !== T * B * C) throw new RecurShapeError(`Trainer: mse targets should be a Float32Array shaped like the output (${T * B * C} values)`);
-          loss = mse(this.rt, y, targets.subarray(lossFrom * B * C, to * B * C), rows * C, { reduction }, dy);
+          if (!(targets instanceof Float32Array) || targets.length !== steps * B * C) throw new RecurShapeError(`Trainer: mse targets should be a Float32Array shaped like the ${last ? "last step's " : ''}output (${steps * B * C} values)`);
+          loss = mse(this.rt, y, targets.subarray(t0 * B * C, t1 * B * C), rows * C, { reduction }, dy);
         }
         if (scale !== undefined) { this.rt.kernels.scale(dy, rows * C, scale); loss *= scale; }
         const g = tape!.backward({ output: this.rt.read(ws.at('dy'), output.length), states: upstreamState });
@@ -214,7 +242,7 @@ export class Trainer {
     const boundaries: (Record<string, RecurrentState> | undefined)[] = [undefined];
     for (let s = 0; s + k < T; s += k) {
       const x = inputs.subarray(s * B * perStep, (s + k) * B * perStep) as Float32Array | Int32Array;
-      boundaries.push(this.model.forward(x, { seqLen: k, batch: B, states: boundaries[boundaries.length - 1] }).states);
+      boundaries.push(this.net.forward(x, { seqLen: k, batch: B, states: boundaries[boundaries.length - 1] }).states);
     }
     const counted = this.options.loss === 'crossEntropy'
       ? (targets as Int32Array).reduce((n, t) => n + (t === (this.options.ignoreIndex ?? -100) ? 0 : 1), 0)
@@ -246,9 +274,9 @@ export class Trainer {
       let state = boundary.get(b);
       if (start > b) {
         const x = inputs.subarray(b * B * perStep, start * B * perStep) as Float32Array | Int32Array;
-        state = this.model.forward(x, { seqLen: start - b, batch: B, states: state }).states;
+        state = this.net.forward(x, { seqLen: start - b, batch: B, states: state }).states;
       }
-      this.model.zeroGrad();
+      this.net.zeroGrad();
       const r = this.window(inputs, targets, T, B, start, end, state, undefined, lossFrom);
       // Detached carry: the state at `end` as this window computed it.
       boundary.set(end, r.states);
@@ -273,13 +301,14 @@ export class Trainer {
     if (this.options.schedule) this.optimizer.lr = this.options.schedule(this.updates, this.baseLr);
     this.optimizer.step();
     this.updates++;
+    if (this.net !== this.model) this.model.loadStateDict(this.net.stateDict());   // re-quantize
     return { loss, gradNorm: gradNormBefore, skipped: false, updates: 1 };
   }
 
   /** Every tensor of every layer but the frozen ones. */
   private trainableSlots(freeze: string[]): ParamSlot[] {
     if (!Array.isArray(freeze)) throw new RecurOptionError('Trainer: freeze must be an array of layer names');
-    const names = new Set(this.model.layers.map((l) => l.name));
+    const names = new Set(this.net.layers.map((l) => l.name));
     for (const f of freeze) {
       const [layer, sub] = f.split('.');
       if (!names.has(layer) || (sub !== undefined && !/^l\d+$/.test(sub))) {
@@ -292,7 +321,7 @@ export class Trainer {
       return sub === undefined || new RegExp(`_${sub}(_reverse)?$`).test(name);
     });
     const slots: ParamSlot[] = [];
-    for (const { name, layer } of this.model.layers) {
+    for (const { name, layer } of this.net.layers) {
       const all = layer.paramSlots(`${name}.`);
       slots.push(...all.filter((s) => !frozen(s.name)));
     }

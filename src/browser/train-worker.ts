@@ -1,0 +1,6 @@
+// The Web Worker script that trainInWorker() starts (dist/train-worker.js): recur's training
+// protocol on this worker's global scope. recur.wasm is fetched from beside it.
+
+import { serveTraining } from './index.js';
+
+serveTraining();

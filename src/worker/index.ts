@@ -1,0 +1,11 @@
+// recur for Cloudflare Workers (the `workerd` and `worker` export conditions). Workers refuse to
+// compile wasm from bytes at run time, so the kernels come in as a module: Wrangler and workerd
+// turn `import … from './recur.wasm'` into a WebAssembly.Module (a CompiledWasm module). The
+// bundle sits beside dist/recur.wasm, so this path holds in dist/ as written.
+
+import wasm from './recur.wasm';
+import { setDefaultWasmSource } from '../runtime/runtime.js';
+
+setDefaultWasmSource(() => wasm);
+
+export * from '../core.js';
