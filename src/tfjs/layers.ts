@@ -98,6 +98,12 @@ export function planLayers(chain: KerasLayer[], specs: WeightSpec[], options: { 
     if (plan.lastStepOnly && (l.className in RECURRENT || l.className === 'Bidirectional')) {
       throw fail(lastRecurrent!, `has return_sequences: false but recurrent layer '${l.name}' follows it; a recurrent layer inside the model must return sequences`);
     }
+    if (l.className === 'Activation') {
+      const activation = activationOf(l);
+      if (activation !== 'softmax') throw fail(l, `is '${activation}'; recur has no activation layers (supported: linear, and a final softmax with dropSoftmax)`);
+      softmax(l, i);
+      return;
+    }
     const name = uniqueName(l.name, names);
     let planned: PlannedLayer & { outputSize: number };
     if (l.className === 'Embedding') {
@@ -111,11 +117,6 @@ export function planLayers(chain: KerasLayer[], specs: WeightSpec[], options: { 
         throw fail(l, `has activation '${activation}'; recur's Linear has none (supported: linear, and a final softmax with dropSoftmax)`);
       }
       planned = dense_(l, dense, name, weights, features);
-    } else if (l.className === 'Activation') {
-      const activation = activationOf(l);
-      if (activation !== 'softmax') throw fail(l, `is '${activation}'; recur has no activation layers (supported: linear, and a final softmax with dropSoftmax)`);
-      softmax(l, i);
-      return;
     } else {
       planned = recurrent(l, name, weights, features);
       lastRecurrent = l;
@@ -140,7 +141,8 @@ function recurrent(l: KerasLayer, name: string, weights: WeightIndex, features: 
   const where = wrapped ? `Bidirectional(${cell.className}) '${l.name}'` : label(l);
   const reject = (message: string) => new RecurFormatError(`tfjs: ${where}: ${message}`);
   if (wrapped) {
-    const merge = l.config.merge_mode ?? 'concat';
+    // merge_mode null makes Keras return the two directions as two outputs: not a chain.
+    const merge = l.config.merge_mode === undefined ? 'concat' : l.config.merge_mode;
     if (merge !== 'concat') throw reject(`has merge_mode ${JSON.stringify(merge)}; recur's bidirectional layers concatenate (merge_mode 'concat')`);
     const back = l.config.backward_layer;
     if (isObject(back) && (back.class_name !== cell.className || back.config?.units !== c.units
