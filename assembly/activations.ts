@@ -6,8 +6,13 @@
 // polynomial, 2^n built directly in the exponent bits.
 // @ts-ignore: decorator
 @inline export function expf4(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
-  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.44269504088896341)));
+  // pmin/pmax are single instructions; min/max's NaN and ±0 rules cost seven each in V8.
+  // NaN still propagates: pmax(NaN, lo) and pmin(NaN, hi) return NaN.
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-87.0)), f32x4.splat(88.0));
+  // n = round(x·log2 e) by adding 1.5·2²³ (the add rounds to nearest even, as nearest() does);
+  // the sum's low bits are then n as an integer, so 2ⁿ needs no float→int conversion.
+  const t = f32x4.add(f32x4.mul(x, f32x4.splat(1.44269504088896341)), f32x4.splat(12582912.0));
+  const n = f32x4.sub(t, f32x4.splat(12582912.0));
   // Cody–Waite: ln2 split in two so n·C1 is exact.
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
@@ -18,7 +23,7 @@
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1.0));
-  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const pow2n = i32x4.shl(i32x4.add(t, i32x4.splat(127 - 0x4B400000)), 23);
   return f32x4.mul(p, pow2n);
 }
 
@@ -28,28 +33,32 @@
   return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), expf4(f32x4.neg(x))));
 }
 
-// tanh(x): odd polynomial for |x| < 0.625 (where 1 - 2/(e^2x + 1) would cancel),
-// 1 - 2/(e^{2|x|} + 1) with the sign of x elsewhere.
+// tanh(x) as a rational function x·P(x²)/Q(x²) (the 13/6 minimax approximation Eigen uses),
+// clamped where it reaches ±1: no exp, one division, about 20 operations.
 // @ts-ignore: decorator
 @inline export function tanh4(x: v128): v128 {
-  const ax = f32x4.abs(x);
-  const z = f32x4.mul(x, x);
-  let p = f32x4.splat(-5.70498872745e-3);
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.06390887954e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-5.37397155531e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036e-1));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422e-1));
-  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), x), x);
-  const e = expf4(f32x4.mul(f32x4.min(ax, f32x4.splat(10.0)), f32x4.splat(2.0)));
-  const bigAbs = f32x4.sub(f32x4.splat(1.0), f32x4.div(f32x4.splat(2.0), f32x4.add(e, f32x4.splat(1.0))));
-  const big = v128.or(bigAbs, v128.and(x, i32x4.splat(0x80000000)));
-  return v128.bitselect(small, big, f32x4.lt(ax, f32x4.splat(0.625)));
+  const c = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-7.90531110763549805)), f32x4.splat(7.90531110763549805));
+  const x2 = f32x4.mul(c, c);
+  let p = f32x4.splat(-2.76076847742355e-16);
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(2.00018790482477e-13));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(-8.60467152213735e-11));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(5.12229709037114e-08));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(1.48572235717979e-05));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(6.37261928875436e-04));
+  p = f32x4.add(f32x4.mul(p, x2), f32x4.splat(4.89352455891786e-03));
+  p = f32x4.mul(p, c);
+  let q = f32x4.splat(1.19825839466702e-06);
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(1.18534705686654e-04));
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(2.26843463243900e-03));
+  q = f32x4.add(f32x4.mul(q, x2), f32x4.splat(4.89352518554385e-03));
+  // Below 0.0004, tanh(x) = x to float precision.
+  return v128.bitselect(x, f32x4.div(p, q), f32x4.lt(f32x4.abs(x), f32x4.splat(0.0004)));
 }
 
-// relu(x) = max(x, 0); NaN-propagating like torch.relu is not needed for finite inputs.
+// relu(x) = max(x, 0) (pmax: x < 0 ? 0 : x, so NaN stays NaN).
 // @ts-ignore: decorator
 @inline export function relu4(x: v128): v128 {
-  return f32x4.max(x, f32x4.splat(0.0));
+  return f32x4.pmax(x, f32x4.splat(0.0));
 }
 
 // Whole-array forms, used by tests to measure the error and by the host for element-wise work.

