@@ -6,7 +6,7 @@
 
 import { RecurFormatError } from '../errors.js';
 import { bfloat16ToFloat32, float16ToFloat32 } from '../formats/f16.js';
-import { countVarints, ProtoReader, varints, Wire } from './protobuf.js';
+import { countVarints, int64, ProtoReader, varints, Wire } from './protobuf.js';
 
 /** TensorProto.DataType values recur reads. */
 export const DataType = {
@@ -352,12 +352,7 @@ export function tensorInts(t: OnnxTensor, what: string, limit: number): number[]
   const v = view(raw), out: number[] = [];
   for (let i = 0; i < count; i++) {
     switch (t.dataType) {
-      case DataType.INT64: {
-        const value = v.getInt32(8 * i + 4, true) * 2 ** 32 + v.getUint32(8 * i, true);
-        if (!Number.isSafeInteger(value)) throw new RecurFormatError(`${what}: value ${i} is beyond ±2^53`);
-        out.push(value);
-        break;
-      }
+      case DataType.INT64: out.push(int64(v.getUint32(8 * i, true), v.getInt32(8 * i + 4, true))); break;
       case DataType.INT32: out.push(v.getInt32(4 * i, true)); break;
       case DataType.UINT32: out.push(v.getUint32(4 * i, true)); break;
       case DataType.INT16: out.push(v.getInt16(2 * i, true)); break;

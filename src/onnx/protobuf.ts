@@ -6,8 +6,9 @@
 // It trusts nothing: every length is checked against the bytes that remain before anything is
 // read, a varint longer than 10 bytes, a field number 0, a group (wire types 3 and 4, long
 // deprecated and unused by ONNX) or a wire type above 5 is a RecurFormatError, and nothing is
-// ever allocated from a length the file states: sub-messages and byte fields are views into the
-// given buffer. Each call moves forward at least one byte, so a malformed file cannot loop.
+// ever allocated from a length the file states: sub-messages are ranges of the given buffer and
+// byte fields views into it. Each call moves forward at least one byte, so a malformed file
+// cannot loop.
 
 import { RecurFormatError } from '../errors.js';
 
@@ -42,38 +43,44 @@ export class ProtoReader {
 
   /** A varint as a non-negative integer (at most 2^53 − 1). */
   uint(): number {
+    if (this.pos < this.end && this.buf[this.pos] < 0x80) return this.buf[this.pos++];   // most tags and lengths
     const [lo, hi] = this.varint();
     if (hi >= 0x200000) this.fail('a varint is larger than 2^53');
     return hi * TWO_32 + lo;
   }
 
-  /** A varint read as a two's-complement int64 (negative values take 10 bytes), exactly. */
+  /**
+   * A varint read as a two's-complement int64 (negative values take 10 bytes): exact within
+   * ±(2^53 − 1), clamped beyond (exporters write INT64_MAX for "to the end" in Slice).
+   */
   int64(): number {
     const [lo, hi] = this.varint();
-    const value = (hi | 0) * TWO_32 + lo;
-    if (!Number.isSafeInteger(value)) this.fail('an int64 value is beyond ±2^53');
-    return value;
+    return int64(lo, hi | 0);
   }
 
   /** The bytes of a length-delimited field: a view, not a copy. */
   bytes(): Uint8Array {
-    const length = this.uint();
-    if (length > this.end - this.pos) this.fail(`a field claims ${length} bytes but only ${this.end - this.pos} remain`);
-    const start = this.pos;
-    this.pos += length;
+    const start = this.span();
     return this.buf.subarray(start, this.pos);
   }
 
-  /** A length-delimited field as a reader of the message it holds. */
+  /** A length-delimited field as a reader of the message it holds (no copy, no view). */
   message(what: string): ProtoReader {
-    return new ProtoReader(this.bytes(), what);
+    const start = this.span();
+    return new ProtoReader(this.buf, what, start, this.pos);
   }
 
   string(): string {
+    const start = this.span(), b = this.buf;
+    // Names are short ASCII: decoding them here is much cheaper than a view and TextDecoder.
+    if (this.pos - start <= 64) {
+      let ascii = '', i = start;
+      for (; i < this.pos && b[i] < 0x80; i++) ascii += String.fromCharCode(b[i]);
+      if (i === this.pos) return ascii;
+    }
     try {
-      return utf8.decode(this.bytes());
-    } catch (err) {
-      if (err instanceof RecurFormatError) throw err;
+      return utf8.decode(b.subarray(start, this.pos));
+    } catch {
       return this.fail('a string is not valid UTF-8');
     }
   }
@@ -118,6 +125,15 @@ export class ProtoReader {
     throw new RecurFormatError(`ONNX ${this.what}: ${message} (malformed or truncated protobuf)`);
   }
 
+  /** Reads a length and skips that many bytes (checked); returns where they start. */
+  private span(): number {
+    const length = this.uint();
+    if (length > this.end - this.pos) this.fail(`a field claims ${length} bytes but only ${this.end - this.pos} remain`);
+    const start = this.pos;
+    this.pos += length;
+    return start;
+  }
+
   private need(n: number): void {
     if (n > this.end - this.pos) this.fail(`needs ${n} more bytes, ${this.end - this.pos} remain`);
   }
@@ -137,6 +153,13 @@ export class ProtoReader {
     }
     return this.fail('a varint is longer than 10 bytes');
   }
+}
+
+/** The int64 of two 32-bit halves (hi signed), clamped to ±(2^53 − 1). */
+export function int64(lo: number, hi: number): number {
+  if (hi >= 0x200000) return Number.MAX_SAFE_INTEGER;
+  if (hi < -0x200000) return -Number.MAX_SAFE_INTEGER;
+  return hi * TWO_32 + lo;
 }
 
 /** Every varint in `runs` (packed bytes or single elements), as int64 numbers; at most `limit`. */

@@ -13,8 +13,6 @@
 // layers run forward, or both ways), clip (no cell clipping), input_forget (coupled gates),
 // activations other than the defaults (the kernels fuse σ and tanh).
 
-import { RecurFormatError } from '../errors.js';
-
 export type CellType = 'lstm' | 'gru' | 'rnn';
 
 export const GATES: Record<CellType, number> = { lstm: 4, gru: 3, rnn: 1 };
@@ -150,5 +148,3 @@ function reorder(src: Float32Array, offset: number, order: number[], block: numb
   order.forEach((from, k) => out.set(src.subarray(offset + from * block, offset + (from + 1) * block), k * block));
   return out;
 }
-
-export const formatError = (message: string): RecurFormatError => new RecurFormatError(message);
