@@ -1,11 +1,12 @@
 // torch.nn.Embedding: token ids → rows of a table.
 
-import { RecurDisposedError, RecurShapeError } from '../errors.js';
+import { RecurShapeError } from '../errors.js';
 import { Parameters } from '../runtime/params.js';
 import { Random } from '../runtime/random.js';
 import { init, type Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { Tape } from '../train/tape.js';
+import { Module } from './module.js';
 import { noUnknown, positiveInt, seedOption } from './options.js';
 
 export interface EmbeddingOptions {
@@ -14,16 +15,14 @@ export interface EmbeddingOptions {
   seed?: number;
 }
 
-export class Embedding {
+export class Embedding extends Module {
   readonly type = 'embedding';
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
   readonly seed: number | undefined;
-  private readonly params: Parameters;
-  private grads?: Parameters;
-  private disposed = false;
 
-  private constructor(private readonly rt: Runtime, options: EmbeddingOptions) {
+  private constructor(rt: Runtime, options: EmbeddingOptions) {
+    super(rt);
     noUnknown('embedding', options, ['numEmbeddings', 'embeddingDim', 'seed']);
     this.numEmbeddings = positiveInt('embedding', 'numEmbeddings', options.numEmbeddings);
     this.embeddingDim = positiveInt('embedding', 'embeddingDim', options.embeddingDim);
@@ -42,17 +41,11 @@ export class Embedding {
 
   get outputSize(): number { return this.embeddingDim; }
 
-  get parameterCount(): number { this.alive(); return this.params.count; }
-
   toJSON(): Record<string, unknown> {
     this.alive();
     return { type: 'embedding', numEmbeddings: this.numEmbeddings, embeddingDim: this.embeddingDim,
              ...(this.seed === undefined ? {} : { seed: this.seed }) };
   }
-
-  stateDict(prefix = ''): Record<string, Float32Array> { this.alive(); return this.params.dump(prefix); }
-
-  loadStateDict(dict: Record<string, ArrayLike<number>>, prefix = ''): void { this.alive(); this.params.load(dict, prefix); }
 
   /** ids: Int32Array [...] each in [0, numEmbeddings) → [..., embeddingDim] f32 */
   forward(ids: Int32Array): Float32Array {
@@ -93,38 +86,9 @@ export class Embedding {
     return { output, tape };
   }
 
-  gradients(prefix = ''): Record<string, Float32Array> { this.alive(); return this.gradBlock().dump(prefix); }
-
-  zeroGrad(): void { this.alive(); this.grads?.zero(); }
-
-  /** @internal Each tensor's parameter and gradient range, for optimizers (names prefix + PyTorch's). */
-  paramSlots(prefix = ''): { name: string; param: number; grad: number; floats: number }[] {
-    this.alive();
-    return this.params.slotsWith(this.gradBlock(), prefix);
-  }
-
-
-  private gradBlock(): Parameters {
-    if (!this.grads) this.grads = this.params.twin();
-    return this.grads;
-  }
-
-  /** The runtime (wasm instance and memory) this layer lives in. */
-  get runtime(): Runtime { return this.rt; }
-
-  get isDisposed(): boolean { return this.disposed; }
-
   /** @internal Where the parameters live in wasm memory (bias 0 if none). Valid until dispose(). */
   kernelPointers() {
     this.alive();
     return { weight: this.params.ptrOf('weight'), bias: 0, scales: 0 };
-  }
-
-  dispose(): void {
-    if (!this.disposed) { this.disposed = true; this.params.dispose(); this.grads?.dispose(); }
-  }
-
-  private alive(): void {
-    if (this.disposed) throw new RecurDisposedError('embedding: used after dispose()');
   }
 }

@@ -1,11 +1,12 @@
 // torch.nn.Linear: y = x·Wᵀ + b over the last dimension.
 
-import { RecurDisposedError, RecurOptionError, RecurShapeError } from '../errors.js';
+import { RecurShapeError } from '../errors.js';
 import { Parameters, type ParamSpec } from '../runtime/params.js';
 import { Random } from '../runtime/random.js';
 import { init, type Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { Tape } from '../train/tape.js';
+import { Module } from './module.js';
 import { flag, noUnknown, oneOf, positiveInt, seedOption } from './options.js';
 
 export interface LinearOptions {
@@ -16,18 +17,16 @@ export interface LinearOptions {
   quantize?: 'int8';   // keep the weight as int8 with per-row scales (inference only)
 }
 
-export class Linear {
+export class Linear extends Module {
   readonly type = 'linear';
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly bias: boolean;
   readonly seed: number | undefined;
   readonly quantize: 'int8' | undefined;
-  private readonly params: Parameters;
-  private grads?: Parameters;
-  private disposed = false;
 
-  private constructor(private readonly rt: Runtime, options: LinearOptions) {
+  private constructor(rt: Runtime, options: LinearOptions) {
+    super(rt);
     noUnknown('linear', options, ['inFeatures', 'outFeatures', 'bias', 'seed', 'quantize']);
     this.inFeatures = positiveInt('linear', 'inFeatures', options.inFeatures);
     this.outFeatures = positiveInt('linear', 'outFeatures', options.outFeatures);
@@ -53,17 +52,11 @@ export class Linear {
 
   get outputSize(): number { return this.outFeatures; }
 
-  get parameterCount(): number { this.alive(); return this.params.count; }
-
   toJSON(): Record<string, unknown> {
     this.alive();
     return { type: 'linear', inFeatures: this.inFeatures, outFeatures: this.outFeatures, bias: this.bias,
              ...(this.seed === undefined ? {} : { seed: this.seed }), ...(this.quantize ? { quantize: this.quantize } : {}) };
   }
-
-  stateDict(prefix = ''): Record<string, Float32Array> { this.alive(); return this.params.dump(prefix); }
-
-  loadStateDict(dict: Record<string, ArrayLike<number>>, prefix = ''): void { this.alive(); this.params.load(dict, prefix); }
 
   /** input: [..., inFeatures] f32 → [..., outFeatures] */
   forward(input: Float32Array): Float32Array {
@@ -91,7 +84,7 @@ export class Linear {
    * dW = dYᵀ·x and db = Σ dY to the gradients and returns dx = dY·W.
    */
   forwardTrain(input: Float32Array): { output: Float32Array; tape: Tape<Float32Array, Float32Array> } {
-    if (this.quantize) throw new RecurOptionError('linear: int8 weights cannot be trained in place; train the float model and quantize it');
+    this.checkTrainable();
     const output = this.forward(input);
     const { rt } = this;
     const K = this.inFeatures, N = this.outFeatures, rows = input.length / K;
@@ -114,40 +107,9 @@ export class Linear {
     return { output, tape };
   }
 
-  /** Accumulated gradients by PyTorch name. */
-  gradients(prefix = ''): Record<string, Float32Array> { this.alive(); return this.gradBlock().dump(prefix); }
-
-  zeroGrad(): void { this.alive(); this.grads?.zero(); }
-
-  /** @internal Each tensor's parameter and gradient range, for optimizers (names prefix + PyTorch's). */
-  paramSlots(prefix = ''): { name: string; param: number; grad: number; floats: number }[] {
-    this.alive();
-    if (this.quantize) throw new RecurOptionError('linear: int8 weights cannot be trained in place; train the float model and quantize it');
-    return this.params.slotsWith(this.gradBlock(), prefix);
-  }
-
-
-  private gradBlock(): Parameters {
-    if (!this.grads) this.grads = this.params.twin();
-    return this.grads;
-  }
-
-  /** The runtime (wasm instance and memory) this layer lives in. */
-  get runtime(): Runtime { return this.rt; }
-
-  get isDisposed(): boolean { return this.disposed; }
-
   /** @internal Where the parameters live in wasm memory (bias 0 if none). Valid until dispose(). */
   kernelPointers() {
     this.alive();
     return { weight: this.params.ptrOf('weight'), bias: this.bias ? this.params.ptrOf('bias') : 0, scales: this.params.scalesOf('weight') };
-  }
-
-  dispose(): void {
-    if (!this.disposed) { this.disposed = true; this.params.dispose(); this.grads?.dispose(); }
-  }
-
-  private alive(): void {
-    if (this.disposed) throw new RecurDisposedError('linear: used after dispose()');
   }
 }

@@ -3,7 +3,7 @@
 // supplies its gate count, its extra parameters, and the one kernel call that runs a whole
 // sequence of one layer in one direction.
 
-import { RecurDisposedError, RecurOptionError, RecurShapeError } from '../errors.js';
+import { RecurShapeError } from '../errors.js';
 import { padHidden } from '../runtime/pack.js';
 import { Parameters, type ParamSpec } from '../runtime/params.js';
 import { Random } from '../runtime/random.js';
@@ -14,6 +14,7 @@ import type { StreamLayer } from '../stream/program.js';
 import { Stream, type StreamOptions } from '../stream/stream.js';
 import { recurrentBackward, type BackwardInput, type DirectionBackward, type Gradients, type RecurrentTape } from '../train/recurrent-backward.js';
 import { Tape } from '../train/tape.js';
+import { Module } from './module.js';
 import { flag, noUnknown, oneOf, positiveInt, seedOption } from './options.js';
 
 export interface RecurrentOptions {
@@ -66,7 +67,7 @@ export const RECURRENT_OPTIONS = ['inputSize', 'hiddenSize', 'numLayers', 'bias'
 // (chunk·B·G·Hp floats) stays within about 256 KB, i.e. in L2 for the recurrent loop.
 const GATE_BUDGET = 65536;
 
-export abstract class Recurrent {
+export abstract class Recurrent extends Module {
   readonly inputSize: number;
   readonly hiddenSize: number;
   readonly numLayers: number;
@@ -77,12 +78,8 @@ export abstract class Recurrent {
   readonly seed: number | undefined;
   /** 'int8' if W_ih and W_hh are stored as int8. */
   readonly quantize: 'int8' | undefined;
-  protected params!: Parameters;
-  private grads?: Parameters;
-  private disposed = false;
-
   protected constructor(
-    protected readonly rt: Runtime,
+    rt: Runtime,
     readonly type: 'lstm' | 'gru' | 'rnn',
     /** Gate blocks per layer: 4 (LSTM), 3 (GRU), 1 (RNN). */
     protected readonly gates: number,
@@ -91,6 +88,7 @@ export abstract class Recurrent {
     options: RecurrentOptions,
     known: string[],
   ) {
+    super(rt);
     noUnknown(type, options, known);
     this.inputSize = positiveInt(type, 'inputSize', options.inputSize);
     this.hiddenSize = positiveInt(type, 'hiddenSize', options.hiddenSize);
@@ -113,9 +111,6 @@ export abstract class Recurrent {
   /** Features of one output row: D·H. */
   get outputSize(): number { return this.numDirections * this.hiddenSize; }
 
-  /** Number of parameters, as PyTorch counts them. */
-  get parameterCount(): number { this.alive(); return this.params.count; }
-
   /** The plain-JSON description create() takes. */
   toJSON(): Record<string, unknown> {
     this.alive();
@@ -125,18 +120,6 @@ export abstract class Recurrent {
       ...(this.seed === undefined ? {} : { seed: this.seed }),
       ...(this.quantize ? { quantize: this.quantize } : {}),
     };
-  }
-
-  /** Every parameter under its PyTorch name, in PyTorch's layout. */
-  stateDict(prefix = ''): Record<string, Float32Array> {
-    this.alive();
-    return this.params.dump(prefix);
-  }
-
-  /** Loads parameters by PyTorch name; throws on missing, extra, wrongly sized or non-finite tensors. */
-  loadStateDict(dict: Record<string, ArrayLike<number>>, prefix = ''): void {
-    this.alive();
-    this.params.load(dict, prefix);
   }
 
   forward(input: Float32Array, options: ForwardOptions = {}): ForwardResult {
@@ -162,7 +145,7 @@ export abstract class Recurrent {
 
     const N = this.gates * padHidden(H);
     const train = options.train === true;
-    if (train && this.quantize) throw new RecurOptionError(`${this.type}: int8 weights cannot be trained in place; train the float model and quantize it`);
+    if (train) this.checkTrainable();
     // Training keeps every step's gates (chunk = T) and every layer's output for the backward pass.
     const chunk = train ? T : Math.max(1, Math.min(T, Math.floor(GATE_BUDGET / (B * N))));
     const rows = T * B;
@@ -246,31 +229,6 @@ export abstract class Recurrent {
     return recurrentBackward(this, this.rt, this.params, grads, ws, shape, upstream);
   }
 
-  /** The gradient block (same layout as the parameters), allocated on first use. */
-  protected gradBlock(): Parameters {
-    if (!this.grads) this.grads = this.params.twin();
-    return this.grads;
-  }
-
-  /** Accumulated gradients by PyTorch name (zeros before any backward). */
-  gradients(prefix = ''): Record<string, Float32Array> {
-    this.alive();
-    return this.gradBlock().dump(prefix);
-  }
-
-  /** Sets the accumulated gradients to zero. */
-  zeroGrad(): void {
-    this.alive();
-    this.grads?.zero();
-  }
-
-  /** @internal Each tensor's parameter and gradient range, for optimizers (names prefix + PyTorch's). */
-  paramSlots(prefix = ''): { name: string; param: number; grad: number; floats: number }[] {
-    this.alive();
-    if (this.quantize) throw new RecurOptionError(`${this.type}: int8 weights cannot be trained in place; train the float model and quantize it`);
-    return this.params.slotsWith(this.gradBlock(), prefix);
-  }
-
 
   /** A step-by-step session over this layer (unidirectional only); step() returns the top layer's h. */
   stream(options: StreamOptions = {}): Stream {
@@ -283,19 +241,6 @@ export abstract class Recurrent {
     this.alive();
     return new StreamGroup(this.rt, [{ name: '', layer: this as unknown as StreamLayer }], options);
   }
-
-  /** The runtime (wasm instance and memory) this layer lives in. */
-  get runtime(): Runtime { return this.rt; }
-
-  /** Frees the layer's wasm memory; any later call throws RecurDisposedError. */
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.params.dispose();
-    this.grads?.dispose();
-  }
-
-  get isDisposed(): boolean { return this.disposed; }
 
   /** PyTorch's name suffix for a layer-direction: `_l1`, `_l0_reverse`. */
   protected suffix(layer: number, reverse: boolean): string {
@@ -330,10 +275,6 @@ export abstract class Recurrent {
       const n = this.params.shape(name).reduce((a, b) => a * b, 1);
       this.params.set(name, random.uniform(n, bound));
     }
-  }
-
-  protected alive(): void {
-    if (this.disposed) throw new RecurDisposedError(`${this.type}: used after dispose()`);
   }
 
   /**
