@@ -1,7 +1,34 @@
-// Bundles the TypeScript host into dist/ (ESM, one file per entry point plus shared chunks) and
-// copies build/recur.wasm beside them. Types come from `tsc --emitDeclarationOnly` (npm run build).
-import { copyFileSync, mkdirSync } from 'node:fs';
+// Bundles the TypeScript host into dist/: minified ESM, one file per entry point plus the chunks
+// they share, with source maps, and recur.wasm copied beside them as a file (Wrangler and
+// workerd load it as a CompiledWasm module; browsers fetch it; Node reads it). Types come from
+// `tsc --emitDeclarationOnly` (npm run build:js). `npm run bench:size` reports the gzipped sizes.
+//
+//   dist/index.js         default (browsers, bundlers): fetches ./recur.wasm beside itself
+//   dist/browser.js       the default entry plus trainInWorker / serveTraining
+//   dist/train-worker.js  the Web Worker script trainInWorker starts
+//   dist/worker.js        Cloudflare Workers: `import wasm from './recur.wasm'`
+//   dist/node.js          Node: reads recur.wasm from disk; file helpers
+//   dist/onnx.js, dist/tfjs.js   importers, kept out of the main entry's size budget
+//   dist/cli.js           the `recur` command (bin/recur.js runs it)
+//
+// No CommonJS build: Node ≥ 20.19 require()s ESM, and a second copy of the module would give
+// CommonJS and ESM users two default runtimes.
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
+
+const entries = {
+  index: 'src/index.ts',
+  browser: 'src/browser/index.ts',
+  'train-worker': 'src/browser/train-worker.ts',
+  worker: 'src/worker/index.ts',
+  node: 'src/node/index.ts',
+};
+// The importers and the command line are built once their sources exist.
+const optional = { onnx: 'src/onnx/index.ts', tfjs: 'src/tfjs/index.ts', cli: 'src/cli/main.ts' };
+for (const [name, file] of Object.entries(optional)) if (existsSync(file)) entries[name] = file;
+// The recur command (bin/recur.js imports dist/cli.js).
+if (existsSync('src/cli/main.ts')) entries.cli = 'src/cli/main.ts';
 
 const copyWasm = {
   name: 'copy-wasm',
@@ -11,9 +38,32 @@ const copyWasm = {
   },
 };
 
+// src/worker/index.ts imports './recur.wasm'. The bundle sits beside dist/recur.wasm, so the
+// import stays exactly as written, for Wrangler or workerd to resolve as a wasm module.
+const wasmModule = {
+  name: 'wasm-module',
+  resolveId(id) {
+    return id === './recur.wasm' ? { id: './recur.wasm', external: true } : null;
+  },
+};
+
 export default {
-  input: { index: 'src/index.ts', node: 'src/node/index.ts' },
-  output: { dir: 'dist', format: 'es', chunkFileNames: 'core.js', sourcemap: true },
+  input: entries,
+  output: {
+    dir: 'dist',
+    format: 'es',
+    entryFileNames: '[name].js',
+    chunkFileNames: '[name].js',
+    // Everything the entries share is one chunk, core.js (the library itself).
+    manualChunks: (id) => (/[\\/]src[\\/](core|errors)\.ts$/.test(id) ? 'core' : undefined),
+    sourcemap: true,
+  },
   external: [/^node:/],
-  plugins: [typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist', sourceMap: true }), copyWasm],
+  plugins: [
+    wasmModule,
+    typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist', sourceMap: true }),
+    // keep_classnames: errors report their class (RecurShapeError…) as error.name.
+    terser({ keep_classnames: true, format: { comments: false } }),
+    copyWasm,
+  ],
 };

@@ -1,0 +1,68 @@
+// What both end-to-end tests need: the shipped char model (or, until it exists, a small one made
+// here with saveModel), recur's Node build as the reference, and a static file server for the
+// repository on 127.0.0.1.
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** recur's Node build (dist/node.js), the reference the Worker and the page are checked against. */
+export async function recurNode(): Promise<typeof import('../../src/node/index.js')> {
+  const dist = `${root}dist/node.js`;
+  if (!existsSync(dist)) throw new Error('dist/ is missing: run npm run build (npm test does it first)');
+  return import(/* @vite-ignore */ dist);
+}
+
+export interface CharModel { file: Uint8Array; vocab: string[]; unknown?: string; shipped: boolean }
+
+const SHIPPED = `${root}models/char-lstm.safetensors`;
+
+/** models/char-lstm.safetensors with its vocabulary (models/char-lstm.json) if shipped, else a small random one. */
+export async function charModel(): Promise<CharModel> {
+  if (existsSync(SHIPPED)) {
+    const { vocab, unknown } = JSON.parse(readFileSync(SHIPPED.replace(/\.safetensors$/, '.json'), 'utf8'));
+    return { file: new Uint8Array(readFileSync(SHIPPED)), vocab: Array.from(vocab), unknown, shipped: true };
+  }
+  const { Sequential, saveModel } = await recurNode();
+  const vocab = Array.from(' abcdefghijklmnopqrstuvwxyzTIW.,\n');
+  const model = await Sequential.create({ layers: [
+    { name: 'embed', type: 'embedding', numEmbeddings: vocab.length, embeddingDim: 16, seed: 1 },
+    { name: 'lstm', type: 'lstm', inputSize: 16, hiddenSize: 48, seed: 2 },
+    { name: 'head', type: 'linear', inFeatures: 48, outFeatures: vocab.length, seed: 3 },
+  ] });
+  const file = saveModel(model);
+  model.dispose();
+  return { file, vocab, unknown: ' ', shipped: false };
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',
+  '.wasm': 'application/wasm', '.map': 'application/json', '.css': 'text/css', '.png': 'image/png',
+};
+
+/**
+ * Serves the repository's files on 127.0.0.1 at an ephemeral port; `extra` answers given paths
+ * (a model made by the test) before the disk. close() when done.
+ */
+export async function serveRepository(extra: Record<string, Uint8Array | string> = {}): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    let path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (path.endsWith('/')) path += 'index.html';
+    const file = normalize(`${root}${path}`);
+    const body = Object.hasOwn(extra, path) ? extra[path]
+      : file.startsWith(root) && statSync(file, { throwIfNoEntry: false })?.isFile() ? readFileSync(file) : undefined;
+    if (body === undefined) { res.writeHead(404).end('not found'); return; }
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
