@@ -8,7 +8,7 @@
 //   dist/train-worker.js  the Web Worker script trainInWorker starts
 //   dist/worker.js        Cloudflare Workers: `import wasm from './recur.wasm'`
 //   dist/node.js          Node: reads recur.wasm from disk; file helpers
-//   dist/onnx.js, dist/tfjs.js   importers, kept out of the main entry's size budget
+//   dist/onnx*.js, dist/tfjs*.js importers (one entry per runtime), kept out of the main budget
 //   dist/cli.js           the `recur` command (bin/recur.js runs it)
 //
 // No CommonJS build: Node ≥ 20.19 require()s ESM, and a second copy of the module would give
@@ -25,7 +25,12 @@ const entries = {
   node: 'src/node/index.ts',
 };
 // The importers and the command line are built once their sources exist.
-const optional = { onnx: 'src/onnx/index.ts', tfjs: 'src/tfjs/index.ts', cli: 'src/cli/main.ts' };
+// Each importer has an entry per runtime, so it finds recur.wasm the way that runtime's recur does.
+const optional = {
+  onnx: 'src/onnx/for-web.ts', 'onnx-node': 'src/onnx/for-node.ts', 'onnx-worker': 'src/onnx/for-worker.ts',
+  tfjs: 'src/tfjs/for-web.ts', 'tfjs-node': 'src/tfjs/for-node.ts', 'tfjs-worker': 'src/tfjs/for-worker.ts',
+  cli: 'src/cli/main.ts',
+};
 for (const [name, file] of Object.entries(optional)) if (existsSync(file)) entries[name] = file;
 // The recur command (bin/recur.js imports dist/cli.js).
 if (existsSync('src/cli/main.ts')) entries.cli = 'src/cli/main.ts';
