@@ -32,8 +32,6 @@ const optional = {
   cli: 'src/cli/main.ts',
 };
 for (const [name, file] of Object.entries(optional)) if (existsSync(file)) entries[name] = file;
-// The recur command (bin/recur.js imports dist/cli.js).
-if (existsSync('src/cli/main.ts')) entries.cli = 'src/cli/main.ts';
 
 const copyWasm = {
   name: 'copy-wasm',

@@ -1,0 +1,146 @@
+// recur inspect FILE: what a model file holds — its layers, their shapes, dtypes and parameter
+// counts, its size and every tensor — read from the file without building the model when it is
+// a safetensors file (recur model, PyTorch state dict, or training checkpoint).
+
+import { parseSafetensors, saveModel, type LayerDescription, type SafetensorsFile, type SequentialDescription } from '../node/index.js';
+import { CliError, type CommandSpec, type Parsed } from './args.js';
+import { DTYPE_NOTE, bytes, count, layerShape, table } from './describe.js';
+import { detectFormat, fileDtype, inFile, loadAnyModel, readBytes, readSidecar, type Sidecar } from './files.js';
+import { write } from './io.js';
+
+export const spec: CommandSpec = {
+  name: 'inspect',
+  positionals: ['FILE'],
+  options: { json: { type: 'boolean' }, 'drop-softmax': { type: 'boolean' } },
+};
+
+export const help = `Usage: recur inspect FILE [--json]
+
+Prints what a model file holds: format, size, weight dtype, parameter count, each layer (type,
+shape, parameters, dtype) and each tensor (dtype, shape, bytes). FILE is a recur or PyTorch
+.safetensors file, a training checkpoint, an .onnx file or a TensorFlow.js model.json.
+
+      --json             the same as one JSON object
+  -h, --help             this text`;
+
+interface TensorInfo { name: string; dtype: string; shape: number[]; bytes: number }
+interface LayerInfo { name: string; type: string; shape: string; parameters: number; dtype: string }
+interface Report {
+  file: string; bytes: number; format: string; version?: string; dtype: string; parameters: number;
+  layers: LayerInfo[]; tensors: TensorInfo[]; vocabulary?: { size: number; file: string };
+  checkpoint?: Record<string, unknown>; notes: string[];
+}
+
+export async function inspect({ positionals, values }: Parsed): Promise<number> {
+  const path = positionals[0];
+  const data = await readBytes(path, 'model file');
+  const format = detectFormat(path, data);
+  const sidecar = await readSidecar(path);
+  let report: Report;
+  if (format === 'onnx' || format === 'tfjs') {
+    report = await importedReport(path, data.byteLength, values['drop-softmax'] === true);
+  } else if (format === undefined) {
+    throw new CliError(`cannot tell what kind of file ${path} is: recur reads .safetensors (recur or PyTorch), .onnx and TensorFlow.js model.json files`);
+  } else {
+    let file: SafetensorsFile;
+    try { file = parseSafetensors(data); } catch (err) { throw inFile(err, path); }
+    report = safetensorsReport(path, data.byteLength, file, sidecar);
+  }
+  if (sidecar?.vocab) report.vocabulary = { size: sidecar.vocab.size, file: sidecar.path };
+  await write(values.json ? `${JSON.stringify(report, null, 1)}\n` : render(report));
+  return 0;
+}
+
+function safetensorsReport(path: string, size: number, file: SafetensorsFile, sidecar: Sidecar | undefined): Report {
+  const meta = file.metadata;
+  const tensors: TensorInfo[] = Object.entries(file.tensors).map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape, bytes: t.data.byteLength }));
+  const notes: string[] = [];
+  let description: SequentialDescription | undefined;
+  let format: string;
+  let checkpoint: Record<string, unknown> | undefined;
+  if (meta.format === 'recur') {
+    format = 'recur model';
+    description = json(meta.model, path, 'model');
+  } else if (meta.format === 'recur-checkpoint') {
+    format = 'recur training checkpoint';
+    description = json(meta.model, path, 'model');
+    checkpoint = json(meta.trainer, path, 'trainer');
+    if (meta.cli) checkpoint = { ...checkpoint, cli: json(meta.cli, path, 'cli') };
+  } else {
+    format = `PyTorch state dict${meta.format ? ` (format "${meta.format}")` : ''}`;
+    description = sidecar?.architecture;
+    notes.push(description ? `architecture from ${sidecar!.path}` : 'no architecture: to run it, give one in a .json beside it ({"architecture": {"layers": [...]}})');
+  }
+  // Parameters are the state dict's tensors: an int8 matrix's row scales and a checkpoint's
+  // optimizer buffers are not parameters.
+  const isScale = (n: string) => n.endsWith('_scale') && file.tensors[n.slice(0, -6)]?.dtype === 'I8';
+  const params = tensors.filter((t) => !isScale(t.name) && !t.name.startsWith('optimizer.'));
+  const elements = (t: TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
+  const layers: LayerInfo[] = (description?.layers ?? []).map((d: LayerDescription) => {
+    const own = params.filter((t) => t.name.startsWith(`${d.name}.`));
+    const dtypes = [...new Set(own.sort((a, b) => elements(b) - elements(a)).map((t) => dtypeName(t.dtype)))];
+    return { name: d.name, type: d.type, shape: layerShape(d), parameters: own.reduce((n, t) => n + elements(t), 0), dtype: dtypes.join('+') };
+  });
+  const dtype = fileDtype(file);
+  return {
+    file: path, bytes: size, format, ...(meta.version ? { version: meta.version } : {}),
+    dtype, parameters: params.reduce((n, t) => n + elements(t), 0), layers, tensors, checkpoint, notes,
+  };
+}
+
+async function importedReport(path: string, size: number, dropSoftmax: boolean): Promise<Report> {
+  const loaded = await loadAnyModel(path, { dropSoftmax });
+  try {
+    const { layers } = loaded.model.toJSON();
+    const state = loaded.model.stateDict();
+    // The tensors as `recur convert` would write them (PyTorch's names and shapes).
+    const converted = parseSafetensors(saveModel(loaded.model));
+    const tensors = Object.entries(converted.tensors).map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape, bytes: t.data.byteLength }));
+    return {
+      file: path, bytes: size, format: loaded.format === 'onnx' ? 'ONNX model' : 'TensorFlow.js model',
+      dtype: 'f32', parameters: loaded.model.parameterCount,
+      layers: layers.map((d) => {
+        const n = Object.entries(state).filter(([k]) => k.startsWith(`${d.name}.`)).reduce((a, [, v]) => a + v.length, 0);
+        return { name: d.name, type: d.type, shape: layerShape(d), parameters: n, dtype: 'f32' };
+      }),
+      tensors,
+      notes: [...loaded.notes, `layers and tensors as recur imports them; recur convert ${path} OUT.safetensors writes them as a recur model`],
+    };
+  } finally {
+    loaded.model.dispose();
+  }
+}
+
+function json<T>(text: string | undefined, path: string, key: string): T {
+  try {
+    return JSON.parse(text ?? '') as T;
+  } catch {
+    throw new CliError(`${path}: metadata "${key}" is not valid JSON`);
+  }
+}
+
+const dtypeName = (d: string) => ({ F32: 'f32', F16: 'f16', BF16: 'bf16', I8: 'int8' } as Record<string, string>)[d] ?? d.toLowerCase();
+
+function render(r: Report): string {
+  const lines = [`${r.file}: ${r.format}${r.version ? ` (version ${r.version})` : ''}`];
+  lines.push(`  size        ${bytes(r.bytes)} (${count(r.bytes)} bytes)`);
+  lines.push(`  weights     ${DTYPE_NOTE[r.dtype as keyof typeof DTYPE_NOTE] ?? r.dtype}`);
+  lines.push(`  parameters  ${count(r.parameters)}`);
+  if (r.vocabulary) lines.push(`  vocabulary  ${r.vocabulary.size} characters (${r.vocabulary.file})`);
+  if (r.checkpoint) {
+    const c = r.checkpoint as { optimizer?: string; updates?: number; lr?: number; cli?: { step?: number; steps?: number } };
+    lines.push(`  training    ${c.optimizer}, ${c.updates} updates${c.cli?.step !== undefined ? `, step ${c.cli.step} of ${c.cli.steps}` : ''}, lr ${c.lr}`);
+  }
+  for (const n of r.notes) lines.push(`  note        ${n}`);
+  if (r.layers.length) {
+    lines.push('', table([['layer', 'type', 'shape', 'parameters', 'dtype'],
+      ...r.layers.map((l) => [l.name, l.type, l.shape, count(l.parameters), l.dtype])], [3]));
+  }
+  // A checkpoint's optimizer buffers (Adam: two per parameter) are summed up in one row.
+  const buffers = r.tensors.filter((t) => /^optimizer\.\d+$/.test(t.name));
+  const shown = r.tensors.filter((t) => !buffers.includes(t));
+  const rows = shown.map((t) => [t.name, t.dtype, `[${t.shape.join(', ')}]`, count(t.bytes)]);
+  if (buffers.length) rows.push([`optimizer.0 … optimizer.${buffers.length - 1}`, 'F32', `${buffers.length} buffers`, count(buffers.reduce((n, t) => n + t.bytes, 0))]);
+  lines.push('', table([['tensor', 'dtype', 'shape', 'bytes'], ...rows], [3]));
+  return `${lines.join('\n')}\n`;
+}
