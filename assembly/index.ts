@@ -1,6 +1,6 @@
 // The one wasm module: every kernel, plus where the host's heap may begin.
 export { gemm, gemmWeightGrad, addColumnSums } from './gemm';
-export { transposePacked } from './pack';
+export { transposePacked, packWeight, fillUniform } from './pack';
 export { gemmQ8 } from './quant';
 export { sigmoidArray, tanhArray } from './activations';
 export { lstmCell, lstmForward, lstmCellBackward, lstmBackward } from './lstm';

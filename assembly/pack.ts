@@ -20,3 +20,35 @@ export function transposePacked(src: usize, N: i32, K: i32, dst: usize): void {
     }
   }
 }
+
+// The forward layout itself (src/runtime/pack.ts describes it): W [G·H, K] row-major → panels of
+// 16 output columns n' = g·Hp + j, each k's 16 values contiguous, zero past the real columns.
+// Done here because a model's load or initialisation packs every weight once, and this loop in
+// cold JavaScript cost more than everything else at start-up.
+export function packWeight(src: usize, G: i32, H: i32, K: i32, dst: usize): void {
+  const Hp = (H + 3) & ~3;
+  const columns = (G * Hp + PANEL - 1) / PANEL * PANEL;
+  memory.fill(dst, 0, <usize>columns * K << 2);
+  for (let g = 0; g < G; g++) {
+    for (let j = 0; j < H; j++) {
+      const col = g * Hp + j;
+      const out = dst + ((<usize>(col >> 4) * K * PANEL + (col & 15)) << 2);
+      const row = src + (<usize>(g * H + j) * K << 2);
+      for (let k = 0; k < K; k++) store<f32>(out + (<usize>k * PANEL << 2), load<f32>(row + (<usize>k << 2)));
+    }
+  }
+}
+
+// n floats uniform in [-bound, bound), from mulberry32 with the given state (the same sequence
+// as src/runtime/random.ts); returns the state after them.
+export function fillUniform(dst: usize, n: i32, state: u32, bound: f64): u32 {
+  for (let i = 0; i < n; i++) {
+    state += 0x6d2b79f5;
+    let t = state;
+    t = (t ^ (t >>> 15)) * (t | 1);
+    t ^= t + (t ^ (t >>> 7)) * (t | 61);
+    const r = <f64>(t ^ (t >>> 14)) / 4294967296.0;
+    store<f32>(dst + (<usize>i << 2), <f32>((r * 2 - 1) * bound));
+  }
+  return state;
+}

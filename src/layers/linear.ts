@@ -39,8 +39,8 @@ export class Linear extends Module {
     this.params = new Parameters(rt, specs);
     // PyTorch: kaiming_uniform_(a=√5) for the weight and U(-1/√in, 1/√in) for the bias, both ±1/√in.
     const random = new Random(this.seed);
-    this.params.set('weight', random.uniform(N * K, 1 / Math.sqrt(K)));
-    if (this.bias) this.params.set('bias', random.uniform(N, 1 / Math.sqrt(K)));
+    this.params.initUniform('weight', random, 1 / Math.sqrt(K));
+    if (this.bias) this.params.initUniform('bias', random, 1 / Math.sqrt(K));
   }
 
   static async create(options: LinearOptions, runtime?: Runtime): Promise<Linear> {

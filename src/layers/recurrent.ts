@@ -271,10 +271,7 @@ export abstract class Recurrent extends Module {
   /** PyTorch's default initialisation: every parameter U(-1/√H, 1/√H). */
   private initialize(random: Random): void {
     const bound = 1 / Math.sqrt(this.hiddenSize);
-    for (const name of this.params.names) {
-      const n = this.params.shape(name).reduce((a, b) => a * b, 1);
-      this.params.set(name, random.uniform(n, bound));
-    }
+    for (const name of this.params.names) this.params.initUniform(name, random, bound);
   }
 
   /**

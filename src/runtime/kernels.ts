@@ -31,6 +31,8 @@ export interface Kernels {
   transpose(src: Ptr, R: number, C: number, ld: number, dst: Ptr): void;
   addColumnSums(R: number, N: number, dy: Ptr, lddy: number, db: Ptr): void;
   transposePacked(src: Ptr, N: number, K: number, dst: Ptr): void;
+  packWeight(src: Ptr, G: number, H: number, K: number, dst: Ptr): void;
+  fillUniform(dst: Ptr, n: number, state: number, bound: number): number;
   previousRows(T: number, B: number, F: number, y: Ptr, ldy: number, h0: Ptr, reverse: number, dst: Ptr): void;
   lstmBackward(T: number, B: number, H: number, gates: Ptr, cseq: Ptr, c0: Ptr, peep: Ptr, dpeep: Ptr,
                dy: Ptr, lddy: number, whhT: Ptr, dh: Ptr, dc: Ptr, reverse: number): void;

@@ -15,21 +15,10 @@ export function packedLength(G: number, H: number, K: number): number {
   return Math.ceil((G * padHidden(H)) / PANEL) * PANEL * K;
 }
 
-/** dst (packedLength floats) ← src [G·H, K] row-major. */
-export function packWeight(src: Float32Array, G: number, H: number, K: number, dst: Float32Array): void {
-  const Hp = padHidden(H);
-  dst.fill(0);
-  for (let g = 0; g < G; g++) {
-    for (let j = 0; j < H; j++) {
-      const col = g * Hp + j;
-      const base = (col >> 4) * K * PANEL + (col & 15);
-      const row = (g * H + j) * K;
-      for (let k = 0; k < K; k++) dst[base + k * PANEL] = src[row + k];
-    }
-  }
-}
+// Packing runs in wasm (assembly/pack.ts packWeight), since every weight passes through it at
+// load time; unpacking, for stateDict(), stays here.
 
-/** The inverse of packWeight: [G·H, K] row-major. */
+/** The inverse of the packing: [G·H, K] row-major. */
 export function unpackWeight(src: Float32Array, G: number, H: number, K: number): Float32Array {
   const Hp = padHidden(H);
   const out = new Float32Array(G * H * K);

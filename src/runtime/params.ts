@@ -4,9 +4,8 @@
 
 import { RecurShapeError, RecurStateDictError, RecurValueError } from '../errors.js';
 import { ALIGN } from './allocator.js';
-import {
-  packedLength, packQ8, packWeight, padGates, padHidden, q8Layout, unpackQ8, unpackWeight, unpadGates,
-} from './pack.js';
+import { packedLength, packQ8, padGates, padHidden, q8Layout, unpackQ8, unpackWeight, unpadGates } from './pack.js';
+import type { Random } from './random.js';
 import type { Runtime } from './runtime.js';
 
 /** How a tensor is stored: see runtime/pack.ts. */
@@ -109,38 +108,74 @@ export class Parameters {
 
   /** Stores a tensor given in PyTorch's layout, after checking its length and values. */
   set(name: string, data: ArrayLike<number>, label = name): void {
+    const expected = this.checkLength(name, data.length, label);
+    const staging = this.rt.alloc(expected * 4);
+    try {
+      this.rt.f32(staging, expected).set(data);
+      this.setFrom(name, staging, label);
+    } finally {
+      this.rt.free(staging);
+    }
+  }
+
+  /**
+   * Stores a tensor already in wasm memory (at src, PyTorch's layout, product(shape) floats):
+   * the finiteness check and the packing run in wasm, which matters at start-up, when every
+   * weight passes through here once and JavaScript is still cold.
+   */
+  setFrom(name: string, src: number, label = name): void {
     const { spec, offset, length } = this.slot(name);
-    const expected = product(spec.shape);
-    if (data.length !== expected) {
-      throw new RecurShapeError(`${label}: expected ${expected} values (shape [${spec.shape}]), got ${data.length}`);
+    const n = product(spec.shape);
+    const k = this.rt.kernels;
+    if (k.countNonFinite(src, n) > 0) {
+      const values = this.rt.f32(src, n);
+      const i = values.findIndex((v) => !Number.isFinite(v));
+      throw new RecurValueError(`${label}: value ${values[i]} at index ${i} is not finite`);
     }
-    const src = data instanceof Float32Array ? data : Float32Array.from(data);
-    for (let i = 0; i < src.length; i++) {
-      if (!Number.isFinite(src[i])) {
-        throw new RecurValueError(`${label}: value ${src[i]} at index ${i} is not finite`);
-      }
-    }
-    const dst = this.rt.f32(this.ptr + offset, length);
+    const at = this.ptr + offset;
     const l = spec.layout;
     if (l.kind === 'packed') {
-      let row = 0, at = 0;
+      let row = 0, bytes = 0;
       for (const g of groupsOf(l)) {
-        const n = packedLength(g, l.hidden, l.inputs);
-        packWeight(src.subarray(row * l.inputs, (row + g * l.hidden) * l.inputs), g, l.hidden, l.inputs,
-                   dst.subarray(at, at + n));
-        row += g * l.hidden; at += n;
+        k.packWeight(src + row * l.inputs * 4, g, l.hidden, l.inputs, at + bytes);
+        row += g * l.hidden; bytes += packedLength(g, l.hidden, l.inputs) * 4;
       }
     } else if (l.kind === 'int8') {
-      const bytes = new Uint8Array(this.rt.memory.buffer, this.ptr + offset, length * 4);
+      const values = this.rt.f32(src, n);
+      const bytes = new Uint8Array(this.rt.memory.buffer, at, length * 4);
       const offsets = int8Offsets(l);
       let row = 0;
       groupsOf(l).forEach((g, i) => {
-        packQ8(src.subarray(row * l.inputs, (row + g * l.hidden) * l.inputs), g, l.hidden, l.inputs,
+        packQ8(values.subarray(row * l.inputs, (row + g * l.hidden) * l.inputs), g, l.hidden, l.inputs,
                bytes.subarray(offsets[i], offsets[i + 1]));
         row += g * l.hidden;
       });
-    } else if (l.kind === 'gates') padGates(src, l.gates, l.hidden, dst);
-    else dst.set(src);
+    } else if (l.kind === 'gates') {
+      padGates(this.rt.f32(src, n), l.gates, l.hidden, this.rt.f32(at, length));
+    } else {
+      this.rt.f32(at, length).set(this.rt.f32(src, n));
+    }
+  }
+
+  /** Fills a tensor with U(-bound, bound) values from `random` (as torch.nn.init.uniform_). */
+  initUniform(name: string, random: Random, bound: number): void {
+    const n = product(this.slot(name).spec.shape);
+    const staging = this.rt.alloc(n * 4);
+    try {
+      random.uniformInto(this.rt, staging, n, bound);
+      this.setFrom(name, staging);
+    } finally {
+      this.rt.free(staging);
+    }
+  }
+
+  private checkLength(name: string, length: number, label: string): number {
+    const { spec } = this.slot(name);
+    const expected = product(spec.shape);
+    if (length !== expected) {
+      throw new RecurShapeError(`${label}: expected ${expected} values (shape [${spec.shape}]), got ${length}`);
+    }
+    return expected;
   }
 
   /** A copy of a tensor in PyTorch's layout. */

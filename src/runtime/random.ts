@@ -1,5 +1,7 @@
 // A small seeded generator (mulberry32), so create({ seed }) gives the same weights everywhere.
 
+import type { Runtime } from './runtime.js';
+
 export class Random {
   private state: number;
 
@@ -13,11 +15,10 @@ export class Random {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
-  /** n values uniform in [-bound, bound), as torch.nn.init.uniform_. */
-  uniform(n: number, bound: number): Float32Array {
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = (this.next() * 2 - 1) * bound;
-    return out;
+  /** n values uniform in [-bound, bound) (torch.nn.init.uniform_), written by the fillUniform
+   *  kernel straight into wasm memory: the same mulberry32 sequence as next(). */
+  uniformInto(rt: Runtime, ptr: number, n: number, bound: number): void {
+    this.state = rt.kernels.fillUniform(ptr, n, this.state, bound) >>> 0;
   }
 
   /** n values from N(0, 1) (Box–Muller), as torch.nn.init.normal_. */
