@@ -13,7 +13,7 @@
 // 3 for GRU); for int8 it is the same count (operations, not float operations).
 
 import { writeFileSync } from 'node:fs';
-import { GRU, LSTM, Sequential, Trainer } from '../dist/node.js';
+import { GRU, LSTM, quantize, Sequential, Trainer } from '../dist/node.js';
 
 const quick = process.argv.includes('--quick');
 const T = 256;
@@ -86,6 +86,19 @@ for (const m of models) {
     }
     layer.dispose();
   }
+}
+
+// f16 weights are stored in half precision and computed in f32: the same kernels as f32, so the
+// same speed (measured here to show it, for the model-file comparison f32 / f16 / int8).
+{
+  const model = await Sequential.create({ layers: [{ name: 'lstm', type: 'lstm', inputSize: 128, hiddenSize: 512, seed: 7 }] });
+  const f16 = await quantize(model, 'f16');
+  const s = f16.stream({ reuseOutput: true });
+  const x = inputs(128);
+  const steps = 200;
+  const ms = measure(() => { for (let t = 0; t < steps; t++) s.step(x); });
+  row({ workload: 'stream', model: 'LSTM 128→512', weights: 'f16', batch: 1, value: (ms * 1000) / steps, unit: 'µs/step', gflops: (2 * 4 * 512 * 640 * steps) / (ms * 1e6) });
+  s.dispose(); f16.dispose(); model.dispose();
 }
 
 {
