@@ -12,7 +12,7 @@ if (!existsSync(new URL('dist/node.js', root))) {
   console.error('recur is not built yet: run npm run build (npm install does it too)');
   process.exit(1);
 }
-const { loadModel } = await import(new URL('dist/node.js', root).href);
+const { loadModel, sampleLogits, seededRandom } = await import(new URL('dist/node.js', root).href);
 
 const { values } = parseArgs({ options: {
   seed: { type: 'string' }, length: { type: 'string' }, temperature: { type: 'string' }, prime: { type: 'string' },
@@ -42,25 +42,9 @@ console.log(style('1', 'recur') + style('2', ` · a character-level LSTM (${lstm
   `${(file.byteLength / 1e6).toFixed(1)} MB) trained on the Jargon File by recur's own trainer`));
 console.log(style('2', `  temperature ${temperature}, seed ${seed}; every character is one wasm call\n`));
 
-// mulberry32 and softmax(logits / T) sampling, as recur run and the browser demo do.
-let a = seed >>> 0;
-const rand = () => {
-  a = (a + 0x6d2b79f5) >>> 0;
-  let t = Math.imul(a ^ (a >>> 15), 1 | a);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
-function sample(logits) {
-  let best = 0;
-  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-  if (!(temperature > 0)) return best;
-  const w = new Float64Array(logits.length);
-  let total = 0;
-  for (let i = 0; i < logits.length; i++) total += w[i] = Math.exp((logits[i] - logits[best]) / temperature);
-  let r = rand() * total;
-  for (let i = 0; i < logits.length; i++) if ((r -= w[i]) < 0) return i;
-  return best;
-}
+// recur's own seeded generator and softmax(logits / T) sampling, as recur run and the page use.
+const rand = seededRandom(seed);
+const sample = (logits) => sampleLogits(logits, temperature, rand);
 
 // Word wrap while streaming: a word is held until the space after it says where it ends.
 let column = 0, word = '';

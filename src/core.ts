@@ -12,6 +12,7 @@ export {
 } from './model/sequential.js';
 export { Stream, type StreamOptions, type StreamInput } from './stream/stream.js';
 export { StreamGroup, GroupMember, type StreamGroupOptions } from './stream/group.js';
+export { sampleLogits, seededRandom } from './stream/sample.js';
 export { Trainer, type TrainerOptions, type StepOptions, type StepResult, type FitProgress, type Example } from './train/trainer.js';
 export type { RecurrentTape, BackwardInput, Gradients } from './train/recurrent-backward.js';
 export { SGD, Adam, AdamW, createOptimizer, type Optimizer, type OptimizerOptions, type OptimizerState, type ParamSlot } from './train/optimizer.js';

@@ -37,29 +37,10 @@ export function windows(ids, seqLen) {
   return examples;
 }
 
-/** A seeded random number generator (mulberry32): the same seed, the same text. */
-export function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded generator and softmax sampling are recur's own, so Node and the page draw alike.
+import { sampleLogits as sample, seededRandom as random } from 'recur';
 
-/** An id drawn from softmax(logits / temperature); temperature 0 takes the most likely one. */
-export function sample(logits, temperature, rand) {
-  let best = 0;
-  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-  if (!(temperature > 0)) return best;
-  const weights = new Float64Array(logits.length);
-  let total = 0;
-  for (let i = 0; i < logits.length; i++) total += weights[i] = Math.exp((logits[i] - logits[best]) / temperature);
-  let r = rand() * total;
-  for (let i = 0; i < logits.length; i++) if ((r -= weights[i]) < 0) return i;
-  return best;
-}
+export { random, sample };
 
 /**
  * Generates `length` characters after `prompt` on a stream, one step per character, calling

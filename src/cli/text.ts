@@ -69,29 +69,8 @@ export class Vocabulary {
   }
 }
 
-/** mulberry32: a small seeded generator of uniform numbers in [0, 1). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** An id drawn from softmax(logits / temperature); temperature 0 takes the most likely one. */
-export function sample(logits: Float32Array, temperature: number, rand: () => number): number {
-  let best = 0;
-  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-  if (!(temperature > 0)) return best;
-  const weights = new Float64Array(logits.length);
-  let total = 0;
-  for (let i = 0; i < logits.length; i++) total += weights[i] = Math.exp((logits[i] - logits[best]) / temperature);
-  let r = rand() * total;
-  for (let i = 0; i < logits.length; i++) if ((r -= weights[i]) < 0) return i;
-  return best;
-}
+/** Sampling helpers live in the library (src/stream/sample.ts); the CLI uses them under its old names. */
+export { seededRandom as random, sampleLogits as sample } from '../stream/sample.js';
 
 /** −log softmax(row)[target] in nats, computed in double precision. */
 export function crossEntropyRow(logits: Float32Array, offset: number, classes: number, target: number): number {
