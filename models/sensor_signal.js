@@ -17,15 +17,10 @@
 export const KINDS = ['spike', 'shift', 'stuck', 'burst', 'dropout'];
 const LENGTH = { spike: 1, shift: 30, stuck: 25, burst: 20, dropout: 10 };
 
-export function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// recur's seeded generator (mulberry32), so the series is the same wherever it is made.
+import { seededRandom as random } from '../dist/node.js';
+
+export { random };
 
 /** { values, clean: Float32Array (the readings, and what they would be without anomalies), labels: Uint8Array, events: [{ kind, start, end }] } */
 export function sensorSeries(length, seed, { anomalies = false } = {}) {
