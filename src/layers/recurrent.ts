@@ -175,8 +175,8 @@ export abstract class Recurrent extends Module {
       let x = ws.at('input');
       if (transpose) { rt.kernels.swapAxes01(x, B, T, I, ws.at('inputT')); x = ws.at('inputT'); }
       const h = ws.at('h'), c = ws.at('c');
-      rt.f32(h, stateLength).set(options.h0 ?? new Float32Array(stateLength));
-      if (c) rt.f32(c, stateLength).set(options.c0 ?? new Float32Array(stateLength));
+      if (options.h0) rt.f32(h, stateLength).set(options.h0); else rt.f32(h, stateLength).fill(0);
+      if (c) { if (options.c0) rt.f32(c, stateLength).set(options.c0); else rt.f32(c, stateLength).fill(0); }
       if (train) {
         rt.f32(ws.at('h0'), stateLength).set(rt.f32(h, stateLength));
         if (c) rt.f32(ws.at('c0'), stateLength).set(rt.f32(c, stateLength));
