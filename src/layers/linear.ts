@@ -60,23 +60,7 @@ export class Linear extends Module {
 
   /** input: [..., inFeatures] f32 → [..., outFeatures] */
   forward(input: Float32Array): Float32Array {
-    this.alive();
-    const K = this.inFeatures, N = this.outFeatures;
-    if (!(input instanceof Float32Array)) throw new RecurShapeError('linear.forward: input must be a Float32Array');
-    const rows = input.length / K;
-    if (!Number.isInteger(rows)) {
-      throw new RecurShapeError(`linear.forward: input [..., inFeatures=${K}] should have a multiple of ${K} values, got ${input.length}`);
-    }
-    const { rt } = this;
-    const ws = new Workspace(rt, { x: rows * K, y: rows * N });
-    try {
-      rt.f32(ws.at('x'), rows * K).set(input);
-      rt.kernels.linearForward(rows, K, N, ws.at('x'), this.params.ptrOf('weight'), this.params.scalesOf('weight'),
-        this.bias ? this.params.ptrOf('bias') : 0, ws.at('y'));
-      return rt.read(ws.at('y'), rows * N);
-    } finally {
-      ws.free();
-    }
+    return this.run(input, false).output;
   }
 
   /**
@@ -85,23 +69,48 @@ export class Linear extends Module {
    */
   forwardTrain(input: Float32Array): { output: Float32Array; tape: Tape<Float32Array, Float32Array> } {
     this.checkTrainable();
-    const output = this.forward(input);
+    const { output, tape } = this.run(input, true);
+    return { output, tape: tape! };
+  }
+
+  // One workspace for the forward pass and, when training, for the backward pass it keeps.
+  private run(input: Float32Array, train: boolean): { output: Float32Array; tape?: Tape<Float32Array, Float32Array> } {
+    this.alive();
+    const K = this.inFeatures, N = this.outFeatures;
+    if (!(input instanceof Float32Array)) throw new RecurShapeError('linear.forward: input must be a Float32Array');
+    const rows = input.length / K;
+    if (!Number.isInteger(rows)) {
+      throw new RecurShapeError(`linear.forward: input [..., inFeatures=${K}] should have a multiple of ${K} values, got ${input.length}`);
+    }
     const { rt } = this;
-    const K = this.inFeatures, N = this.outFeatures, rows = input.length / K;
-    const ws = new Workspace(rt, { x: rows * K, xT: rows * K, dy: rows * N, dx: rows * K, wT: Math.ceil(K / 16) * 16 * N });
-    rt.f32(ws.at('x'), rows * K).set(input);
+    const ws = new Workspace(rt, {
+      x: rows * K, y: rows * N,
+      xT: train ? rows * K : 0, dx: train ? rows * K : 0, wT: train ? Math.ceil(K / 16) * 16 * N : 0,
+    });
+    let output: Float32Array;
+    try {
+      rt.f32(ws.at('x'), rows * K).set(input);
+      rt.kernels.linearForward(rows, K, N, ws.at('x'), this.params.ptrOf('weight'), this.params.scalesOf('weight'),
+        this.bias ? this.params.ptrOf('bias') : 0, ws.at('y'));
+      output = rt.read(ws.at('y'), rows * N);
+    } catch (err) {
+      ws.free();
+      throw err;
+    }
+    if (!train) { ws.free(); return { output }; }
     const tape = new Tape((dY: Float32Array) => {
       this.alive();
       if (!(dY instanceof Float32Array) || dY.length !== rows * N) {
         throw new RecurShapeError(`linear backward: dY should be a Float32Array of ${rows}·${N} values, got ${dY instanceof Float32Array ? dY.length : typeof dY}`);
       }
       const k = rt.kernels, g = this.gradBlock();
-      rt.f32(ws.at('dy'), dY.length).set(dY);
+      const dy = ws.at('y');                      // the output is no longer needed: dY goes there
+      rt.f32(dy, dY.length).set(dY);
       k.transpose(ws.at('x'), rows, K, K, ws.at('xT'));
-      k.gemmWeightGrad(rows, N, K, ws.at('xT'), ws.at('dy'), N, g.ptrOf('weight'));
-      if (this.bias) k.addColumnSums(rows, N, ws.at('dy'), N, g.ptrOf('bias'));
+      k.gemmWeightGrad(rows, N, K, ws.at('xT'), dy, N, g.ptrOf('weight'));
+      if (this.bias) k.addColumnSums(rows, N, dy, N, g.ptrOf('bias'));
       k.transposePacked(this.params.ptrOf('weight'), N, K, ws.at('wT'));
-      k.gemm(rows, K, N, ws.at('dy'), N, ws.at('wT'), 0, ws.at('dx'), K, 0);
+      k.gemm(rows, K, N, dy, N, ws.at('wT'), 0, ws.at('dx'), K, 0);
       return rt.read(ws.at('dx'), rows * K);
     }, () => ws.free());
     return { output, tape };
