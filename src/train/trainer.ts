@@ -100,13 +100,18 @@ export class Trainer {
       this.net = Sequential.in(this.rt, { layers: layers.map((l) => { const { quantize: _q, ...rest } = l as LayerDescription & { quantize?: string }; return rest as LayerDescription; }) });
       this.net.loadStateDict(model.stateDict());
     }
-    this.slots = this.trainableSlots(options.freeze ?? []);
-    this.baseLr = options.lr ?? (kind === 'sgd' ? NaN : 1e-3);
-    if (kind === 'sgd' && options.lr === undefined) throw new RecurOptionError('Trainer: lr is required for sgd');
-    const common = { lr: this.baseLr, weightDecay: options.weightDecay };
-    this.optimizer = kind === 'sgd'
-      ? createOptimizer(this.rt, this.slots, { type: 'sgd', ...common, momentum: options.momentum, dampening: options.dampening, nesterov: options.nesterov })
-      : createOptimizer(this.rt, this.slots, { type: kind, ...common, betas: options.betas, eps: options.eps });
+    try {
+      this.slots = this.trainableSlots(options.freeze ?? []);
+      this.baseLr = options.lr ?? (kind === 'sgd' ? NaN : 1e-3);
+      if (kind === 'sgd' && options.lr === undefined) throw new RecurOptionError('Trainer: lr is required for sgd');
+      const common = { lr: this.baseLr, weightDecay: options.weightDecay };
+      this.optimizer = kind === 'sgd'
+        ? createOptimizer(this.rt, this.slots, { type: 'sgd', ...common, momentum: options.momentum, dampening: options.dampening, nesterov: options.nesterov })
+        : createOptimizer(this.rt, this.slots, { type: kind, ...common, betas: options.betas, eps: options.eps });
+    } catch (err) {
+      if (this.net !== model) this.net.dispose();   // the master copy of an int8 model
+      throw err;
+    }
   }
 
   /** The f32 model being optimized: the model itself, or the master copy of an int8 model. */
