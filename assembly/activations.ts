@@ -55,6 +55,12 @@
   return v128.bitselect(x, f32x4.div(p, q), f32x4.lt(f32x4.abs(x), f32x4.splat(0.0004)));
 }
 
+// x clamped to [lo, hi] (ONNX's cell clip; ±Infinity bounds leave x as it is, NaN stays NaN).
+// @ts-ignore: decorator
+@inline export function clamp4(x: v128, lo: v128, hi: v128): v128 {
+  return f32x4.pmin(f32x4.pmax(x, lo), hi);
+}
+
 // relu(x) = max(x, 0) (pmax: x < 0 ? 0 : x, so NaN stays NaN).
 // @ts-ignore: decorator
 @inline export function relu4(x: v128): v128 {

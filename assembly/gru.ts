@@ -7,22 +7,23 @@
 
 import { gemm } from './gemm';
 import { matmul } from './matmul';
-import { sigmoid4, tanh4 } from './activations';
+import { clamp4, sigmoid4, tanh4 } from './activations';
 import { loadN, storeN } from './vec';
 
 // r and z for B rows, in place: gi [B, 3Hp] input pre-activations (r, z blocks become σ(·));
 // gh [B, ≥2Hp] recurrent pre-activations (with b_hr, b_hz). For lbr = 0 also writes r ⊙ h into
 // rh [B, H], the input of the second recurrent product.
-export function gruGates(B: i32, H: i32, gi: usize, gh: usize, ldgh: i32, h: usize, rh: usize): void {
+export function gruGates(B: i32, H: i32, gi: usize, gh: usize, ldgh: i32, h: usize, rh: usize, clip: f32): void {
   const Hp = (H + 3) & ~3;
   const gb = <usize>Hp << 2;
+  const lo = f32x4.splat(clip > 0 ? -clip : -Infinity), hi = f32x4.splat(clip > 0 ? clip : Infinity);
   for (let b = 0; b < B; b++) {
     const ir = gi + (<usize>b * Hp * 3 << 2);
     const hr = gh + (<usize>b * ldgh << 2);
     for (let j = 0; j < H; j += 4) {
       const o4 = <usize>j << 2;
-      const r = sigmoid4(f32x4.add(v128.load(ir + o4), v128.load(hr + o4)));
-      const z = sigmoid4(f32x4.add(v128.load(ir + gb + o4), v128.load(hr + gb + o4)));
+      const r = sigmoid4(clamp4(f32x4.add(v128.load(ir + o4), v128.load(hr + o4)), lo, hi));
+      const z = sigmoid4(clamp4(f32x4.add(v128.load(ir + gb + o4), v128.load(hr + gb + o4)), lo, hi));
       v128.store(ir + o4, r); v128.store(ir + gb + o4, z);
       if (rh) {
         const n = H - j;
@@ -37,9 +38,10 @@ export function gruGates(B: i32, H: i32, gi: usize, gh: usize, ldgh: i32, h: usi
 // here; lbr = 0: U_n (r ⊙ h) + b_hn, added as is). gi's n block becomes n. h: [B, H] in place;
 // y: output rows, stride ldy. hnseq: [B, Hp] copy of hn for training (lbr = 1), or 0.
 export function gruOutput(B: i32, H: i32, gi: usize, hn: usize, ldhn: i32, lbr: i32,
-                          h: usize, y: usize, ldy: i32, hnseq: usize): void {
+                          h: usize, y: usize, ldy: i32, hnseq: usize, clip: f32): void {
   const Hp = (H + 3) & ~3;
   const gb = <usize>Hp << 2;
+  const lo = f32x4.splat(clip > 0 ? -clip : -Infinity), hi = f32x4.splat(clip > 0 ? clip : Infinity);
   for (let b = 0; b < B; b++) {
     const ir = gi + (<usize>b * Hp * 3 << 2);
     const nr = hn + (<usize>b * ldhn << 2);
@@ -52,7 +54,7 @@ export function gruOutput(B: i32, H: i32, gi: usize, hn: usize, ldhn: i32, lbr: 
       const u = v128.load(nr + o4);
       if (hnseq) v128.store(hnseq + (<usize>b * Hp << 2) + o4, u);
       const pre = f32x4.add(v128.load(ir + 2 * gb + o4), lbr ? f32x4.mul(r, u) : u);
-      const nt = tanh4(pre);
+      const nt = tanh4(clamp4(pre, lo, hi));
       const hp = loadN(hrow + o4, n);
       // (1 − z) ⊙ n + z ⊙ h, written as n + z ⊙ (h − n)
       const hn2 = f32x4.add(nt, f32x4.mul(z, f32x4.sub(hp, nt)));
@@ -72,12 +74,13 @@ export function gruOutput(B: i32, H: i32, gi: usize, hn: usize, ldhn: i32, lbr: 
 //   gh: [B, 3Hp] workspace; rh: [B, H] workspace (lbr = 0) or 0
 //   hnseq: [T, B, Hp] (training: U_n h + b_hn or U_n(r⊙h) + b_hn per step) or 0;
 //   rhseq: [T, B, H] (training, lbr = 0: r ⊙ h per step) or 0
+//   clip: > 0 clamps the pre-activations of r, z and n to [-clip, clip] (ONNX's clip), 0 for none
 export function gruForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
                            wih: usize, whh: usize, whn: usize, sih: usize, shh: usize, shn: usize,
                            bih: usize, bhh: usize, lbr: i32,
                            h: usize, y: usize, ldy: i32,
                            gates: usize, chunk: i32, gh: usize, rh: usize,
-                           hnseq: usize, rhseq: usize, reverse: i32): void {
+                           hnseq: usize, rhseq: usize, reverse: i32, clip: f32): void {
   const Hp = (H + 3) & ~3;
   const N = Hp * 3;
   for (let done = 0; done < T; done += chunk) {
@@ -90,14 +93,14 @@ export function gruForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
       const seq = hnseq ? hnseq + (<usize>t * B * Hp << 2) : 0;
       if (lbr) {
         matmul(B, N, H, h, H, whh, shh, bhh, gh, N, 0);
-        gruGates(B, H, g, gh, N, h, 0);
-        gruOutput(B, H, g, gh + (<usize>Hp << 3), N, 1, h, y + (<usize>t * B * ldy << 2), ldy, seq);
+        gruGates(B, H, g, gh, N, h, 0, clip);
+        gruOutput(B, H, g, gh + (<usize>Hp << 3), N, 1, h, y + (<usize>t * B * ldy << 2), ldy, seq, clip);
       } else {
         matmul(B, 2 * Hp, H, h, H, whh, shh, bhh, gh, N, 0);
-        gruGates(B, H, g, gh, N, h, rh);
+        gruGates(B, H, g, gh, N, h, rh, clip);
         if (rhseq) memory.copy(rhseq + (<usize>t * B * H << 2), rh, <usize>B * H << 2);
         matmul(B, Hp, H, rh, H, whn, shn, bhh ? bhh + (<usize>Hp << 3) : 0, gh, N, 0);
-        gruOutput(B, H, g, gh, N, 0, h, y + (<usize>t * B * ldy << 2), ldy, seq);
+        gruOutput(B, H, g, gh, N, 0, h, y + (<usize>t * B * ldy << 2), ldy, seq, clip);
       }
     }
   }

@@ -9,20 +9,22 @@
 
 import { gemm } from './gemm';
 import { matmul } from './matmul';
-import { sigmoid4, tanh4 } from './activations';
+import { clamp4, sigmoid4, tanh4 } from './activations';
 import { loadN, storeN } from './vec';
 
 // One time step of the gate non-linearities for B rows.
 //   g: [B, 4Hp] pre-activations in, activations (i, f, g, o) out — kept for the backward pass
 //   peep: [3, Hp] (P_i, P_f, P_o) or 0; c, h: [B, H] state, updated in place
 //   y: output rows, stride ldy floats; cs: [B, H] copy of c' for training, or 0
+//   clip: > 0 clamps every gate pre-activation to [-clip, clip] (ONNX's cell clip), 0 for none
 // Done as short passes over a row (σ over [i | f], tanh over g, the c' update, σ over o, then
 // h) rather than one pass doing everything per vector: each activation is a long dependency
 // chain (exp, then a division), and short loops let the CPU overlap many of them (3× faster).
 export function lstmCell(B: i32, H: i32, g: usize, peep: usize, c: usize, h: usize,
-                         y: usize, ldy: i32, cs: usize): void {
+                         y: usize, ldy: i32, cs: usize, clip: f32): void {
   const Hp = (H + 3) & ~3;
   const gb = <usize>Hp << 2;                       // bytes between gate blocks
+  const lo = f32x4.splat(clip > 0 ? -clip : -Infinity), hi = f32x4.splat(clip > 0 ? clip : Infinity);
   for (let b = 0; b < B; b++) {
     const gr = g + (<usize>b * Hp << 4);           // row b of [B, 4Hp]
     const cr = c + (<usize>b * H << 2);
@@ -37,8 +39,8 @@ export function lstmCell(B: i32, H: i32, g: usize, peep: usize, c: usize, h: usi
         v128.store(gr + gb + o4, f32x4.add(v128.load(gr + gb + o4), f32x4.mul(v128.load(peep + gb + o4), cp)));
       }
     }
-    for (let o4: usize = 0; o4 < 2 * gb; o4 += 16) v128.store(gr + o4, sigmoid4(v128.load(gr + o4)));
-    for (let o4: usize = 2 * gb; o4 < 3 * gb; o4 += 16) v128.store(gr + o4, tanh4(v128.load(gr + o4)));
+    for (let o4: usize = 0; o4 < 2 * gb; o4 += 16) v128.store(gr + o4, sigmoid4(clamp4(v128.load(gr + o4), lo, hi)));
+    for (let o4: usize = 2 * gb; o4 < 3 * gb; o4 += 16) v128.store(gr + o4, tanh4(clamp4(v128.load(gr + o4), lo, hi)));
     for (let j = 0; j < H; j += 4) {               // c' = f ⊙ c + i ⊙ g
       const n = H - j;
       const o4 = <usize>j << 2;
@@ -48,7 +50,7 @@ export function lstmCell(B: i32, H: i32, g: usize, peep: usize, c: usize, h: usi
       if (sr) storeN(sr + o4, cn, n);
       if (peep) v128.store(gr + 3 * gb + o4, f32x4.add(v128.load(gr + 3 * gb + o4), f32x4.mul(v128.load(peep + 2 * gb + o4), cn)));
     }
-    for (let o4: usize = 3 * gb; o4 < 4 * gb; o4 += 16) v128.store(gr + o4, sigmoid4(v128.load(gr + o4)));
+    for (let o4: usize = 3 * gb; o4 < 4 * gb; o4 += 16) v128.store(gr + o4, sigmoid4(clamp4(v128.load(gr + o4), lo, hi)));
     for (let j = 0; j < H; j += 4) {               // h' = o ⊙ tanh(c')
       const n = H - j;
       const o4 = <usize>j << 2;
@@ -66,11 +68,11 @@ export function lstmCell(B: i32, H: i32, g: usize, peep: usize, c: usize, h: usi
 //   y: rows (t, b) at y + (t·B + b)·ldy floats, H outputs written
 //   gates: workspace [chunk, B, 4Hp]; the input projection of `chunk` steps is one GEMM.
 //     For training pass chunk = T: gates then holds every step's activations afterwards.
-//   cseq: [T, B, H] every c' (training) or 0; reverse: run t = T-1 … 0
+//   cseq: [T, B, H] every c' (training) or 0; reverse: run t = T-1 … 0; clip: as lstmCell
 export function lstmForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
                             wih: usize, whh: usize, sih: usize, shh: usize, bih: usize, bhh: usize, peep: usize,
                             h: usize, c: usize, y: usize, ldy: i32,
-                            gates: usize, chunk: i32, cseq: usize, reverse: i32): void {
+                            gates: usize, chunk: i32, cseq: usize, reverse: i32, clip: f32): void {
   const N = ((H + 3) & ~3) * 4;
   for (let done = 0; done < T; done += chunk) {
     const n = min(chunk, T - done);
@@ -81,7 +83,7 @@ export function lstmForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
       const g = gates + (<usize>(t - t0) * B * N << 2);
       matmul(B, N, H, h, H, whh, shh, bhh, g, N, 1);
       lstmCell(B, H, g, peep, c, h, y + (<usize>t * B * ldy << 2), ldy,
-               cseq ? cseq + (<usize>t * B * H << 2) : 0);
+               cseq ? cseq + (<usize>t * B * H << 2) : 0, clip);
     }
   }
 }

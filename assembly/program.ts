@@ -16,6 +16,7 @@
 //              [12] s_ih [13] s_hh
 //   Linear:    [3] K [4] N [5] W [6] b [7] s
 //   s_*: the int8 weight's row scales, 0 for f32 weights
+//   clip (f32 bits, 0 for none): LSTM [15], GRU [18], RNN [14]
 //   Embedding: [3] dim [4] table          (ids checked by the host)
 
 import { lstmForward } from './lstm';
@@ -66,17 +67,19 @@ export function runProgram(prog: usize, T: i32, x: usize, y: usize): void {
       if (kind == OP_LSTM) {
         const H = word(op, 4);
         lstmForward(1, B, word(op, 3), H, src, word(op, 3), word(op, 5), word(op, 6), word(op, 13), word(op, 14),
-                    word(op, 7), word(op, 8), word(op, 9), word(op, 10), word(op, 11), dst, H, word(op, 12), 1, 0, 0);
+                    word(op, 7), word(op, 8), word(op, 9), word(op, 10), word(op, 11), dst, H, word(op, 12), 1, 0, 0,
+                    reinterpret<f32>(word(op, 15)));
       } else if (kind == OP_GRU) {
         const H = word(op, 4);
         gruForward(1, B, word(op, 3), H, src, word(op, 3), word(op, 5), word(op, 6), word(op, 7),
                    word(op, 15), word(op, 16), word(op, 17),
                    word(op, 8), word(op, 9), word(op, 10), word(op, 11), dst, H,
-                   word(op, 12), 1, word(op, 13), word(op, 14), 0, 0, 0);
+                   word(op, 12), 1, word(op, 13), word(op, 14), 0, 0, 0, reinterpret<f32>(word(op, 18)));
       } else if (kind == OP_RNN) {
         const H = word(op, 4);
         rnnForward(1, B, word(op, 3), H, src, word(op, 3), word(op, 5), word(op, 6), word(op, 12), word(op, 13),
-                   word(op, 7), word(op, 8), word(op, 9), word(op, 10), dst, H, word(op, 11), 1, 0);
+                   word(op, 7), word(op, 8), word(op, 9), word(op, 10), dst, H, word(op, 11), 1, 0,
+                   reinterpret<f32>(word(op, 14)));
       } else if (kind == OP_LINEAR) {
         matmul(B, word(op, 4), word(op, 3), src, word(op, 3), word(op, 5), word(op, 7), word(op, 6), dst, word(op, 4), 0);
       } else if (kind == OP_EMBEDDING) {

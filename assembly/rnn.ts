@@ -2,19 +2,20 @@
 
 import { gemm } from './gemm';
 import { matmul } from './matmul';
-import { tanh4, relu4 } from './activations';
+import { clamp4, tanh4, relu4 } from './activations';
 import { loadN, storeN } from './vec';
 
 // g: [B, Hp] pre-activations in, activations out; h: [B, H] updated; y rows stride ldy.
-export function rnnCell(B: i32, H: i32, g: usize, relu: i32, h: usize, y: usize, ldy: i32): void {
+export function rnnCell(B: i32, H: i32, g: usize, relu: i32, h: usize, y: usize, ldy: i32, clip: f32): void {
   const Hp = (H + 3) & ~3;
+  const lo = f32x4.splat(clip > 0 ? -clip : -Infinity), hi = f32x4.splat(clip > 0 ? clip : Infinity);
   for (let b = 0; b < B; b++) {
     const gr = g + (<usize>b * Hp << 2);
     const hr = h + (<usize>b * H << 2);
     const yr = y + (<usize>b * ldy << 2);
     for (let j = 0; j < H; j += 4) {
       const o4 = <usize>j << 2;
-      const pre = v128.load(gr + o4);
+      const pre = clamp4(v128.load(gr + o4), lo, hi);
       const a = relu ? relu4(pre) : tanh4(pre);
       v128.store(gr + o4, a);
       storeN(hr + o4, a, H - j); storeN(yr + o4, a, H - j);
@@ -23,10 +24,11 @@ export function rnnCell(B: i32, H: i32, g: usize, relu: i32, h: usize, y: usize,
 }
 
 // A whole sequence of one layer in one direction; arguments as lstmForward, with
-// bih, bhh: [Hp] or 0 and gates: [chunk, B, Hp]; sih, shh: int8 row scales or 0.
+// bih, bhh: [Hp] or 0 and gates: [chunk, B, Hp]; sih, shh: int8 row scales or 0;
+// clip: > 0 clamps the pre-activation to [-clip, clip] (ONNX's clip), 0 for none.
 export function rnnForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
                            wih: usize, whh: usize, sih: usize, shh: usize, bih: usize, bhh: usize, relu: i32,
-                           h: usize, y: usize, ldy: i32, gates: usize, chunk: i32, reverse: i32): void {
+                           h: usize, y: usize, ldy: i32, gates: usize, chunk: i32, reverse: i32, clip: f32): void {
   const N = (H + 3) & ~3;
   for (let done = 0; done < T; done += chunk) {
     const n = min(chunk, T - done);
@@ -36,7 +38,7 @@ export function rnnForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
       const t = reverse ? t0 + n - 1 - s : t0 + s;
       const g = gates + (<usize>(t - t0) * B * N << 2);
       matmul(B, N, H, h, H, whh, shh, bhh, g, N, 1);
-      rnnCell(B, H, g, relu, h, y + (<usize>t * B * ldy << 2), ldy);
+      rnnCell(B, H, g, relu, h, y + (<usize>t * B * ldy << 2), ldy, clip);
     }
   }
 }

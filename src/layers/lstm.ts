@@ -42,7 +42,7 @@ export class LSTM extends Recurrent {
     this.rt.kernels.lstmForward(
       r.T, r.B, r.inputs, this.hiddenSize, r.x, r.inputs,
       this.param('weight_ih', r), this.param('weight_hh', r), this.scales('weight_ih', r), this.scales('weight_hh', r),
-      this.param('bias_ih', r), this.param('bias_hh', r), this.param('weight_peephole', r), r.h, r.c, r.y, r.ldy, r.gates, r.chunk, r.saved.cseq ?? 0, r.reverse ? 1 : 0);
+      this.param('bias_ih', r), this.param('bias_hh', r), this.param('weight_peephole', r), r.h, r.c, r.y, r.ldy, r.gates, r.chunk, r.saved.cseq ?? 0, r.reverse ? 1 : 0, this.clip ?? 0);
   }
 
   // Training keeps every c_t.

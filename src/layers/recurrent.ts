@@ -3,7 +3,7 @@
 // supplies its gate count, its extra parameters, and the one kernel call that runs a whole
 // sequence of one layer in one direction.
 
-import { RecurShapeError } from '../errors.js';
+import { RecurOptionError, RecurShapeError } from '../errors.js';
 import { padHidden } from '../runtime/pack.js';
 import { Parameters, type ParamSpec } from '../runtime/params.js';
 import { Random } from '../runtime/random.js';
@@ -26,6 +26,7 @@ export interface RecurrentOptions {
   bidirectional?: boolean;  // default false
   seed?: number;            // for the initial weights (PyTorch's U(-1/√H, 1/√H))
   quantize?: 'int8';        // keep W_ih and W_hh as int8 with per-row scales (inference only)
+  clip?: number;            // ONNX's cell clip: gate pre-activations clamped to [-clip, clip] (inference only)
 }
 
 export interface ForwardOptions {
@@ -61,7 +62,7 @@ export interface KernelPointers {
   sih: number; shh: number; shn: number;
 }
 
-export const RECURRENT_OPTIONS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'seed', 'quantize'];
+export const RECURRENT_OPTIONS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'seed', 'quantize', 'clip'];
 
 // Input projections are done `chunk` steps at a time: one GEMM over chunk·B rows whose output
 // (chunk·B·G·Hp floats) stays within about 256 KB, i.e. in L2 for the recurrent loop.
@@ -78,6 +79,8 @@ export abstract class Recurrent extends Module {
   readonly seed: number | undefined;
   /** 'int8' if W_ih and W_hh are stored as int8. */
   readonly quantize: 'int8' | undefined;
+  /** ONNX's cell clip (gate pre-activations clamped to [-clip, clip]), or undefined for none. */
+  readonly clip: number | undefined;
   protected constructor(
     rt: Runtime,
     readonly type: 'lstm' | 'gru' | 'rnn',
@@ -98,6 +101,10 @@ export abstract class Recurrent extends Module {
     this.bidirectional = flag(type, 'bidirectional', options.bidirectional, false);
     this.seed = seedOption(type, options.seed);
     this.quantize = options.quantize === undefined ? undefined : oneOf(type, 'quantize', options.quantize, ['int8'] as const, 'int8');
+    if (options.clip !== undefined && !(typeof options.clip === 'number' && options.clip > 0 && Number.isFinite(options.clip))) {
+      throw new RecurOptionError(`${type}: clip must be a positive finite number, got ${JSON.stringify(options.clip)}`);
+    }
+    this.clip = options.clip;
   }
 
   /** Allocates and initialises the parameters; subclasses call it once their own options are set. */
@@ -119,6 +126,7 @@ export abstract class Recurrent extends Module {
       bias: this.bias, batchFirst: this.batchFirst, bidirectional: this.bidirectional, ...this.extraOptions(),
       ...(this.seed === undefined ? {} : { seed: this.seed }),
       ...(this.quantize ? { quantize: this.quantize } : {}),
+      ...(this.clip === undefined ? {} : { clip: this.clip }),
     };
   }
 
@@ -146,6 +154,7 @@ export abstract class Recurrent extends Module {
     const N = this.gates * padHidden(H);
     const train = options.train === true;
     if (train) this.checkTrainable();
+    if (train && this.clip !== undefined) throw new RecurOptionError(`${this.type}: a clipped cell (clip option) is for inference only`);
     // Training keeps every step's gates (chunk = T) and every layer's output for the backward pass.
     const chunk = train ? T : Math.max(1, Math.min(T, Math.floor(GATE_BUDGET / (B * N))));
     const rows = T * B;

@@ -33,7 +33,7 @@ export class RNN extends Recurrent {
     this.rt.kernels.rnnForward(
       r.T, r.B, r.inputs, this.hiddenSize, r.x, r.inputs,
       this.param('weight_ih', r), this.param('weight_hh', r), this.scales('weight_ih', r), this.scales('weight_hh', r),
-      this.param('bias_ih', r), this.param('bias_hh', r), this.nonlinearity === 'relu' ? 1 : 0, r.h, r.y, r.ldy, r.gates, r.chunk, r.reverse ? 1 : 0);
+      this.param('bias_ih', r), this.param('bias_hh', r), this.nonlinearity === 'relu' ? 1 : 0, r.h, r.y, r.ldy, r.gates, r.chunk, r.reverse ? 1 : 0, this.clip ?? 0);
   }
 
   /** @internal dâ from assembly/rnn.ts rnnBackward, then the sequence products. */

@@ -635,7 +635,7 @@ class Converter {
     let layer: number, sub: number;
     if (last && last.type === type && scope !== '' && last.scope === scope && last.sublayers[0].hiddenSize === H &&
         last.attrs.bidirectional === attrs.bidirectional && last.attrs.linearBeforeReset === attrs.linearBeforeReset &&
-        last.attrs.nonlinearity === attrs.nonlinearity && last.bias === !!B && last.peephole === !!P) {
+        last.attrs.nonlinearity === attrs.nonlinearity && last.attrs.clip === attrs.clip && last.bias === !!B && last.peephole === !!P) {
       last.sublayers.push(weights);
       last.states.h.push(h0);
       last.states.c.push(c0);
@@ -694,7 +694,7 @@ class Converter {
         const first = plan.sublayers[0], a = plan.attrs;
         const common = {
           name, inputSize: first.inputSize, hiddenSize: first.hiddenSize, numLayers: plan.sublayers.length,
-          bias: plan.bias, batchFirst, bidirectional: a.bidirectional,
+          bias: plan.bias, batchFirst, bidirectional: a.bidirectional, ...(a.clip !== undefined ? { clip: a.clip } : {}),
         };
         d = plan.type === 'lstm' ? { ...common, type: 'lstm', peephole: plan.peephole }
           : plan.type === 'gru' ? { ...common, type: 'gru', linearBeforeReset: a.linearBeforeReset }

@@ -8,9 +8,10 @@
 //   direction forward | bidirectional             D = 1 | 2 (direction 1 is PyTorch's _reverse)
 //   linear_before_reset (GRU)                     linearBeforeReset (1 = PyTorch's GRU)
 //   activations Relu (RNN)                        nonlinearity 'relu'
+//   clip                                          clip (gate pre-activations clamped, inference only)
 //
 // What recur cannot do is refused with the attribute's name: direction 'reverse' alone (recur's
-// layers run forward, or both ways), clip (no cell clipping), input_forget (coupled gates),
+// layers run forward, or both ways), input_forget (coupled gates),
 // activations other than the defaults (the kernels fuse σ and tanh).
 
 export type CellType = 'lstm' | 'gru' | 'rnn';
@@ -37,6 +38,8 @@ export interface CellAttributes {
   batchMajor: boolean;
   linearBeforeReset?: boolean;
   nonlinearity?: 'tanh' | 'relu';
+  /** Cell clip: gate pre-activations clamped to [-clip, clip] (recur's clip option). */
+  clip?: number;
 }
 
 interface Attr { i?: number; f?: number; s?: string; strings: string[]; floats: number[] }
@@ -54,8 +57,10 @@ export function cellAttributes(type: CellType, attributes: Map<string, Attr>, fa
   if (direction !== 'forward' && direction !== 'bidirectional') fail(`direction must be forward, reverse or bidirectional, got '${direction}'`);
   const D = direction === 'bidirectional' ? 2 : 1;
 
-  const clip = attributes.get('clip')?.f;
-  if (clip !== undefined && Number.isFinite(clip)) fail(`clip = ${clip}: recur does not clip the cell input (remove the attribute to import the model unclipped)`);
+  // Cell clip bounds the inputs of the gate activations (as onnxruntime does; not the cell state).
+  const clipValue = attributes.get('clip')?.f;
+  const clip = clipValue !== undefined && Number.isFinite(clipValue) ? clipValue : undefined;
+  if (clip !== undefined && !(clip > 0)) fail(`clip = ${clip}: the cell clip must be positive`);
   if (type === 'lstm' && int('input_forget', 0) !== 0) fail('input_forget = 1 (coupled input and forget gates) has no recur equivalent');
   const layout = int('layout', 0);
   if (layout !== 0 && layout !== 1) fail(`layout must be 0 or 1, got ${layout}`);
@@ -83,6 +88,7 @@ export function cellAttributes(type: CellType, attributes: Map<string, Attr>, fa
     hiddenSize: hidden, bidirectional: D === 2, batchMajor: layout === 1,
     ...(type === 'gru' ? { linearBeforeReset: int('linear_before_reset', 0) !== 0 } : {}),
     ...(type === 'rnn' ? { nonlinearity: nonlinearity ?? 'tanh' } : {}),
+    ...(clip !== undefined ? { clip } : {}),
   };
 }
 

@@ -13,14 +13,14 @@ export interface Kernels {
   lstmForward(T: number, B: number, I: number, H: number, x: Ptr, ldx: number,
               wih: Ptr, whh: Ptr, sih: Ptr, shh: Ptr, bih: Ptr, bhh: Ptr, peep: Ptr,
               h: Ptr, c: Ptr, y: Ptr, ldy: number,
-              gates: Ptr, chunk: number, cseq: Ptr, reverse: number): void;
+              gates: Ptr, chunk: number, cseq: Ptr, reverse: number, clip: number): void;
   gruForward(T: number, B: number, I: number, H: number, x: Ptr, ldx: number,
              wih: Ptr, whh: Ptr, whn: Ptr, sih: Ptr, shh: Ptr, shn: Ptr, bih: Ptr, bhh: Ptr, lbr: number,
              h: Ptr, y: Ptr, ldy: number, gates: Ptr, chunk: number, gh: Ptr, rh: Ptr,
-             hnseq: Ptr, rhseq: Ptr, reverse: number): void;
+             hnseq: Ptr, rhseq: Ptr, reverse: number, clip: number): void;
   rnnForward(T: number, B: number, I: number, H: number, x: Ptr, ldx: number,
              wih: Ptr, whh: Ptr, sih: Ptr, shh: Ptr, bih: Ptr, bhh: Ptr, relu: number,
-             h: Ptr, y: Ptr, ldy: number, gates: Ptr, chunk: number, reverse: number): void;
+             h: Ptr, y: Ptr, ldy: number, gates: Ptr, chunk: number, reverse: number, clip: number): void;
   linearForward(M: number, K: number, N: number, x: Ptr, w: Ptr, scales: Ptr, bias: Ptr, y: Ptr): void;
   gemmQ8(M: number, N: number, K: number, a: Ptr, lda: number, wq: Ptr, scales: Ptr, bias: Ptr, c: Ptr, ldc: number, accumulate: number): void;
   embeddingForward(n: number, ids: Ptr, table: Ptr, dim: number, y: Ptr): void;

@@ -98,6 +98,7 @@ function planLayer(name: string, layer: StreamLayer, capacity: number): OpPlan[]
     throw new RecurOptionError(`stream: ${name || layer.type} is bidirectional, and a step cannot see the future steps its reverse direction needs`);
   }
   const H = layer.hiddenSize, Hp = padHidden(H);
+  const clipBits = new Int32Array(Float32Array.of(layer.clip ?? 0).buffer)[0];   // an f32 in an i32 word
   const plans: OpPlan[] = [];
   for (let l = 0; l < layer.numLayers; l++) {
     const I = l === 0 ? layer.inputSize : H;
@@ -105,15 +106,15 @@ function planLayer(name: string, layer: StreamLayer, capacity: number): OpPlan[]
     const h = `state:${prefix}h_l${l}`, c = `state:${prefix}c_l${l}`;
     if (layer.type === 'lstm') {
       plans.push({ out: H, buffers: { [h]: capacity * H, [c]: capacity * H, gates: capacity * 4 * Hp },
-        words: (b) => [OP.lstm, 0, 0, I, H, p.wih, p.whh, p.bih, p.bhh, p.peep, b[h], b[c], b.gates, p.sih, p.shh] });
+        words: (b) => [OP.lstm, 0, 0, I, H, p.wih, p.whh, p.bih, p.bhh, p.peep, b[h], b[c], b.gates, p.sih, p.shh, clipBits] });
     } else if (layer.type === 'gru') {
       const lbr = layer.linearBeforeReset;
       plans.push({ out: H, buffers: { [h]: capacity * H, gates: capacity * 3 * Hp, gh: capacity * 3 * Hp, rh: lbr ? 0 : capacity * H },
-        words: (b) => [OP.gru, 0, 0, I, H, p.wih, p.whh, p.whn, p.bih, p.bhh, lbr ? 1 : 0, b[h], b.gates, b.gh, b.rh, p.sih, p.shh, p.shn] });
+        words: (b) => [OP.gru, 0, 0, I, H, p.wih, p.whh, p.whn, p.bih, p.bhh, lbr ? 1 : 0, b[h], b.gates, b.gh, b.rh, p.sih, p.shh, p.shn, clipBits] });
     } else {
       const relu = layer.nonlinearity === 'relu';
       plans.push({ out: H, buffers: { [h]: capacity * H, gates: capacity * Hp },
-        words: (b) => [OP.rnn, 0, 0, I, H, p.wih, p.whh, p.bih, p.bhh, relu ? 1 : 0, b[h], b.gates, p.sih, p.shh] });
+        words: (b) => [OP.rnn, 0, 0, I, H, p.wih, p.whh, p.bih, p.bhh, relu ? 1 : 0, b[h], b.gates, p.sih, p.shh, clipBits] });
     }
   }
   return plans;
