@@ -5,22 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  Embedding, GRU, Linear, LSTM, RNN, Sequential, Runtime, RecurOptionError, RecurShapeError, RecurValueError,
-} from '../src/node/index.js';
+  Embedding, GRU, Linear, LSTM, RNN, Sequential, Runtime, RecurOptionError, RecurShapeError, RecurValueError, seededRandom } from '../src/node/index.js';
 import { ALIGN, Allocator } from '../src/runtime/allocator.js';
 
 const wasmBytes = readFileSync(new URL('../build/recur.wasm', import.meta.url));
 
-/** mulberry32: a small seeded PRNG, so every run does the same operations. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (recur's seededRandom), so every run does the same operations. */
+const prng = seededRandom;
 
 const floats = (n: number, offset = 0) => Float32Array.from({ length: n }, (_, i) => Math.sin(i + offset));
 

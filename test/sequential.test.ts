@@ -8,8 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   Embedding, GRU, Linear, LSTM, RNN, Sequential, Runtime, init,
   RecurError, RecurOptionError, RecurShapeError, RecurStateDictError, RecurValueError,
-  type LayerDescription, type SequentialDescription,
-} from '../src/node/index.js';
+  type LayerDescription, type SequentialDescription, seededRandom } from '../src/node/index.js';
 import { relativeError } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -56,16 +55,8 @@ function expectBitEqual(actual: Record<string, Float32Array>, expected: Record<s
   for (const key of Object.keys(expected)) expect(bits(actual[key]), key).toEqual(bits(expected[key]));
 }
 
-/** mulberry32, for reproducible random tensors. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (recur's seededRandom), so every run does the same operations. */
+const prng = seededRandom;
 
 /** Random values in [-2, 2), with a -0, a subnormal and the largest float32 mixed in, so bit-exactness means something. */
 function randomTensor(n: number, random: () => number): Float32Array {
