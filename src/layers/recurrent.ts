@@ -235,7 +235,7 @@ export abstract class Recurrent extends Module {
   backwardFrom(ws: Workspace<string>, shape: { T: number; B: number; transpose: boolean }, upstream: BackwardInput): Gradients {
     this.alive();
     const grads = this.gradBlock();
-    return recurrentBackward(this, this.rt, this.params, grads, ws, shape, upstream);
+    return recurrentBackward(this, this.rt, grads, ws, shape, upstream);
   }
 
 

@@ -50,7 +50,7 @@ export interface DirectionBackward {
 /** What a training forward() of a recurrent layer returns: backward() once, or dispose(). */
 export type RecurrentTape = Tape<BackwardInput, Gradients>;
 
-export function recurrentBackward(layer: Recurrent, rt: Runtime, params: Parameters, grads: Parameters,
+export function recurrentBackward(layer: Recurrent, rt: Runtime, grads: Parameters,
                                   ws: Workspace<string>, shape: { T: number; B: number; transpose: boolean },
                                   upstream: BackwardInput): Gradients {
   const { T, B, transpose } = shape;
@@ -124,7 +124,6 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, params: Paramet
     }
     let input = dx;
     if (transpose) { k.swapAxes01(dx, T, B, I, bw.at('dxT')); input = bw.at('dxT'); }
-    void params;
     return {
       get params() { return grads.dump(); },
       input: rt.read(input, rows * I),
