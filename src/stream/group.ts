@@ -37,8 +37,7 @@ export class StreamGroup {
     this.inputSize = this.program.inFeatures;
     this.outputSize = this.program.outFeatures;
     this.print = fingerprint(layers);
-    const first = layers[0].layer;
-    this.idLimit = first.type === 'embedding' ? first.numEmbeddings : 0;
+    this.idLimit = this.program.idLimit;
     this.io = new Workspace(rt, { x: this.capacity * this.inputSize, y: this.capacity * this.outputSize });
   }
 

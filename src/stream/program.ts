@@ -29,6 +29,8 @@ export class StackProgram {
   readonly inFeatures: number;
   readonly outFeatures: number;
   readonly inputIsIds: boolean;
+  /** numEmbeddings when the input is token ids (ids must be below it), else 0. */
+  readonly idLimit: number;
   readonly states: StateTensor[] = [];
   private readonly ws: Workspace<string>;
   private readonly layers: StreamLayer[];
@@ -39,6 +41,7 @@ export class StackProgram {
     for (const { name, layer } of layers) plans.push(...planLayer(name, layer, capacity));
     const first = layers[0].layer;
     this.inputIsIds = first.type === 'embedding';
+    this.idLimit = first.type === 'embedding' ? first.numEmbeddings : 0;
     this.inFeatures = this.inputIsIds ? 1 : first.type === 'linear' ? (first as Linear).inFeatures : (first as LSTM).inputSize;
     this.outFeatures = plans[plans.length - 1].out;
 

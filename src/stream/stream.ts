@@ -48,8 +48,7 @@ export class Stream {
     this.inputSize = this.program.inFeatures;
     this.outputSize = this.program.outFeatures;
     this.print = fingerprint(layers);
-    const first = layers[0].layer;
-    this.idLimit = first.type === 'embedding' ? first.numEmbeddings : 0;
+    this.idLimit = this.program.idLimit;
     this.out = new Float32Array(this.batch * this.outputSize);
     this.io = this.allocIO(1);
   }
