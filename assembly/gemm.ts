@@ -38,16 +38,19 @@ export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, bias
         y0 = f32x4.add(y0, loadN(c1, valid)); y1 = f32x4.add(y1, loadN(c1 + 16, valid - 4));
         y2 = f32x4.add(y2, loadN(c1 + 32, valid - 8)); y3 = f32x4.add(y3, loadN(c1 + 48, valid - 12));
       }
-      let w = w0;
-      for (let k = 0; k < K; k++) {
-        const s0 = v128.load32_splat(a0 + (<usize>k << 2));
-        const s1 = v128.load32_splat(a1 + (<usize>k << 2));
+      // Pointers bumped, not indexed: V8 otherwise recomputes a0 + 4k (with a multiply) every k
+      // and runs 20% slower.
+      let w = w0, ap = a0;
+      const rowGap = a1 - a0, end = w0 + panelBytes;
+      while (w < end) {
+        const s0 = v128.load32_splat(ap);
+        const s1 = v128.load32_splat(ap + rowGap);
         const b0 = v128.load(w), b1 = v128.load(w, 16), b2 = v128.load(w, 32), b3 = v128.load(w, 48);
         x0 = f32x4.add(x0, f32x4.mul(b0, s0)); y0 = f32x4.add(y0, f32x4.mul(b0, s1));
         x1 = f32x4.add(x1, f32x4.mul(b1, s0)); y1 = f32x4.add(y1, f32x4.mul(b1, s1));
         x2 = f32x4.add(x2, f32x4.mul(b2, s0)); y2 = f32x4.add(y2, f32x4.mul(b2, s1));
         x3 = f32x4.add(x3, f32x4.mul(b3, s0)); y3 = f32x4.add(y3, f32x4.mul(b3, s1));
-        w += 64;
+        w += 64; ap += 4;
       }
       storeN(c0, x0, valid); storeN(c0 + 16, x1, valid - 4); storeN(c0 + 32, x2, valid - 8); storeN(c0 + 48, x3, valid - 12);
       storeN(c1, y0, valid); storeN(c1 + 16, y1, valid - 4); storeN(c1 + 32, y2, valid - 8); storeN(c1 + 48, y3, valid - 12);

@@ -7,7 +7,7 @@
 
 import { gemm } from './gemm';
 import { matmul } from './matmul';
-import { clamp4, sigmoid4, tanh4 } from './activations';
+import { clipSpan, sigmoidSpan, tanhSpan } from './activations';
 import { loadN, storeN } from './vec';
 
 // r and z for B rows, in place: gi [B, 3Hp] input pre-activations (r, z blocks become σ(·));
@@ -16,19 +16,17 @@ import { loadN, storeN } from './vec';
 export function gruGates(B: i32, H: i32, gi: usize, gh: usize, ldgh: i32, h: usize, rh: usize, clip: f32): void {
   const Hp = (H + 3) & ~3;
   const gb = <usize>Hp << 2;
-  const lo = f32x4.splat(clip > 0 ? -clip : -Infinity), hi = f32x4.splat(clip > 0 ? clip : Infinity);
   for (let b = 0; b < B; b++) {
     const ir = gi + (<usize>b * Hp * 3 << 2);
     const hr = gh + (<usize>b * ldgh << 2);
-    for (let j = 0; j < H; j += 4) {
-      const o4 = <usize>j << 2;
-      const r = sigmoid4(clamp4(f32x4.add(v128.load(ir + o4), v128.load(hr + o4)), lo, hi));
-      const z = sigmoid4(clamp4(f32x4.add(v128.load(ir + gb + o4), v128.load(hr + gb + o4)), lo, hi));
-      v128.store(ir + o4, r); v128.store(ir + gb + o4, z);
-      if (rh) {
-        const n = H - j;
-        const row = <usize>b * H << 2;
-        storeN(rh + row + o4, f32x4.mul(r, loadN(h + row + o4, n)), n);
+    for (let o4: usize = 0; o4 < 2 * gb; o4 += 16) v128.store(ir + o4, f32x4.add(v128.load(ir + o4), v128.load(hr + o4)));
+    if (clip > 0) clipSpan(ir, 2 * gb, clip);
+    sigmoidSpan(ir, 2 * gb);
+    if (rh) {
+      const row = <usize>b * H << 2;
+      for (let j = 0; j < H; j += 4) {
+        const o4 = <usize>j << 2;
+        storeN(rh + row + o4, f32x4.mul(v128.load(ir + o4), loadN(h + row + o4, H - j)), H - j);
       }
     }
   }
@@ -41,24 +39,25 @@ export function gruOutput(B: i32, H: i32, gi: usize, hn: usize, ldhn: i32, lbr: 
                           h: usize, y: usize, ldy: i32, hnseq: usize, clip: f32): void {
   const Hp = (H + 3) & ~3;
   const gb = <usize>Hp << 2;
-  const lo = f32x4.splat(clip > 0 ? -clip : -Infinity), hi = f32x4.splat(clip > 0 ? clip : Infinity);
   for (let b = 0; b < B; b++) {
     const ir = gi + (<usize>b * Hp * 3 << 2);
     const nr = hn + (<usize>b * ldhn << 2);
     const hrow = h + (<usize>b * H << 2);
     const yr = y + (<usize>b * ldy << 2);
+    if (hnseq) memory.copy(hnseq + (<usize>b * Hp << 2), nr, gb);
+    const nb = ir + 2 * gb;                        // the n block: pre-activation, then n
+    for (let o4: usize = 0; o4 < gb; o4 += 16) {
+      const u = v128.load(nr + o4);
+      v128.store(nb + o4, f32x4.add(v128.load(nb + o4), lbr ? f32x4.mul(v128.load(ir + o4), u) : u));
+    }
+    if (clip > 0) clipSpan(nb, gb, clip);
+    tanhSpan(nb, gb);
     for (let j = 0; j < H; j += 4) {
       const n = H - j;
       const o4 = <usize>j << 2;
-      const r = v128.load(ir + o4), z = v128.load(ir + gb + o4);
-      const u = v128.load(nr + o4);
-      if (hnseq) v128.store(hnseq + (<usize>b * Hp << 2) + o4, u);
-      const pre = f32x4.add(v128.load(ir + 2 * gb + o4), lbr ? f32x4.mul(r, u) : u);
-      const nt = tanh4(clamp4(pre, lo, hi));
-      const hp = loadN(hrow + o4, n);
+      const z = v128.load(ir + gb + o4), nt = v128.load(nb + o4);
       // (1 − z) ⊙ n + z ⊙ h, written as n + z ⊙ (h − n)
-      const hn2 = f32x4.add(nt, f32x4.mul(z, f32x4.sub(hp, nt)));
-      v128.store(ir + 2 * gb + o4, nt);
+      const hn2 = f32x4.add(nt, f32x4.mul(z, f32x4.sub(loadN(hrow + o4, n), nt)));
       storeN(hrow + o4, hn2, n); storeN(yr + o4, hn2, n);
     }
   }

@@ -9,7 +9,7 @@
 
 import { gemm } from './gemm';
 import { matmul } from './matmul';
-import { clamp4, sigmoid4, tanh4 } from './activations';
+import { clipSpan, sigmoidSpan, tanh4, tanhSpan } from './activations';
 import { loadN, storeN } from './vec';
 
 // One time step of the gate non-linearities for B rows.
@@ -17,14 +17,13 @@ import { loadN, storeN } from './vec';
 //   peep: [3, Hp] (P_i, P_f, P_o) or 0; c, h: [B, H] state, updated in place
 //   y: output rows, stride ldy floats; cs: [B, H] copy of c' for training, or 0
 //   clip: > 0 clamps every gate pre-activation to [-clip, clip] (ONNX's cell clip), 0 for none
-// Done as short passes over a row (σ over [i | f], tanh over g, the c' update, σ over o, then
-// h) rather than one pass doing everything per vector: each activation is a long dependency
-// chain (exp, then a division), and short loops let the CPU overlap many of them (3× faster).
+// Done as passes over a row (σ over [i | f], tanh over g, the c' update, σ over o, then h),
+// each span four vectors at a time (activations.ts): an activation is a long dependency chain
+// (exp, then a division), and independent chains side by side let the CPU overlap them.
 export function lstmCell(B: i32, H: i32, g: usize, peep: usize, c: usize, h: usize,
                          y: usize, ldy: i32, cs: usize, clip: f32): void {
   const Hp = (H + 3) & ~3;
   const gb = <usize>Hp << 2;                       // bytes between gate blocks
-  const lo = f32x4.splat(clip > 0 ? -clip : -Infinity), hi = f32x4.splat(clip > 0 ? clip : Infinity);
   for (let b = 0; b < B; b++) {
     const gr = g + (<usize>b * Hp << 4);           // row b of [B, 4Hp]
     const cr = c + (<usize>b * H << 2);
@@ -39,8 +38,9 @@ export function lstmCell(B: i32, H: i32, g: usize, peep: usize, c: usize, h: usi
         v128.store(gr + gb + o4, f32x4.add(v128.load(gr + gb + o4), f32x4.mul(v128.load(peep + gb + o4), cp)));
       }
     }
-    for (let o4: usize = 0; o4 < 2 * gb; o4 += 16) v128.store(gr + o4, sigmoid4(clamp4(v128.load(gr + o4), lo, hi)));
-    for (let o4: usize = 2 * gb; o4 < 3 * gb; o4 += 16) v128.store(gr + o4, tanh4(clamp4(v128.load(gr + o4), lo, hi)));
+    if (clip > 0) clipSpan(gr, 3 * gb, clip);
+    sigmoidSpan(gr, 2 * gb);
+    tanhSpan(gr + 2 * gb, gb);
     for (let j = 0; j < H; j += 4) {               // c' = f ⊙ c + i ⊙ g
       const n = H - j;
       const o4 = <usize>j << 2;
@@ -50,8 +50,20 @@ export function lstmCell(B: i32, H: i32, g: usize, peep: usize, c: usize, h: usi
       if (sr) storeN(sr + o4, cn, n);
       if (peep) v128.store(gr + 3 * gb + o4, f32x4.add(v128.load(gr + 3 * gb + o4), f32x4.mul(v128.load(peep + 2 * gb + o4), cn)));
     }
-    for (let o4: usize = 3 * gb; o4 < 4 * gb; o4 += 16) v128.store(gr + o4, sigmoid4(clamp4(v128.load(gr + o4), lo, hi)));
-    for (let j = 0; j < H; j += 4) {               // h' = o ⊙ tanh(c')
+    if (clip > 0) clipSpan(gr + 3 * gb, gb, clip);
+    sigmoidSpan(gr + 3 * gb, gb);
+    let j = 0;                                     // h' = o ⊙ tanh(c'), four vectors at a time
+    for (; j + 16 <= H; j += 16) {
+      const o4 = <usize>j << 2;
+      const t0 = tanh4(v128.load(cr + o4)), t1 = tanh4(v128.load(cr + o4, 16));
+      const t2 = tanh4(v128.load(cr + o4, 32)), t3 = tanh4(v128.load(cr + o4, 48));
+      const o = gr + 3 * gb + o4;
+      const h0 = f32x4.mul(v128.load(o), t0), h1 = f32x4.mul(v128.load(o, 16), t1);
+      const h2 = f32x4.mul(v128.load(o, 32), t2), h3 = f32x4.mul(v128.load(o, 48), t3);
+      v128.store(hr + o4, h0); v128.store(hr + o4, h1, 16); v128.store(hr + o4, h2, 32); v128.store(hr + o4, h3, 48);
+      v128.store(yr + o4, h0); v128.store(yr + o4, h1, 16); v128.store(yr + o4, h2, 32); v128.store(yr + o4, h3, 48);
+    }
+    for (; j < H; j += 4) {
       const n = H - j;
       const o4 = <usize>j << 2;
       const hn = f32x4.mul(v128.load(gr + 3 * gb + o4), tanh4(loadN(cr + o4, n)));

@@ -55,8 +55,9 @@ export function gemmQ8(M: i32, N: i32, K: i32, a: usize, lda: i32, wq: usize, sc
       for (let p0 = 0; p0 < pairs; p0 += FLUSH_PAIRS) {
         const p1 = min(pairs, p0 + FLUSH_PAIRS);
         let i0 = i32x4.splat(0), i1 = i0, i2 = i0, i3 = i0;
-        for (let p = p0; p < p1; p++) {
-          const s = v128.load32_splat(XQ + (<usize>p << 2));
+        const xend = XQ + (<usize>p1 << 2);
+        for (let xp = XQ + (<usize>p0 << 2); xp < xend; xp += 4) {   // pointers bumped, as in gemm
+          const s = v128.load32_splat(xp);
           const lo = v128.load(w), hi = v128.load(w, 16);
           i0 = i32x4.add(i0, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(lo), s));
           i1 = i32x4.add(i1, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(lo), s));

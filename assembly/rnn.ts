@@ -2,24 +2,24 @@
 
 import { gemm } from './gemm';
 import { matmul } from './matmul';
-import { clamp4, tanh4, relu4 } from './activations';
+import { clipSpan, relu4, tanhSpan } from './activations';
 import { loadN, storeN } from './vec';
 
 // g: [B, Hp] pre-activations in, activations out; h: [B, H] updated; y rows stride ldy.
 export function rnnCell(B: i32, H: i32, g: usize, relu: i32, h: usize, y: usize, ldy: i32, clip: f32): void {
   const Hp = (H + 3) & ~3;
-  const lo = f32x4.splat(clip > 0 ? -clip : -Infinity), hi = f32x4.splat(clip > 0 ? clip : Infinity);
   for (let b = 0; b < B; b++) {
     const gr = g + (<usize>b * Hp << 2);
     const hr = h + (<usize>b * H << 2);
     const yr = y + (<usize>b * ldy << 2);
-    for (let j = 0; j < H; j += 4) {
-      const o4 = <usize>j << 2;
-      const pre = clamp4(v128.load(gr + o4), lo, hi);
-      const a = relu ? relu4(pre) : tanh4(pre);
-      v128.store(gr + o4, a);
-      storeN(hr + o4, a, H - j); storeN(yr + o4, a, H - j);
+    if (clip > 0) clipSpan(gr, <usize>Hp << 2, clip);
+    if (relu) {
+      for (let o4: usize = 0; o4 < <usize>Hp << 2; o4 += 16) v128.store(gr + o4, relu4(v128.load(gr + o4)));
+    } else {
+      tanhSpan(gr, <usize>Hp << 2);
     }
+    memory.copy(hr, gr, <usize>H << 2);
+    memory.copy(yr, gr, <usize>H << 2);
   }
 }
 
