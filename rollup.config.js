@@ -1,13 +1,15 @@
 // Bundles the TypeScript host into dist/: minified ESM, one file per entry point plus the chunks
-// they share, with source maps, and recur.wasm copied beside them as a file (Wrangler and
-// workerd load it as a CompiledWasm module; browsers fetch it; Node reads it). Types come from
+// they share, with source maps, and both builds of the kernels (recur.wasm, recur-relaxed.wasm)
+// copied beside them as files (Wrangler and workerd load one as a CompiledWasm module; browsers
+// fetch one; Node reads one). Types come from
 // `tsc --emitDeclarationOnly` (npm run build:js). `npm run bench:size` reports the gzipped sizes.
 //
-//   dist/index.js         default (browsers, bundlers): fetches ./recur.wasm beside itself
+//   dist/index.js         default (browsers, bundlers): fetches ./recur-relaxed.wasm (where
+//                         relaxed SIMD runs) or ./recur.wasm beside itself
 //   dist/browser.js       the default entry plus trainInWorker / serveTraining
 //   dist/train-worker.js  the Web Worker script trainInWorker starts
 //   dist/worker.js        Cloudflare Workers: `import wasm from './recur.wasm'`
-//   dist/node.js          Node: reads recur.wasm from disk; file helpers
+//   dist/node.js          Node: reads recur-relaxed.wasm or recur.wasm from disk; file helpers
 //   dist/onnx*.js, dist/tfjs*.js importers (one entry per runtime), kept out of the main budget
 //   dist/cli.js           the `recur` command (bin/recur.js runs it)
 //
@@ -38,6 +40,7 @@ const copyWasm = {
   writeBundle() {
     mkdirSync('dist', { recursive: true });
     copyFileSync('build/recur.wasm', 'dist/recur.wasm');
+    copyFileSync('build/recur-relaxed.wasm', 'dist/recur-relaxed.wasm');
   },
 };
 

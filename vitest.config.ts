@@ -1,9 +1,23 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects, so both builds of the kernels (scripts/build-wasm.sh) are tested:
+//   relaxed  every test, in a Node that runs relaxed SIMD (Node 20 needs the flag), so the
+//            default build is recur-relaxed.wasm, as in browsers, workerd and Node ≥ 22
+//   simd     the numerical suites again with RECUR_WASM=simd: recur.wasm, the build Node 20
+//            users get by default and the Worker entry imports
+const numerical = [
+  'test/activations.test.ts', 'test/recurrent.golden.test.ts', 'test/onnx-cells.golden.test.ts',
+  'test/recurrent.gradients.test.ts', 'test/gradients.finite-difference.test.ts', 'test/stream.equivalence.test.ts',
+  'test/stream.group.test.ts', 'test/train.trajectory.test.ts', 'test/quantize.test.ts', 'test/sequential.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'relaxed', include: ['test/**/*.test.ts'], execArgv: ['--experimental-wasm-relaxed-simd'] } },
+      { extends: true, test: { name: 'simd', include: numerical, env: { RECUR_WASM: 'simd' } } },
+    ],
   },
 });

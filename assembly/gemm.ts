@@ -6,7 +6,7 @@
 // aligned f32x4 loads, and a row of x is broadcast one scalar at a time ("outer-product" GEMM,
 // register-blocked 2 rows × 16 columns, or 1 row × 16 columns with k unrolled by two).
 
-import { loadN, storeN } from './vec';
+import { loadN, madd, storeN } from './vec';
 
 const PANEL: i32 = 16;
 
@@ -46,10 +46,10 @@ export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, bias
         const s0 = v128.load32_splat(ap);
         const s1 = v128.load32_splat(ap + rowGap);
         const b0 = v128.load(w), b1 = v128.load(w, 16), b2 = v128.load(w, 32), b3 = v128.load(w, 48);
-        x0 = f32x4.add(x0, f32x4.mul(b0, s0)); y0 = f32x4.add(y0, f32x4.mul(b0, s1));
-        x1 = f32x4.add(x1, f32x4.mul(b1, s0)); y1 = f32x4.add(y1, f32x4.mul(b1, s1));
-        x2 = f32x4.add(x2, f32x4.mul(b2, s0)); y2 = f32x4.add(y2, f32x4.mul(b2, s1));
-        x3 = f32x4.add(x3, f32x4.mul(b3, s0)); y3 = f32x4.add(y3, f32x4.mul(b3, s1));
+        x0 = madd(b0, s0, x0); y0 = madd(b0, s1, y0);
+        x1 = madd(b1, s0, x1); y1 = madd(b1, s1, y1);
+        x2 = madd(b2, s0, x2); y2 = madd(b2, s1, y2);
+        x3 = madd(b3, s0, x3); y3 = madd(b3, s1, y3);
         w += 64; ap += 4;
       }
       storeN(c0, x0, valid); storeN(c0 + 16, x1, valid - 4); storeN(c0 + 32, x2, valid - 8); storeN(c0 + 48, x3, valid - 12);
@@ -85,10 +85,10 @@ function gemvRow(N: i32, K: i32, a: usize, bp: usize, bias: usize, c: usize, acc
     }
     for (let ap = a; ap < end; ap += 4) {
       const s = v128.load32_splat(ap);
-      x0 = f32x4.add(x0, f32x4.mul(v128.load(w), s));
-      x1 = f32x4.add(x1, f32x4.mul(v128.load(w, 16), s));
-      x2 = f32x4.add(x2, f32x4.mul(v128.load(w, 32), s));
-      x3 = f32x4.add(x3, f32x4.mul(v128.load(w, 48), s));
+      x0 = madd(v128.load(w), s, x0);
+      x1 = madd(v128.load(w, 16), s, x1);
+      x2 = madd(v128.load(w, 32), s, x2);
+      x3 = madd(v128.load(w, 48), s, x3);
       w += 64;
     }
     storeN(cc, x0, valid); storeN(cc + 16, x1, valid - 4); storeN(cc + 32, x2, valid - 8); storeN(cc + 48, x3, valid - 12);
@@ -118,20 +118,20 @@ export function gemmWeightGrad(R: i32, N: i32, K: i32, xT: usize, dy: usize, ldd
         for (; xr < end; xr += 4) {
           const s0 = v128.load32_splat(xr), s1 = v128.load32_splat(xr + rowBytes);
           const a0 = v128.load(dr), a1 = v128.load(dr, 16), a2 = v128.load(dr, 32), a3 = v128.load(dr, 48);
-          x0 = f32x4.add(x0, f32x4.mul(a0, s0)); y0 = f32x4.add(y0, f32x4.mul(a0, s1));
-          x1 = f32x4.add(x1, f32x4.mul(a1, s0)); y1 = f32x4.add(y1, f32x4.mul(a1, s1));
-          x2 = f32x4.add(x2, f32x4.mul(a2, s0)); y2 = f32x4.add(y2, f32x4.mul(a2, s1));
-          x3 = f32x4.add(x3, f32x4.mul(a3, s0)); y3 = f32x4.add(y3, f32x4.mul(a3, s1));
+          x0 = madd(a0, s0, x0); y0 = madd(a0, s1, y0);
+          x1 = madd(a1, s0, x1); y1 = madd(a1, s1, y1);
+          x2 = madd(a2, s0, x2); y2 = madd(a2, s1, y2);
+          x3 = madd(a3, s0, x3); y3 = madd(a3, s1, y3);
           dr += dyStride;
         }
       } else {
         for (; xr < end; xr += 4) {
           const s0 = v128.load32_splat(xr), s1 = v128.load32_splat(xr + rowBytes);
           const a0 = loadN(dr, valid), a1 = loadN(dr + 16, valid - 4), a2 = loadN(dr + 32, valid - 8), a3 = loadN(dr + 48, valid - 12);
-          x0 = f32x4.add(x0, f32x4.mul(a0, s0)); y0 = f32x4.add(y0, f32x4.mul(a0, s1));
-          x1 = f32x4.add(x1, f32x4.mul(a1, s0)); y1 = f32x4.add(y1, f32x4.mul(a1, s1));
-          x2 = f32x4.add(x2, f32x4.mul(a2, s0)); y2 = f32x4.add(y2, f32x4.mul(a2, s1));
-          x3 = f32x4.add(x3, f32x4.mul(a3, s0)); y3 = f32x4.add(y3, f32x4.mul(a3, s1));
+          x0 = madd(a0, s0, x0); y0 = madd(a0, s1, y0);
+          x1 = madd(a1, s0, x1); y1 = madd(a1, s1, y1);
+          x2 = madd(a2, s0, x2); y2 = madd(a2, s1, y2);
+          x3 = madd(a3, s0, x3); y3 = madd(a3, s1, y3);
           dr += dyStride;
         }
       }
@@ -145,10 +145,10 @@ export function gemmWeightGrad(R: i32, N: i32, K: i32, xT: usize, dy: usize, ldd
       const end = xr + rowBytes;
       for (; xr < end; xr += 4) {
         const s0 = v128.load32_splat(xr);
-        x0 = f32x4.add(x0, f32x4.mul(loadN(dr, valid), s0));
-        x1 = f32x4.add(x1, f32x4.mul(loadN(dr + 16, valid - 4), s0));
-        x2 = f32x4.add(x2, f32x4.mul(loadN(dr + 32, valid - 8), s0));
-        x3 = f32x4.add(x3, f32x4.mul(loadN(dr + 48, valid - 12), s0));
+        x0 = madd(loadN(dr, valid), s0, x0);
+        x1 = madd(loadN(dr + 16, valid - 4), s0, x1);
+        x2 = madd(loadN(dr + 32, valid - 8), s0, x2);
+        x3 = madd(loadN(dr + 48, valid - 12), s0, x3);
         dr += dyStride;
       }
       v128.store(w, x0); v128.store(w, x1, 16); v128.store(w, x2, 32); v128.store(w, x3, 48);

@@ -8,7 +8,7 @@
 import { gemm } from './gemm';
 import { matmul } from './matmul';
 import { clipSpan, sigmoidSpan, tanhSpan } from './activations';
-import { loadN, storeN } from './vec';
+import { loadN, madd, storeN } from './vec';
 
 // r and z for B rows, in place: gi [B, 3Hp] input pre-activations (r, z blocks become σ(·));
 // gh [B, ≥2Hp] recurrent pre-activations (with b_hr, b_hz). For lbr = 0 also writes r ⊙ h into
@@ -57,7 +57,7 @@ export function gruOutput(B: i32, H: i32, gi: usize, hn: usize, ldhn: i32, lbr: 
       const o4 = <usize>j << 2;
       const z = v128.load(ir + gb + o4), nt = v128.load(nb + o4);
       // (1 − z) ⊙ n + z ⊙ h, written as n + z ⊙ (h − n)
-      const hn2 = f32x4.add(nt, f32x4.mul(z, f32x4.sub(loadN(hrow + o4, n), nt)));
+      const hn2 = madd(z, f32x4.sub(loadN(hrow + o4, n), nt), nt);
       storeN(hrow + o4, hn2, n); storeN(yr + o4, hn2, n);
     }
   }

@@ -12,5 +12,8 @@ export { runProgram } from './program';
 
 // First byte after static data; the host's allocator owns everything from here up.
 export function heapBase(): usize { return __heap_base; }
+
+// 1 in recur-relaxed.wasm (built with relaxed SIMD), 0 in recur.wasm.
+export function relaxedSimd(): i32 { return ASC_FEATURE_RELAXED_SIMD ? 1 : 0; }
 export { sgdStep, adamStep, sumSquares, maxAbs, scale, clampValues, countNonFinite } from './optim';
 export { softmaxCrossEntropy, mse } from './loss';

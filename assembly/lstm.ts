@@ -10,7 +10,7 @@
 import { gemm } from './gemm';
 import { matmul } from './matmul';
 import { clipSpan, sigmoidSpan, tanh4, tanhSpan } from './activations';
-import { loadN, storeN } from './vec';
+import { loadN, madd, storeN } from './vec';
 
 // One time step of the gate non-linearities for B rows.
 //   g: [B, 4Hp] pre-activations in, activations (i, f, g, o) out — kept for the backward pass
@@ -44,8 +44,7 @@ export function lstmCell(B: i32, H: i32, g: usize, peep: usize, c: usize, h: usi
     for (let j = 0; j < H; j += 4) {               // c' = f ⊙ c + i ⊙ g
       const n = H - j;
       const o4 = <usize>j << 2;
-      const cn = f32x4.add(f32x4.mul(v128.load(gr + gb + o4), loadN(cr + o4, n)),
-                           f32x4.mul(v128.load(gr + o4), v128.load(gr + 2 * gb + o4)));
+      const cn = madd(v128.load(gr + gb + o4), loadN(cr + o4, n), f32x4.mul(v128.load(gr + o4), v128.load(gr + 2 * gb + o4)));
       storeN(cr + o4, cn, n);
       if (sr) storeN(sr + o4, cn, n);
       if (peep) v128.store(gr + 3 * gb + o4, f32x4.add(v128.load(gr + 3 * gb + o4), f32x4.mul(v128.load(peep + 2 * gb + o4), cn)));

@@ -19,3 +19,12 @@
   if (n > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
   if (n > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
+
+// a·b + c. The relaxed-SIMD build (build/recur-relaxed.wasm, compiled with --enable relaxed-simd)
+// fuses it into one FMA where the CPU has one — one rounding instead of two, so its results
+// differ from the plain build's in the last bits; the plain build multiplies, then adds.
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}

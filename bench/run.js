@@ -1,7 +1,9 @@
-// npm run bench: recur's own speed on this machine, f32 and int8, one thread.
+// npm run bench: recur's own speed on this machine, f32 and int8, one thread, with each build of
+// the kernels: simd (recur.wasm, runs everywhere) and relaxed (recur-relaxed.wasm, relaxed-SIMD
+// FMA; Node 20 runs it with --experimental-wasm-relaxed-simd, which npm run bench passes).
 // Prints a table and writes bench/results.json. Never asserts: numbers are for reading.
 //
-//   node --expose-gc bench/run.js [--quick]
+//   node --expose-gc --experimental-wasm-relaxed-simd bench/run.js [--quick]
 //
 // Workloads:
 //   sequence  one forward() over T = 256 steps, batch 1 and 16: µs per step and GFLOP/s
@@ -12,8 +14,8 @@
 // GFLOP/s counts the matrix products only: 2·G·H·(I + H) per step and sequence (G = 4 for LSTM,
 // 3 for GRU); for int8 it is the same count (operations, not float operations).
 
-import { writeFileSync } from 'node:fs';
-import { GRU, LSTM, quantize, Sequential, Trainer } from '../dist/node.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { GRU, LSTM, quantize, Runtime, Sequential, Trainer } from '../dist/node.js';
 
 const quick = process.argv.includes('--quick');
 const T = 256;
@@ -41,12 +43,23 @@ function inputs(n, seed = 1) {
 
 const results = [];
 const pad = (s, n) => String(s).padEnd(n);
+let build;          // the build being measured: { name, runtime }
 const row = (r) => {
+  r = { build: build.name, ...r };
   results.push(r);
-  console.log([pad(r.workload, 9), pad(r.model, 14), pad(r.weights, 5), String(r.batch).padStart(5),
+  console.log([pad(r.build, 7), pad(r.workload, 9), pad(r.model, 14), pad(r.weights, 5), String(r.batch).padStart(5),
     r.value.toFixed(2).padStart(10), pad(r.unit, 14), r.gflops === undefined ? '' : r.gflops.toFixed(1).padStart(7)].join('  '));
 };
-console.log([pad('workload', 9), pad('model', 14), pad('wts', 5), 'batch', 'value'.padStart(10), pad('unit', 14), 'GFLOP/s'].join('  '));
+console.log([pad('build', 7), pad('workload', 9), pad('model', 14), pad('wts', 5), 'batch', 'value'.padStart(10), pad('unit', 14), 'GFLOP/s'].join('  '));
+
+const builds = [];
+for (const [name, file] of [['simd', 'recur.wasm'], ['relaxed', 'recur-relaxed.wasm']]) {
+  const bytes = readFileSync(new URL(`../dist/${file}`, import.meta.url));
+  if (WebAssembly.validate(bytes)) builds.push({ name, runtime: await Runtime.create(bytes) });
+  else console.log(`(${file} skipped: this Node cannot run it; Node 20 needs --experimental-wasm-relaxed-simd)`);
+}
+for (build of builds) {
+const rt = build.runtime;
 
 const models = [
   { name: 'LSTM 8→8', Layer: LSTM, gates: 4, I: 8, H: 8 },
@@ -57,7 +70,7 @@ const models = [
 
 for (const m of models) {
   for (const weights of ['f32', 'int8']) {
-    const layer = await m.Layer.create({ inputSize: m.I, hiddenSize: m.H, seed: 7, ...(weights === 'int8' ? { quantize: 'int8' } : {}) });
+    const layer = await m.Layer.create({ inputSize: m.I, hiddenSize: m.H, seed: 7, ...(weights === 'int8' ? { quantize: 'int8' } : {}) }, rt);
     const flops = 2 * m.gates * m.H * (m.I + m.H);
     if (m.H >= 128 && m.Layer === LSTM) {
       for (const B of [1, 16]) {
@@ -91,7 +104,7 @@ for (const m of models) {
 // f16 weights are stored in half precision and computed in f32: the same kernels as f32, so the
 // same speed (measured here to show it, for the model-file comparison f32 / f16 / int8).
 {
-  const model = await Sequential.create({ layers: [{ name: 'lstm', type: 'lstm', inputSize: 128, hiddenSize: 512, seed: 7 }] });
+  const model = await Sequential.create({ layers: [{ name: 'lstm', type: 'lstm', inputSize: 128, hiddenSize: 512, seed: 7 }] }, rt);
   const f16 = await quantize(model, 'f16');
   const s = f16.stream({ reuseOutput: true });
   const x = inputs(128);
@@ -106,7 +119,7 @@ for (const m of models) {
   const model = await Sequential.create({ layers: [
     { name: 'embed', type: 'embedding', numEmbeddings: V, embeddingDim: E, seed: 1 },
     { name: 'lstm', type: 'lstm', inputSize: E, hiddenSize: H, seed: 2 },
-    { name: 'head', type: 'linear', inFeatures: H, outFeatures: V, seed: 3 }] });
+    { name: 'head', type: 'linear', inFeatures: H, outFeatures: V, seed: 3 }] }, rt);
   const trainer = new Trainer(model, { loss: 'crossEntropy', optimizer: 'adam', lr: 1e-3 });
   const x = Int32Array.from({ length: S * B }, (_, i) => (i * 7) % V);
   const y = Int32Array.from({ length: S * B }, (_, i) => (i * 5 + 1) % V);
@@ -114,6 +127,7 @@ for (const m of models) {
   row({ workload: 'train', model: 'char LSTM 128', weights: 'f32', batch: B, value: ms, unit: 'ms/step' });
   row({ workload: 'train', model: 'char LSTM 128', weights: 'f32', batch: B, value: (B * 1000) / ms, unit: 'sequences/s' });
   trainer.dispose(); model.dispose();
+}
 }
 
 const out = { date: new Date().toISOString(), node: process.version, results };

@@ -21,6 +21,7 @@ export { crossEntropy, mse } from './train/loss.js';
 export type { Tape } from './train/tape.js';
 export type { SequentialTape, SequentialBackwardInput, SequentialGradients } from './model/sequential.js';
 export { init, Runtime } from './runtime/runtime.js';
+export { supportsRelaxedSimd, type WasmBuild } from './runtime/features.js';
 export type { WasmSource } from './runtime/wasm.js';
 export * from './errors.js';
 export { saveModel, loadModel, type SaveModelOptions, type LoadModelOptions, type ModelSource, type SaveDtype } from './formats/model.js';

@@ -44,3 +44,14 @@ export function expectClose(actual: Float32Array, expected: Float32Array, tolera
   const err = relativeError(actual, expected);
   if (!(err <= tolerance)) throw new Error(`${what}: relative error ${err.toExponential(2)} > ${tolerance}`);
 }
+
+/**
+ * The kernel file this test process's default runtime loads: build/recur-relaxed.wasm in the
+ * vitest project that runs relaxed SIMD, build/recur.wasm in the one with RECUR_WASM=simd.
+ */
+export function defaultWasmUrl(): URL {
+  const relaxed = process.env.RECUR_WASM !== 'simd' && WebAssembly.validate(new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 6, 1, 96, 1, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 0, 32, 0, 253, 133, 2, 11,
+  ]));
+  return new URL(`../build/${relaxed ? 'recur-relaxed' : 'recur'}.wasm`, import.meta.url);
+}

@@ -13,8 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   GRU, LSTM, RNN, RecurFormatError, Runtime, Sequential, type LayerDescription, type Stream,
 } from '../src/node/index.js';
+import { defaultWasmUrl } from './helpers.js';
 
-const wasmPath = fileURLToPath(new URL('../build/recur.wasm', import.meta.url));
+const wasmPath = fileURLToPath(defaultWasmUrl());   // the build the default runtime loads
 
 function inputs(n: number, seed: number): Float32Array {
   let s = seed;
@@ -203,7 +204,7 @@ describe('a snapshot survives a process restart', () => {
       writeFileSync(out, outputText);
     }
     mkdirSync(join(dir, 'build'));
-    copyFileSync(wasmPath, join(dir, 'build', 'recur.wasm'));
+    for (const file of ['recur.wasm', 'recur-relaxed.wasm']) copyFileSync(fileURLToPath(new URL(`../build/${file}`, import.meta.url)), join(dir, 'build', file));
     writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
     writeFileSync(join(dir, 'continue.mjs'), `
       import { readFileSync } from 'node:fs';
@@ -235,7 +236,7 @@ describe('a snapshot survives a process restart', () => {
     writeFileSync(join(dir, 'job.json'), JSON.stringify({ description, weights, batch: B, steps }));
 
     const expected = steps.map((ids) => s.step(Int32Array.from(ids)));
-    const stdout = execFileSync(process.execPath, [join(dir, 'continue.mjs')], { encoding: 'utf8' });
+    const stdout = execFileSync(process.execPath, [...process.execArgv.filter((a) => a.includes('relaxed-simd')), join(dir, 'continue.mjs')], { encoding: 'utf8' });   // same build: same flag, same RECUR_WASM
     const got = (JSON.parse(stdout) as string[]).map((b64) => new Float32Array(new Uint8Array(Buffer.from(b64, 'base64')).buffer));
     expect(got).toEqual(expected);
     expect(got[0].length).toBe(B * 13);

@@ -6,9 +6,11 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LSTM, RecurError, RecurWasmError, Runtime, init, type WasmSource } from '../src/node/index.js';
+import { LSTM, RecurError, RecurWasmError, Runtime, init, supportsRelaxedSimd, type WasmSource } from '../src/node/index.js';
+import { defaultWasmUrl } from './helpers.js';
 
-const wasmBytes = new Uint8Array(readFileSync(new URL('../build/recur.wasm', import.meta.url)));
+// The build the default runtime loads, so both compute the same bits (FMA or not).
+const wasmBytes = new Uint8Array(readFileSync(defaultWasmUrl()));
 
 // A seeded two-layer bidirectional LSTM, so every kernel path of a recurrent layer runs.
 const OPTIONS = { inputSize: 3, hiddenSize: 5, numLayers: 2, bidirectional: true, seed: 1234 };
@@ -69,7 +71,7 @@ describe('Runtime.create(source)', () => {
 
   const sources: [string, () => WasmSource | Promise<WasmSource>][] = [
     ['a Uint8Array of recur.wasm', () => wasmBytes],
-    ['a Node Buffer (a Uint8Array view into a larger pool)', () => readFileSync(new URL('../build/recur.wasm', import.meta.url))],
+    ['a Node Buffer (a Uint8Array view into a larger pool)', () => readFileSync(defaultWasmUrl())],
     ['an ArrayBuffer', () => wasmBytes.slice().buffer],
     ['a precompiled WebAssembly.Module (as in Workers)', () => WebAssembly.compile(wasmBytes)],
     ['a Response', () => new Response(wasmBytes, { headers: { 'content-type': 'application/wasm' } })],
@@ -152,5 +154,27 @@ describe('bad sources (RecurWasmError)', () => {
   it('a valid wasm module that is not recur.wasm', async () => {
     const emptyModule = Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00);
     await rejection(emptyModule);
+  });
+});
+
+describe('the two builds', () => {
+  const plain = readFileSync(new URL('../build/recur.wasm', import.meta.url));
+  const relaxed = readFileSync(new URL('../build/recur-relaxed.wasm', import.meta.url));
+
+  it('each runtime says which build it runs; relaxed SIMD is the default where the runtime has it', async () => {
+    expect((await Runtime.create(plain)).build).toBe('simd');
+    expect(supportsRelaxedSimd()).toBe(WebAssembly.validate(relaxed));
+    if (supportsRelaxedSimd()) expect((await Runtime.create(relaxed)).build).toBe('relaxed');
+    expect((await init()).build).toBe(process.env.RECUR_WASM === 'simd' || !supportsRelaxedSimd() ? 'simd' : 'relaxed');
+  });
+
+  it.runIf(supportsRelaxedSimd())('agree to float32 rounding (FMA rounds once where the other rounds twice)', async () => {
+    const [a, b] = [await run(await Runtime.create(plain)), await run(await Runtime.create(relaxed))];
+    for (const key of ['output', 'h', 'c'] as const) {
+      const x = a[key]!, y = b[key]!;
+      let worst = 0;
+      for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i] - y[i]));
+      expect(worst).toBeLessThan(1e-6);
+    }
   });
 });

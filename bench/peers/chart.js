@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 
 const COLORS = {
   'ort-web': '#1f6fb4', 'ort-node': '#7fb2dd', 'tfjs-wasm': '#e8740c', 'tfjs-cpu': '#f6b26b',
-  'brain': '#2f9e44', 'naive': '#868e96',
+  'brain': '#2f9e44', 'naive': '#868e96', 'recur-relaxed': '#c92a2a',
 };
 const FALLBACK = ['#9c36b5', '#c2255c', '#0b7285'];
 

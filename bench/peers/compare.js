@@ -8,7 +8,9 @@
 // instead of 4–5 on a 2-core machine). --peers: only these besides recur. --skip: leave out parts.
 //
 // Peers (adapters in this folder, one file each; all single-threaded):
-//   recur      this package: wasm SIMD kernels (recur.js)
+//   recur      this package: wasm SIMD kernels, recur.wasm (recur.js) — the reference
+//   recur-relaxed  the same with recur-relaxed.wasm (relaxed-SIMD FMA; Node 20 needs the flag
+//              npm run bench:peers passes)
 //   ort-web    onnxruntime-web, its wasm SIMD backend run in Node (ort-web.js)
 //   ort-node   onnxruntime-node, native CPU (ort-node.js)
 //   tfjs-wasm  TensorFlow.js Layers on the wasm backend; tfjs-cpu on the JavaScript backend (tfjs.js)
@@ -283,7 +285,7 @@ async function coldRow() {
     for (let k = 0; k < list.length; k++) {
       const id = list[(k + r) % list.length];
       if (failed[id]) continue;
-      try { times[id].push(run([script, id]).ms); } catch (err) { failed[id] = message(err); }
+      try { times[id].push(run([...process.execArgv.filter((a) => a.includes('relaxed-simd')), script, id]).ms); } catch (err) { failed[id] = message(err); }
     }
   }
   const base = median(bare);

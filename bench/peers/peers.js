@@ -2,6 +2,7 @@
 
 const FILES = {
   'recur': './recur.js',
+  'recur-relaxed': './recur.js',
   'ort-web': './ort-web.js',
   'ort-node': './ort-node.js',
   'tfjs-wasm': './tfjs.js',

@@ -1,35 +1,44 @@
-// recur itself, the reference every other figure is divided by. Loads the same safetensors files
-// with loadModel() as a user would; streaming is Stream.step(), sequences one forward().
+// recur itself, in both builds of its kernels: `recur` (recur.wasm, wasm SIMD — runs everywhere;
+// the reference every other figure is divided by) and `recur-relaxed` (recur-relaxed.wasm, with
+// relaxed-SIMD FMA — what browsers, workerd and Node ≥ 22 load by default; Node 20 needs
+// --experimental-wasm-relaxed-simd, which npm run bench:peers passes). Loads the same
+// safetensors files with loadModel() as a user would; streaming is Stream.step(), sequences one
+// forward().
 
 import { readFileSync } from 'node:fs';
 import { CHAR, T, charBatch } from './common.js';
+import { NotAvailable } from './common.js';
 
-let recur;
-
-export const peer = {
-  id: 'recur',
-  name: 'recur',
-  setting: 'wasm SIMD (AssemblyScript), 1 thread',
+function recurPeer(id, file, setting) {
+  let recur, runtime;
+  const load = (bytes) => recur.loadModel(bytes, { runtime });
+  return {
+  id,
+  name: id,
+  setting,
   weights: 'same',
 
   async load() {
     recur = await import('../../dist/node.js');
+    const wasm = readFileSync(new URL(`../../dist/${file}`, import.meta.url));
+    if (!WebAssembly.validate(wasm)) throw new NotAvailable(`this Node cannot run ${file} (Node 20: --experimental-wasm-relaxed-simd)`);
+    runtime = await recur.Runtime.create(wasm);
     return { version: JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version };
   },
 
   async stream(model) {
-    const net = await recur.loadModel(readFileSync(model.safetensors));
+    const net = await load(readFileSync(model.safetensors));
     const s = net.stream();
     return { step: (x) => s.step(x), dispose: () => { s.dispose(); net.dispose(); } };
   },
 
   async sequence(model, batch) {
-    const net = await recur.loadModel(readFileSync(model.safetensors));
+    const net = await load(readFileSync(model.safetensors));
     return { run: (x) => net.forward(x, { seqLen: T, batch }).output, dispose: () => net.dispose() };
   },
 
   async train() {
-    const net = await recur.loadModel(readFileSync(CHAR.safetensors));
+    const net = await load(readFileSync(CHAR.safetensors));
     const trainer = new recur.Trainer(net, { loss: 'crossEntropy', optimizer: 'adam', lr: 1e-3 });
     const { ids, targets } = charBatch();
     return {
@@ -38,7 +47,7 @@ export const peer = {
     };
   },
 
-  /** What a browser fetches: the default entry, every chunk it imports, and recur.wasm. */
+  /** What a browser fetches: the default entry, every chunk it imports, and this build's wasm. */
   download() {
     const dist = new URL('../../dist/', import.meta.url);
     const seen = new Set();
@@ -49,6 +58,12 @@ export const peer = {
       for (const [, dep] of code.matchAll(/(?:import|from)\s*["']\.\/([\w.-]+\.js)["']/g)) visit(dep);
     };
     visit('index.js');
-    return [...seen, 'recur.wasm'].map((f) => new URL(f, dist));
+    return [...seen, file].map((f) => new URL(f, dist));
   },
-};
+  };
+}
+
+export const peers = [
+  recurPeer('recur', 'recur.wasm', 'wasm SIMD (AssemblyScript), 1 thread'),
+  recurPeer('recur-relaxed', 'recur-relaxed.wasm', 'wasm SIMD + relaxed-SIMD FMA, 1 thread'),
+];

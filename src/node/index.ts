@@ -1,17 +1,31 @@
 // recur for Node: the same API, with recur.wasm read from disk, so no set-up call is needed.
+// The build is recur-relaxed.wasm where this Node runs relaxed SIMD (Node ≥ 22, or Node 20 with
+// --experimental-wasm-relaxed-simd), else recur.wasm; RECUR_WASM=simd or RECUR_WASM=relaxed
+// chooses one explicitly.
 
 import { readFile } from 'node:fs/promises';
 import { RecurWasmError } from '../errors.js';
+import { preferredBuild, supportsRelaxedSimd, wasmFile, type WasmBuild } from '../runtime/features.js';
 import { setDefaultWasmSource } from '../runtime/runtime.js';
 
-// Bundled, recur.wasm sits beside this file (dist/); run from source (tests), it is in build/.
-const candidates = [new URL('./recur.wasm', import.meta.url), new URL('../../build/recur.wasm', import.meta.url)];
+function chosenBuild(): WasmBuild {
+  const asked = process.env.RECUR_WASM;
+  if (asked === undefined || asked === '') return preferredBuild();
+  if (asked !== 'simd' && asked !== 'relaxed') throw new RecurWasmError(`RECUR_WASM must be "simd" or "relaxed", not "${asked}"`);
+  if (asked === 'relaxed' && !supportsRelaxedSimd()) {
+    throw new RecurWasmError('RECUR_WASM=relaxed, but this Node cannot run relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)');
+  }
+  return asked;
+}
 
 setDefaultWasmSource(async () => {
+  const file = wasmFile(chosenBuild());
+  // Bundled, the .wasm files sit beside this file (dist/); run from source (tests), in build/.
+  const candidates = [new URL(`./${file}`, import.meta.url), new URL(`../../build/${file}`, import.meta.url)];
   for (const url of candidates) {
     try { return await readFile(url); } catch { /* try the next place */ }
   }
-  throw new RecurWasmError(`recur.wasm not found (looked in ${candidates.map((u) => u.pathname).join(', ')}); run npm run build`);
+  throw new RecurWasmError(`${file} not found (looked in ${candidates.map((u) => u.pathname).join(', ')}); run npm run build`);
 });
 
 export * from '../core.js';

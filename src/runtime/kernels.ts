@@ -6,6 +6,7 @@ type Ptr = number;
 export interface Kernels {
   memory: WebAssembly.Memory;
   heapBase(): Ptr;
+  relaxedSimd(): number;
   gemm(M: number, N: number, K: number, a: Ptr, lda: number, bp: Ptr, bias: Ptr,
        c: Ptr, ldc: number, accumulate: number): void;
   sigmoidArray(x: Ptr, y: Ptr, n: number): void;

@@ -5,6 +5,7 @@
 
 import { RecurWasmError } from '../errors.js';
 import { Allocator } from './allocator.js';
+import type { WasmBuild } from './features.js';
 import type { Kernels } from './kernels.js';
 import { compileKernels, instantiateKernels, type WasmSource } from './wasm.js';
 
@@ -23,6 +24,9 @@ export class Runtime {
   }
 
   get memory(): WebAssembly.Memory { return this.kernels.memory; }
+
+  /** Which build of the kernels runs here: 'relaxed' (recur-relaxed.wasm) or 'simd' (recur.wasm). */
+  get build(): WasmBuild { return this.kernels.relaxedSimd() ? 'relaxed' : 'simd'; }
 
   /** Bytes of linear memory (grows, never shrinks). */
   get memoryBytes(): number { return this.kernels.memory.buffer.byteLength; }

@@ -38,7 +38,7 @@ export async function compileKernels(source: WasmSource): Promise<WebAssembly.Mo
   }
 }
 
-const REQUIRED = ['memory', 'heapBase', 'gemm', 'lstmForward', 'gruForward', 'rnnForward', 'linearForward'];
+const REQUIRED = ['memory', 'heapBase', 'relaxedSimd', 'gemm', 'lstmForward', 'gruForward', 'rnnForward', 'linearForward'];
 
 /** Instantiates the kernels. A kernel abort (only possible in a debug build) becomes a readable error. */
 export async function instantiateKernels(module: WebAssembly.Module): Promise<Kernels> {

@@ -29,7 +29,6 @@ describe.skipIf(!available)('examples/browser in Chromium', () => {
 
   beforeAll(async () => {
     model = await charModel();
-    recur = await recurNode();
     server = await serveRepository(model.shipped ? {} : {
       '/models/char-lstm.safetensors': model.file,
       '/models/char-lstm.json': JSON.stringify({ vocab: model.vocab.join(''), unknown: model.unknown }),
@@ -41,6 +40,10 @@ describe.skipIf(!available)('examples/browser in Chromium', () => {
     await page.goto(`${server.url}/examples/browser/?seed=${SEED}`);
     await page.waitForSelector('body[data-state=ready]', { timeout: 15_000 })
       .catch((err) => { throw new Error(`the page did not get ready: ${errors.join('; ') || err.message}`); });
+    // Node's reference runs the build of the kernels the page chose (relaxed SIMD in Chromium).
+    await page.addScriptTag({ type: 'module', content: "import { init } from 'recur'; window.recurBuild = (await init()).build;" });
+    const build = await (await page.waitForFunction(() => (window as any).recurBuild)).jsonValue() as 'simd' | 'relaxed';
+    recur = await recurNode(build);
   }, 30_000);
 
   afterAll(async () => {

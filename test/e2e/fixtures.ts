@@ -10,11 +10,17 @@ import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** recur's Node build (dist/node.js), the reference the Worker and the page are checked against. */
-export async function recurNode(): Promise<typeof import('../../src/node/index.js')> {
+/**
+ * recur's Node build (dist/node.js), the reference the Worker and the page are checked against,
+ * running the given build of the kernels (dist/recur.wasm or dist/recur-relaxed.wasm) so its
+ * numbers can equal theirs bit for bit; the default build for this Node if none is given.
+ */
+export async function recurNode(build?: 'simd' | 'relaxed'): Promise<typeof import('../../src/node/index.js')> {
   const dist = `${root}dist/node.js`;
   if (!existsSync(dist)) throw new Error('dist/ is missing: run npm run build (npm test does it first)');
-  return import(/* @vite-ignore */ dist);
+  const recur: typeof import('../../src/node/index.js') = await import(/* @vite-ignore */ dist);
+  if (build) await recur.init(readFileSync(`${root}dist/${build === 'relaxed' ? 'recur-relaxed' : 'recur'}.wasm`));
+  return recur;
 }
 
 export interface CharModel { file: Uint8Array; vocab: string[]; unknown?: string; shipped: boolean }

@@ -48,7 +48,7 @@ describe('examples/worker in workerd', () => {
 
   beforeAll(async () => {
     model = await charModel();
-    recur = await recurNode();
+    recur = await recurNode('simd');   // the Worker entry imports recur.wasm, the plain SIMD build
     mf = new Miniflare({ modulesRoot: root, modules: modules(model.file) as never, compatibilityDate });
     await mf.ready;
   }, 30_000);
