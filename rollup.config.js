@@ -69,7 +69,7 @@ export default {
     wasmModule,
     typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist', sourceMap: true }),
     // keep_classnames: errors report their class (RecurShapeError…) as error.name.
-    terser({ keep_classnames: true, format: { comments: false } }),
+    ...(process.env.RECUR_NO_MINIFY ? [] : [terser({ keep_classnames: true, format: { comments: false } })]),
     copyWasm,
   ],
 };

@@ -18,7 +18,7 @@
 
 import { RecurError, RecurFormatError, RecurOptionError, RecurShapeError, RecurStateDictError } from '../errors.js';
 import { Sequential, type LayerDescription, type SequentialDescription } from '../model/sequential.js';
-import type { Runtime } from '../runtime/runtime.js';
+import { init, type Runtime } from '../runtime/runtime.js';
 import { float32FromBytes, littleEndianBytes, uint16FromBytes } from './bytes.js';
 import { bfloat16ToFloat32, float16ToFloat32, float32ToFloat16 } from './f16.js';
 import { parseSafetensors, serializeSafetensors, type SafetensorsFile, type SafetensorsTensorInput } from './safetensors.js';
@@ -124,7 +124,8 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
 
   let model: Sequential;
   try {
-    model = await Sequential.create(description, options.runtime);
+    // No random initialisation: loadStateDict below sets every parameter (checkTensors saw them all).
+    model = Sequential.in(options.runtime ?? (await init()), description, false);
   } catch (err) {
     if (fromFile && err instanceof RecurOptionError) {
       throw new RecurFormatError(`model file: its architecture is invalid: ${err.message}`);

@@ -21,7 +21,7 @@ export class Embedding extends Module {
   readonly embeddingDim: number;
   readonly seed: number | undefined;
 
-  private constructor(rt: Runtime, options: EmbeddingOptions) {
+  private constructor(rt: Runtime, options: EmbeddingOptions, initialize = true) {
     super(rt);
     noUnknown('embedding', options, ['numEmbeddings', 'embeddingDim', 'seed']);
     this.numEmbeddings = positiveInt('embedding', 'numEmbeddings', options.numEmbeddings);
@@ -29,7 +29,7 @@ export class Embedding extends Module {
     this.seed = seedOption('embedding', options.seed);
     const n = this.numEmbeddings * this.embeddingDim;
     this.params = new Parameters(rt, [{ name: 'weight', shape: [this.numEmbeddings, this.embeddingDim], layout: { kind: 'plain' } }]);
-    this.params.set('weight', new Random(this.seed).normal(n));   // PyTorch: N(0, 1)
+    if (initialize) this.params.set('weight', new Random(this.seed).normal(n));   // PyTorch: N(0, 1)
   }
 
   static async create(options: EmbeddingOptions, runtime?: Runtime): Promise<Embedding> {
@@ -37,7 +37,7 @@ export class Embedding extends Module {
   }
 
   /** @internal create() in a runtime already loaded (synchronous). */
-  static in(runtime: Runtime, options: EmbeddingOptions): Embedding { return new Embedding(runtime, options); }
+  static in(runtime: Runtime, options: EmbeddingOptions, initialize = true): Embedding { return new Embedding(runtime, options, initialize); }
 
   get outputSize(): number { return this.embeddingDim; }
 

@@ -16,10 +16,10 @@ export class GRU extends Recurrent {
   declare readonly type: 'gru';
   readonly linearBeforeReset: boolean;
 
-  private constructor(rt: Runtime, options: GRUOptions) {
+  private constructor(rt: Runtime, options: GRUOptions, initialize = true) {
     super(rt, 'gru', 3, false, options, [...RECURRENT_OPTIONS, 'linearBeforeReset']);
     this.linearBeforeReset = flag('gru', 'linearBeforeReset', options.linearBeforeReset, true);
-    this.build();
+    this.build(initialize);
   }
 
   static async create(options: GRUOptions, runtime?: Runtime): Promise<GRU> {
@@ -27,7 +27,7 @@ export class GRU extends Recurrent {
   }
 
   /** @internal create() in a runtime already loaded (synchronous). */
-  static in(runtime: Runtime, options: GRUOptions): GRU { return new GRU(runtime, options); }
+  static in(runtime: Runtime, options: GRUOptions, initialize = true): GRU { return new GRU(runtime, options, initialize); }
 
   // Without linear_before_reset, U_n multiplies r ⊙ h, which needs r first: U_r,z and U_n are
   // packed as two matrices so the kernel can run them as two products.

@@ -25,7 +25,7 @@ export class Linear extends Module {
   readonly seed: number | undefined;
   readonly quantize: 'int8' | undefined;
 
-  private constructor(rt: Runtime, options: LinearOptions) {
+  private constructor(rt: Runtime, options: LinearOptions, initialize = true) {
     super(rt);
     noUnknown('linear', options, ['inFeatures', 'outFeatures', 'bias', 'seed', 'quantize']);
     this.inFeatures = positiveInt('linear', 'inFeatures', options.inFeatures);
@@ -38,6 +38,7 @@ export class Linear extends Module {
     if (this.bias) specs.push({ name: 'bias', shape: [N], layout: { kind: 'plain' } });
     this.params = new Parameters(rt, specs);
     // PyTorch: kaiming_uniform_(a=√5) for the weight and U(-1/√in, 1/√in) for the bias, both ±1/√in.
+    if (!initialize) return;                     // left 0 for a caller about to load them
     const random = new Random(this.seed);
     this.params.initUniform('weight', random, 1 / Math.sqrt(K));
     if (this.bias) this.params.initUniform('bias', random, 1 / Math.sqrt(K));
@@ -48,7 +49,7 @@ export class Linear extends Module {
   }
 
   /** @internal create() in a runtime already loaded (synchronous). */
-  static in(runtime: Runtime, options: LinearOptions): Linear { return new Linear(runtime, options); }
+  static in(runtime: Runtime, options: LinearOptions, initialize = true): Linear { return new Linear(runtime, options, initialize); }
 
   get outputSize(): number { return this.outFeatures; }
 

@@ -16,10 +16,10 @@ export class LSTM extends Recurrent {
   declare readonly type: 'lstm';
   readonly peephole: boolean;
 
-  private constructor(rt: Runtime, options: LSTMOptions) {
+  private constructor(rt: Runtime, options: LSTMOptions, initialize = true) {
     super(rt, 'lstm', 4, true, options, [...RECURRENT_OPTIONS, 'peephole']);
     this.peephole = flag('lstm', 'peephole', options.peephole, false);
-    this.build();
+    this.build(initialize);
   }
 
   /** A new LSTM with PyTorch's default initialisation, in the shared runtime unless one is given. */
@@ -28,7 +28,7 @@ export class LSTM extends Recurrent {
   }
 
   /** @internal create() in a runtime already loaded (synchronous). */
-  static in(runtime: Runtime, options: LSTMOptions): LSTM { return new LSTM(runtime, options); }
+  static in(runtime: Runtime, options: LSTMOptions, initialize = true): LSTM { return new LSTM(runtime, options, initialize); }
 
   protected extraSpecs(suffix: string): ParamSpec[] {
     if (!this.peephole) return [];

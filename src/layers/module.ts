@@ -33,6 +33,11 @@ export abstract class Module {
     this.params.load(dict, prefix);
   }
 
+  /** @internal The parameter block as stored, and putting it back: undo for a multi-layer load. */
+  rawParameters(): Float32Array { this.alive(); return this.params.raw(); }
+  /** @internal */
+  restoreRawParameters(copy: Float32Array): void { this.alive(); this.params.restoreRaw(copy); }
+
   /** Accumulated gradients by PyTorch name (zeros before any backward). */
   gradients(prefix = ''): Record<string, Float32Array> {
     this.alive();

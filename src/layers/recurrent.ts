@@ -107,10 +107,13 @@ export abstract class Recurrent extends Module {
     this.clip = options.clip;
   }
 
-  /** Allocates and initialises the parameters; subclasses call it once their own options are set. */
-  protected build(): void {
+  /**
+   * Allocates and initialises the parameters; subclasses call it once their own options are set.
+   * initialize = false leaves them 0, for a caller about to load every one (loadModel).
+   */
+  protected build(initialize: boolean): void {
     this.params = new Parameters(this.rt, this.paramSpecs());
-    this.initialize(new Random(this.seed));
+    if (initialize) this.initialize(new Random(this.seed));
   }
 
   get numDirections(): number { return this.bidirectional ? 2 : 1; }

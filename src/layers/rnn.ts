@@ -14,10 +14,10 @@ export class RNN extends Recurrent {
   declare readonly type: 'rnn';
   readonly nonlinearity: 'tanh' | 'relu';
 
-  private constructor(rt: Runtime, options: RNNOptions) {
+  private constructor(rt: Runtime, options: RNNOptions, initialize = true) {
     super(rt, 'rnn', 1, false, options, [...RECURRENT_OPTIONS, 'nonlinearity']);
     this.nonlinearity = oneOf('rnn', 'nonlinearity', options.nonlinearity, ['tanh', 'relu'], 'tanh');
-    this.build();
+    this.build(initialize);
   }
 
   static async create(options: RNNOptions, runtime?: Runtime): Promise<RNN> {
@@ -25,7 +25,7 @@ export class RNN extends Recurrent {
   }
 
   /** @internal create() in a runtime already loaded (synchronous). */
-  static in(runtime: Runtime, options: RNNOptions): RNN { return new RNN(runtime, options); }
+  static in(runtime: Runtime, options: RNNOptions, initialize = true): RNN { return new RNN(runtime, options, initialize); }
 
   protected extraOptions(): Record<string, unknown> { return { nonlinearity: this.nonlinearity }; }
 

@@ -65,8 +65,11 @@ export class Sequential {
     return Sequential.in(runtime ?? (await init()), description);
   }
 
-  /** @internal create() in a runtime already loaded (synchronous). */
-  static in(rt: Runtime, description: SequentialDescription): Sequential {
+  /**
+   * @internal create() in a runtime already loaded (synchronous). initialize = false leaves the
+   * parameters 0, for a caller about to load all of them (loadModel: no random init to throw away).
+   */
+  static in(rt: Runtime, description: SequentialDescription, initialize = true): Sequential {
     const list = description?.layers;
     if (!Array.isArray(list) || list.length === 0) {
       throw new RecurOptionError('Sequential: description.layers must be a non-empty array');
@@ -82,7 +85,7 @@ export class Sequential {
     const layers: { name: string; layer: Layer }[] = [];
     try {
       for (const { name, type, ...options } of list) {
-        layers.push({ name, layer: makeLayer(name, type, options, rt) });
+        layers.push({ name, layer: makeLayer(name, type, options, rt, initialize) });
       }
       checkChain(layers);
     } catch (err) {
@@ -118,12 +121,17 @@ export class Sequential {
     if (strangers.length) {
       throw new RecurStateDictError(`state dict has tensors for no layer: ${strangers.join(', ')} (layers: ${this.layers.map((l) => l.name).join(', ')})`);
     }
-    const before = this.stateDict();
-    const done: number[] = [];
+    // Each layer loads all or nothing; if a later one fails, earlier ones get their old blocks
+    // back: raw copies (unpacking every weight to PyTorch's layout would double the load time),
+    // taken of every layer but the last, which a failure leaves unchanged anyway.
+    const before: Float32Array[] = [];
     try {
-      this.layers.forEach(({ name, layer }, i) => { layer.loadStateDict(dict, `${name}.`); done.push(i); });
+      this.layers.forEach(({ name, layer }, i) => {
+        if (i < this.layers.length - 1) before.push(layer.rawParameters());
+        layer.loadStateDict(dict, `${name}.`);
+      });
     } catch (err) {
-      for (const i of done) this.layers[i].layer.loadStateDict(before, `${this.layers[i].name}.`);
+      for (let i = 0; i < before.length; i++) this.layers[i].layer.restoreRawParameters(before[i]);
       throw err;
     }
   }
@@ -236,13 +244,13 @@ export class Sequential {
   }
 }
 
-function makeLayer(name: string, type: string, options: object, rt: Runtime): Layer {
+function makeLayer(name: string, type: string, options: object, rt: Runtime, initialize: boolean): Layer {
   switch (type) {
-    case 'lstm': return LSTM.in(rt, options as LSTMOptions);
-    case 'gru': return GRU.in(rt, options as GRUOptions);
-    case 'rnn': return RNN.in(rt, options as RNNOptions);
-    case 'linear': return Linear.in(rt, options as LinearOptions);
-    case 'embedding': return Embedding.in(rt, options as EmbeddingOptions);
+    case 'lstm': return LSTM.in(rt, options as LSTMOptions, initialize);
+    case 'gru': return GRU.in(rt, options as GRUOptions, initialize);
+    case 'rnn': return RNN.in(rt, options as RNNOptions, initialize);
+    case 'linear': return Linear.in(rt, options as LinearOptions, initialize);
+    case 'embedding': return Embedding.in(rt, options as EmbeddingOptions, initialize);
     default:
       throw new RecurOptionError(`Sequential: layer '${name}' has unknown type ${JSON.stringify(type)}; known: lstm, gru, rnn, linear, embedding`);
   }

@@ -3,7 +3,7 @@
 // --experimental-wasm-relaxed-simd), else recur.wasm; RECUR_WASM=simd or RECUR_WASM=relaxed
 // chooses one explicitly.
 
-import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { RecurWasmError } from '../errors.js';
 import { preferredBuild, supportsRelaxedSimd, wasmFile, type WasmBuild } from '../runtime/features.js';
 import { setDefaultWasmSource } from '../runtime/runtime.js';
@@ -18,12 +18,16 @@ function chosenBuild(): WasmBuild {
   return asked;
 }
 
-setDefaultWasmSource(async () => {
+// Read synchronously, through require: an async read starts libuv's thread pool, and an ESM
+// import of node:fs builds a facade that loads node:stream — each a few ms of start-up.
+const { readFileSync } = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
+
+setDefaultWasmSource(() => {
   const file = wasmFile(chosenBuild());
   // Bundled, the .wasm files sit beside this file (dist/); run from source (tests), in build/.
   const candidates = [new URL(`./${file}`, import.meta.url), new URL(`../../build/${file}`, import.meta.url)];
   for (const url of candidates) {
-    try { return await readFile(url); } catch { /* try the next place */ }
+    try { return readFileSync(url); } catch { /* try the next place */ }
   }
   throw new RecurWasmError(`${file} not found (looked in ${candidates.map((u) => u.pathname).join(', ')}); run npm run build`);
 });

@@ -229,6 +229,12 @@ export class Parameters {
     }
   }
 
+  /** A copy of the whole block as stored (for undo: no unpacking, one memory copy). */
+  raw(): Float32Array { return this.rt.f32(this.ptr, this.bytes / 4).slice(); }
+
+  /** Puts back a block copied by raw(). */
+  restoreRaw(copy: Float32Array): void { this.rt.f32(this.ptr, this.bytes / 4).set(copy); }
+
   /** Every tensor in PyTorch's layout, keyed by prefix + name. */
   dump(prefix = ''): Record<string, Float32Array> {
     const out: Record<string, Float32Array> = {};
