@@ -24,6 +24,8 @@ const LAYERS: [string, () => Promise<LSTM | GRU | RNN>][] = [
   ['GRU, linearBeforeReset false, 2 layers', () => GRU.create({ inputSize: 5, hiddenSize: 6, numLayers: 2, linearBeforeReset: false, seed: 4 })],
   ['RNN tanh', () => RNN.create({ inputSize: 5, hiddenSize: 33, seed: 5 })],
   ['RNN relu, 3 layers', () => RNN.create({ inputSize: 5, hiddenSize: 4, numLayers: 3, nonlinearity: 'relu', seed: 6 })],
+  // 4·28 = 112 gate columns: one row runs two three-panel passes and a lone panel (gemm.ts)
+  ['LSTM, 28 hidden', () => LSTM.create({ inputSize: 5, hiddenSize: 28, seed: 8 })],
 ];
 
 describe('stream of one recurrent layer ≡ forward()', () => {
