@@ -4,7 +4,8 @@
 // in PyTorch, is stored as ⌈N/16⌉ panels of 16 output columns; panel p holds, for k = 0..K-1,
 // the 16 values W[16p .. 16p+15, k] contiguously (zero past N). So one k step of a panel is four
 // aligned f32x4 loads, and a row of x is broadcast one scalar at a time ("outer-product" GEMM,
-// register-blocked 2 rows × 16 columns, or 1 row × 16 columns with k unrolled by two).
+// register-blocked 2 rows × 16 columns, or for a lone row 24 columns (see gemvRow)). Products
+// accumulate with madd: multiply then add, or one FMA in the relaxed-SIMD build.
 
 import { loadN, madd, storeN } from './vec';
 
