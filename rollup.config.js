@@ -8,7 +8,7 @@
 //                         relaxed SIMD runs) or ./recur.wasm beside itself
 //   dist/browser.js       the default entry plus trainInWorker / serveTraining
 //   dist/train-worker.js  the Web Worker script trainInWorker starts
-//   dist/worker.js        Cloudflare Workers: `import wasm from './recur.wasm'`
+//   dist/worker.js        Cloudflare Workers: `import wasm from './recur-relaxed.wasm'`
 //   dist/node.js          Node: reads recur-relaxed.wasm or recur.wasm from disk; file helpers
 //   dist/onnx*.js, dist/tfjs*.js importers (one entry per runtime), kept out of the main budget
 //   dist/cli.js           the `recur` command (bin/recur.js runs it)
@@ -44,12 +44,12 @@ const copyWasm = {
   },
 };
 
-// src/worker/index.ts imports './recur.wasm'. The bundle sits beside dist/recur.wasm, so the
+// src/worker/index.ts imports './recur-relaxed.wasm'. The bundle sits beside it in dist/, so the
 // import stays exactly as written, for Wrangler or workerd to resolve as a wasm module.
 const wasmModule = {
   name: 'wasm-module',
   resolveId(id) {
-    return id === './recur.wasm' ? { id: './recur.wasm', external: true } : null;
+    return id === './recur.wasm' || id === './recur-relaxed.wasm' ? { id, external: true } : null;
   },
 };
 

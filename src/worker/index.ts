@@ -1,12 +1,11 @@
 // recur for Cloudflare Workers (the `workerd` and `worker` export conditions). Workers refuse to
 // compile wasm from bytes at run time, so the kernels come in as a module: Wrangler and workerd
-// turn `import … from './recur.wasm'` into a WebAssembly.Module (a CompiledWasm module). The
-// bundle sits beside dist/recur.wasm, so this path holds in dist/ as written.
-// Workers get the plain SIMD build by default: one module to upload and compile, and the faster
-// one for batch-1 streams. For sequences and training, import recur/recur-relaxed.wasm and pass
-// it to init() (workerd runs relaxed SIMD).
+// turn `import … from './recur-relaxed.wasm'` into a WebAssembly.Module (a CompiledWasm module).
+// The bundle sits beside dist/recur-relaxed.wasm, so this path holds in dist/ as written.
+// workerd runs relaxed SIMD, so Workers get that build (the faster one in every workload); one
+// module, so nothing else is uploaded or compiled. init() with recur/recur.wasm picks the other.
 
-import wasm from './recur.wasm';
+import wasm from './recur-relaxed.wasm';
 import { setDefaultWasmSource } from '../runtime/runtime.js';
 
 setDefaultWasmSource(() => wasm);

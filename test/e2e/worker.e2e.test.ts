@@ -12,7 +12,7 @@ const example = join(root, 'examples/worker/src/index.js');
 
 /**
  * The modules Wrangler would upload: the example, `recur` as the `workerd` export condition
- * resolves it (and the chunks it imports), recur.wasm as a CompiledWasm module and the model as
+ * resolves it (and the chunks it imports), recur-relaxed.wasm as a CompiledWasm module and the model as
  * a Data module (wrangler.toml's rule). workerd resolves a bare `recur` beside the importer.
  */
 function modules(model: Uint8Array) {
@@ -22,7 +22,7 @@ function modules(model: Uint8Array) {
   const list: object[] = [
     { type: 'ESModule', path: example },
     { type: 'ESModule', path: join(here, 'recur'), contents: readFileSync(entry, 'utf8') },
-    { type: 'CompiledWasm', path: join(here, 'recur.wasm'), contents: readFileSync(join(dirname(entry), 'recur.wasm')) },
+    { type: 'CompiledWasm', path: join(here, 'recur-relaxed.wasm'), contents: readFileSync(join(dirname(entry), 'recur-relaxed.wasm')) },
     { type: 'Data', path: join(root, 'models/char-lstm.safetensors'), contents: model },
   ];
   const seen = new Set<string>();
@@ -48,7 +48,7 @@ describe('examples/worker in workerd', () => {
 
   beforeAll(async () => {
     model = await charModel();
-    recur = await recurNode('simd');   // the Worker entry imports recur.wasm, the plain SIMD build
+    recur = await recurNode('relaxed');   // the Worker entry imports recur-relaxed.wasm
     mf = new Miniflare({ modulesRoot: root, modules: modules(model.file) as never, compatibilityDate });
     await mf.ready;
   }, 30_000);

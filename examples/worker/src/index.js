@@ -13,7 +13,7 @@
 // Sessions live in this isolate's memory (a Map, oldest dropped past MAX_SESSIONS); a real
 // deployment would keep stream.saveState() bytes in a Durable Object or KV instead.
 
-import { loadModel, RecurError, Trainer } from 'recur';   // the `workerd` condition: recur.wasm as a module
+import { loadModel, RecurError, Trainer } from 'recur';   // the `workerd` condition: recur-relaxed.wasm as a module
 import modelFile from '../../../models/char-lstm.safetensors';   // a Data module: ArrayBuffer
 
 const MAX_SESSIONS = 5_000;           // ~10 kB each for a 256-unit LSTM: ~50 MB; see the README
