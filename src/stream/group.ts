@@ -22,7 +22,8 @@ export class StreamGroup {
   readonly inputSize: number;
   readonly outputSize: number;
   private readonly program: StackProgram;
-  private readonly print: number;
+  private readonly fingerprint: () => number;   // of the architecture, for snapshots
+  private printCache?: number;
   private readonly idLimit: number;
   private readonly io: Workspace<'x' | 'y'>;
   private readonly list: GroupMember[] = [];
@@ -36,7 +37,7 @@ export class StreamGroup {
     this.program = new StackProgram(rt, layers, this.capacity);
     this.inputSize = this.program.inFeatures;
     this.outputSize = this.program.outFeatures;
-    this.print = fingerprint(layers);
+    this.fingerprint = () => (this.printCache ??= fingerprint(layers));   // on first use: only snapshots need it
     this.idLimit = this.program.idLimit;
     this.io = new Workspace(rt, { x: this.capacity * this.inputSize, y: this.capacity * this.outputSize });
   }
@@ -95,13 +96,13 @@ export class StreamGroup {
 
   /** @internal */ saveRow(row: number): Uint8Array {
     this.alive();
-    return encodeSnapshot(this.print, 1, this.program.states.map((s) => this.rt.read(s.ptr + row * s.rowFloats * 4, s.rowFloats)));
+    return encodeSnapshot(this.fingerprint(), 1, this.program.states.map((s) => this.rt.read(s.ptr + row * s.rowFloats * 4, s.rowFloats)));
   }
 
   /** @internal */ loadRow(row: number, snapshot: Uint8Array): void {
     this.alive();
     const states = this.program.states;
-    const tensors = decodeSnapshot(snapshot, this.print, 1, states.map((s) => s.rowFloats));
+    const tensors = decodeSnapshot(snapshot, this.fingerprint(), 1, states.map((s) => s.rowFloats));
     states.forEach((s, i) => this.rt.f32(s.ptr + row * s.rowFloats * 4, s.rowFloats).set(tensors[i]));
   }
 

@@ -29,7 +29,8 @@ export class Stream {
   readonly inputSize: number;
   readonly outputSize: number;
   private readonly program: StackProgram;
-  private readonly print: number;
+  private readonly fingerprint: () => number;   // of the architecture, for snapshots
+  private printCache?: number;
   private readonly idLimit: number;          // numEmbeddings when the input is token ids
   private io: Workspace<'x' | 'y'>;
   private ioSteps = 0;
@@ -47,7 +48,7 @@ export class Stream {
     this.program = new StackProgram(rt, layers, this.batch);
     this.inputSize = this.program.inFeatures;
     this.outputSize = this.program.outFeatures;
-    this.print = fingerprint(layers);
+    this.fingerprint = () => (this.printCache ??= fingerprint(layers));   // on first use: only snapshots need it
     this.idLimit = this.program.idLimit;
     this.out = new Float32Array(this.batch * this.outputSize);
     this.io = this.allocIO(1);
@@ -81,14 +82,14 @@ export class Stream {
   /** Every layer's h (and c) for every row, as bytes that loadState() restores exactly. */
   saveState(): Uint8Array {
     this.alive();
-    return encodeSnapshot(this.print, this.batch, this.program.states.map((s) => this.rt.read(s.ptr, this.batch * s.rowFloats)));
+    return encodeSnapshot(this.fingerprint(), this.batch, this.program.states.map((s) => this.rt.read(s.ptr, this.batch * s.rowFloats)));
   }
 
   /** Restores a saveState() snapshot of this architecture and batch; anything else throws RecurFormatError. */
   loadState(snapshot: Uint8Array): void {
     this.alive();
     const states = this.program.states;
-    const tensors = decodeSnapshot(snapshot, this.print, this.batch, states.map((s) => this.batch * s.rowFloats));
+    const tensors = decodeSnapshot(snapshot, this.fingerprint(), this.batch, states.map((s) => this.batch * s.rowFloats));
     states.forEach((s, i) => this.rt.f32(s.ptr, tensors[i].length).set(tensors[i]));
   }
 
