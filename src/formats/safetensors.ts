@@ -121,11 +121,14 @@ export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, limits: Safete
 
   const headerBytes = bytes.subarray(8, 8 + n);
   if (headerBytes[0] !== 0x7b) fail(`header must start with '{', found byte 0x${headerBytes[0].toString(16).padStart(2, '0')}`);
-  let text = '';
-  try {
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(headerBytes);
-  } catch {
-    fail('header is not valid UTF-8');
+  const plain = ascii(headerBytes);               // the usual header; TextDecoder's first use costs ~1 ms
+  let text = plain ?? '';
+  if (plain === undefined) {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(headerBytes);
+    } catch {
+      fail('header is not valid UTF-8');
+    }
   }
   if (nestedTooDeep(text)) fail(`header nests deeper than ${MAX_DEPTH} levels (the reference reader's limit; a valid header nests 3)`);
   let header: unknown;
@@ -247,6 +250,17 @@ function nestedTooDeep(text: string): boolean {
  * silently keeps the last of duplicate keys; the format forbids them, since two readers could
  * then see different tensors in one file.
  */
+/** The bytes as a string if every one is ASCII (then UTF-8 decoding is the identity), else undefined. */
+function ascii(bytes: Uint8Array): string | undefined {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 4096) {
+    const chunk = bytes.subarray(i, i + 4096);
+    for (let j = 0; j < chunk.length; j++) if (chunk[j] > 0x7f) return undefined;
+    text += String.fromCharCode.apply(null, chunk as unknown as number[]);
+  }
+  return text;
+}
+
 function duplicateKey(text: string): string | undefined {
   const objects: (Set<string> | null)[] = [];           // one per open object, null per open array
   for (let i = 0; i < text.length; i++) {

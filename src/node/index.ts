@@ -18,11 +18,11 @@ function chosenBuild(): WasmBuild {
   return asked;
 }
 
-// Read synchronously, through require: an async read starts libuv's thread pool, and an ESM
-// import of node:fs builds a facade that loads node:stream — each a few ms of start-up.
-const { readFileSync } = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
-
 setDefaultWasmSource(() => {
+  // Read synchronously, through require, when first needed: an async read starts libuv's thread
+  // pool, and an ESM import of node:fs builds a facade that loads node:stream — each a few ms of
+  // start-up, the second paid even by programs that bring their own kernels.
+  const { readFileSync } = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
   const file = wasmFile(chosenBuild());
   // Bundled, the .wasm files sit beside this file (dist/); run from source (tests), in build/.
   const candidates = [new URL(`./${file}`, import.meta.url), new URL(`../../build/${file}`, import.meta.url)];
