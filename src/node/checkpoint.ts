@@ -3,11 +3,14 @@
 // (rename is atomic on POSIX file systems), then the directory is flushed. A device that loses
 // power mid-save keeps its previous checkpoint, never a torn one.
 
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Trainer } from '../train/trainer.js';
 
+// node:fs/promises and node:path are imported when a checkpoint is first written or read, not
+// when recur is: start-up should not pay for what most programs never call.
+
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const { open, rename, unlink } = await import('node:fs/promises');
+  const { dirname } = await import('node:path');
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   const file = await open(tmp, 'w');
   try {
@@ -29,5 +32,6 @@ export async function saveCheckpointFile(trainer: Trainer, path: string): Promis
 }
 
 export async function loadCheckpointFile(trainer: Trainer, path: string): Promise<void> {
+  const { readFile } = await import('node:fs/promises');
   trainer.loadCheckpoint(new Uint8Array(await readFile(path)));
 }
