@@ -133,7 +133,7 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
     throw err;
   }
   try {
-    model.loadStateDict(state);
+    model.loadFresh(state);                       // a failure disposes the model: no undo copies needed
   } catch (err) {
     model.dispose();
     throw err;

@@ -33,6 +33,12 @@ export abstract class Module {
     this.params.load(dict, prefix);
   }
 
+  /** @internal loadStateDict without the undo copy, for a layer nobody has seen yet (loadModel disposes it on failure). */
+  loadFresh(dict: Record<string, ArrayLike<number>>, prefix: string): void {
+    this.alive();
+    this.params.load(dict, prefix, false);
+  }
+
   /** @internal The parameter block as stored, and putting it back: undo for a multi-layer load. */
   rawParameters(): Float32Array { this.alive(); return this.params.raw(); }
   /** @internal */

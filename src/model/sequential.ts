@@ -108,19 +108,31 @@ export class Sequential {
     return this.layers.find((l) => l.name === name)?.layer;
   }
 
-  stateDict(): Record<string, Float32Array> {
-    this.alive();
-    return Object.assign({}, ...this.layers.map(({ name, layer }) => layer.stateDict(`${name}.`)));
-  }
-
-  /** Loads every layer's tensors; on any error no layer is changed. */
-  loadStateDict(dict: Record<string, ArrayLike<number>>): void {
-    this.alive();
+  /** Tensors of no layer are an error, named. */
+  private checkStrangers(dict: Record<string, ArrayLike<number>>): void {
     const prefixes = this.layers.map(({ name }) => `${name}.`);
     const strangers = Object.keys(dict).filter((k) => !prefixes.some((p) => k.startsWith(p)));
     if (strangers.length) {
       throw new RecurStateDictError(`state dict has tensors for no layer: ${strangers.join(', ')} (layers: ${this.layers.map((l) => l.name).join(', ')})`);
     }
+  }
+
+  stateDict(): Record<string, Float32Array> {
+    this.alive();
+    return Object.assign({}, ...this.layers.map(({ name, layer }) => layer.stateDict(`${name}.`)));
+  }
+
+  /** @internal loadStateDict for a model just created and disposed if this throws (loadModel): no undo copies. */
+  loadFresh(dict: Record<string, ArrayLike<number>>): void {
+    this.alive();
+    this.checkStrangers(dict);
+    for (const { name, layer } of this.layers) layer.loadFresh(dict, `${name}.`);
+  }
+
+  /** Loads every layer's tensors; on any error no layer is changed. */
+  loadStateDict(dict: Record<string, ArrayLike<number>>): void {
+    this.alive();
+    this.checkStrangers(dict);
     // Each layer loads all or nothing; if a later one fails, earlier ones get their old blocks
     // back: raw copies (unpacking every weight to PyTorch's layout would double the load time),
     // taken of every layer but the last, which a failure leaves unchanged anyway.

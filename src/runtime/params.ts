@@ -209,7 +209,7 @@ export class Parameters {
   }
 
   /** Loads every tensor from a dict keyed by name (plus prefix); missing or extra names throw. */
-  load(dict: Record<string, ArrayLike<number>>, prefix = ''): void {
+  load(dict: Record<string, ArrayLike<number>>, prefix = '', atomic = true): void {
     const missing = this.names.filter((n) => dict[prefix + n] === undefined);
     // Keys of other layers (other prefixes) are not ours to judge; Sequential checks those.
     const extra = Object.keys(dict).filter((k) => k.startsWith(prefix) && !this.has(k.slice(prefix.length)));
@@ -218,6 +218,10 @@ export class Parameters {
       if (missing.length) parts.push(`missing ${missing.map((n) => prefix + n).join(', ')}`);
       if (extra.length) parts.push(`unexpected ${extra.join(', ')}`);
       throw new RecurStateDictError(`state dict does not fit: ${parts.join('; ')}`);
+    }
+    if (!atomic) {                                // a fresh block (loadModel): no undo needed
+      for (const name of this.names) this.set(name, dict[prefix + name], prefix + name);
+      return;
     }
     // Validate everything before writing anything, so a bad dict leaves the layer unchanged.
     const staged = this.twin();
