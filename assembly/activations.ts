@@ -19,6 +19,12 @@ import { madd } from './vec';
   // Cody–Waite: ln2 split in two so n·C1 is exact.
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
+  return expReduced(r, t);
+}
+
+// e^r · 2ⁿ from the reduced argument r and t = n + 1.5·2²³ (as expf4 computes them).
+// @ts-ignore: decorator
+@inline function expReduced(r: v128, t: v128): v128 {
   let p = f32x4.splat(1.9875691500e-4);
   p = madd(p, r, f32x4.splat(1.3981999507e-3));
   p = madd(p, r, f32x4.splat(8.3334519073e-3));
@@ -39,15 +45,7 @@ import { madd } from './vec';
   const n = f32x4.sub(t, f32x4.splat(12582912.0));
   let r = f32x4.sub(f32x4.mul(n, f32x4.splat(-0.693359375)), x);      // -x - n·ln2, as above
   r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(-2.12194440e-4)));
-  let p = f32x4.splat(1.9875691500e-4);
-  p = madd(p, r, f32x4.splat(1.3981999507e-3));
-  p = madd(p, r, f32x4.splat(8.3334519073e-3));
-  p = madd(p, r, f32x4.splat(4.1665795894e-2));
-  p = madd(p, r, f32x4.splat(1.6666665459e-1));
-  p = madd(p, r, f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), f32x4.splat(1.0));
-  const pow2n = i32x4.shl(i32x4.add(t, i32x4.splat(127 - 0x4B400000)), 23);
-  return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), f32x4.mul(p, pow2n)));
+  return f32x4.div(f32x4.splat(1.0), f32x4.add(f32x4.splat(1.0), expReduced(r, t)));
 }
 
 // tanh(x) as a rational function x·P(x²)/Q(x²) (the 13/6 minimax approximation Eigen uses),
