@@ -66,15 +66,16 @@ import { madd } from './vec';
   q = madd(q, x2, f32x4.splat(1.18534705686654e-04));
   q = madd(q, x2, f32x4.splat(2.26843463243900e-03));
   q = madd(q, x2, f32x4.splat(4.89352518554385e-03));
+  const ax = f32x4.abs(x);
   let r = f32x4.div(p, q);
   if (ASC_FEATURE_RELAXED_SIMD) {
     // At the clamp the quotient is exactly ±1 when rounded twice per step, 1 ulp short of it
     // with FMA; saturation must be exact, so the FMA build sets ±1 there explicitly.
     const one = v128.or(v128.and(x, f32x4.splat(-0.0)), f32x4.splat(1.0));
-    r = v128.bitselect(one, r, f32x4.ge(f32x4.abs(x), f32x4.splat(7.90531110763549805)));
+    r = v128.bitselect(one, r, f32x4.ge(ax, f32x4.splat(7.90531110763549805)));
   }
   // Below 0.0004, tanh(x) = x to float precision.
-  return v128.bitselect(x, r, f32x4.lt(f32x4.abs(x), f32x4.splat(0.0004)));
+  return v128.bitselect(x, r, f32x4.lt(ax, f32x4.splat(0.0004)));
 }
 
 // x clamped to [lo, hi] (ONNX's cell clip; ±Infinity bounds leave x as it is, NaN stays NaN).

@@ -226,6 +226,17 @@ function readEntry(name: string, info: unknown, dataLength: number): Entry {
 /** serde_json's recursion limit, which the reference reader inherits. */
 const MAX_DEPTH = 128;
 
+/** The bytes as a string if every one is ASCII (then UTF-8 decoding is the identity), else undefined. */
+function ascii(bytes: Uint8Array): string | undefined {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 4096) {
+    const chunk = bytes.subarray(i, i + 4096);
+    for (let j = 0; j < chunk.length; j++) if (chunk[j] > 0x7f) return undefined;
+    text += String.fromCharCode.apply(null, chunk as unknown as number[]);
+  }
+  return text;
+}
+
 /**
  * Whether brackets nest deeper than MAX_DEPTH (outside strings). Checked before JSON.parse,
  * which needs about 2 s for 10 MB of `[[[[…`: with the depth bounded it stays linear and fast.
@@ -250,17 +261,6 @@ function nestedTooDeep(text: string): boolean {
  * silently keeps the last of duplicate keys; the format forbids them, since two readers could
  * then see different tensors in one file.
  */
-/** The bytes as a string if every one is ASCII (then UTF-8 decoding is the identity), else undefined. */
-function ascii(bytes: Uint8Array): string | undefined {
-  let text = '';
-  for (let i = 0; i < bytes.length; i += 4096) {
-    const chunk = bytes.subarray(i, i + 4096);
-    for (let j = 0; j < chunk.length; j++) if (chunk[j] > 0x7f) return undefined;
-    text += String.fromCharCode.apply(null, chunk as unknown as number[]);
-  }
-  return text;
-}
-
 function duplicateKey(text: string): string | undefined {
   const objects: (Set<string> | null)[] = [];           // one per open object, null per open array
   for (let i = 0; i < text.length; i++) {

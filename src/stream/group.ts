@@ -23,7 +23,6 @@ export class StreamGroup {
   readonly outputSize: number;
   private readonly program: StackProgram;
   private readonly fingerprint: () => number;   // of the architecture, for snapshots
-  private printCache?: number;
   private readonly idLimit: number;
   private readonly io: Workspace<'x' | 'y'>;
   private readonly list: GroupMember[] = [];
@@ -37,7 +36,8 @@ export class StreamGroup {
     this.program = new StackProgram(rt, layers, this.capacity);
     this.inputSize = this.program.inFeatures;
     this.outputSize = this.program.outFeatures;
-    this.fingerprint = () => (this.printCache ??= fingerprint(layers));   // on first use: only snapshots need it
+    let print: number | undefined;             // computed on first use: only snapshots need it
+    this.fingerprint = () => (print ??= fingerprint(layers));
     this.idLimit = this.program.idLimit;
     this.io = new Workspace(rt, { x: this.capacity * this.inputSize, y: this.capacity * this.outputSize });
   }

@@ -30,7 +30,6 @@ export class Stream {
   readonly outputSize: number;
   private readonly program: StackProgram;
   private readonly fingerprint: () => number;   // of the architecture, for snapshots
-  private printCache?: number;
   private readonly idLimit: number;          // numEmbeddings when the input is token ids
   private io: Workspace<'x' | 'y'>;
   private ioSteps = 0;
@@ -48,7 +47,8 @@ export class Stream {
     this.program = new StackProgram(rt, layers, this.batch);
     this.inputSize = this.program.inFeatures;
     this.outputSize = this.program.outFeatures;
-    this.fingerprint = () => (this.printCache ??= fingerprint(layers));   // on first use: only snapshots need it
+    let print: number | undefined;             // computed on first use: only snapshots need it
+    this.fingerprint = () => (print ??= fingerprint(layers));
     this.idLimit = this.program.idLimit;
     this.out = new Float32Array(this.batch * this.outputSize);
     this.io = this.allocIO(1);
