@@ -96,8 +96,9 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, grads: Paramete
       dx = l % 2 === 0 ? bw.at('dxA') : bw.at('dxB');
       for (let d = 0; d < D; d++) {
         const s = (l * D + d) * B * H;
-        rt.f32(bw.at('dh'), B * H).set(upstream.h ? upstream.h.subarray(s, s + B * H) : new Float32Array(B * H));
-        rt.f32(bw.at('dc'), B * H).set(upstream.c ? upstream.c.subarray(s, s + B * H) : new Float32Array(B * H));
+        const dh = rt.f32(bw.at('dh'), B * H), dc = rt.f32(bw.at('dc'), B * H);
+        if (upstream.h) dh.set(upstream.h.subarray(s, s + B * H)); else dh.fill(0);
+        if (upstream.c) dc.set(upstream.c.subarray(s, s + B * H)); else dc.fill(0);
         const y = ws.at(`y${l}`) + d * H * 4;
         k.previousRows(T, B, H, y, D * H, ws.at('h0') + s * 4, d, bw.at('hprev'));
         const saved: Record<string, number> = {};
