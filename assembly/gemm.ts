@@ -69,19 +69,26 @@ export function gemm(M: i32, N: i32, K: i32, a: usize, lda: i32, bp: usize, bias
 // relaxed build's FMA, which four did not (512×128: 5.7 → 4.2 µs; plain build 5.0 → 4.8 µs).
 // Remaining panels go one at a time. Every path sums each column over k in order from the same
 // start, so one row gives the same bits here as in the two-row block above.
-function gemvRow(N: i32, K: i32, a: usize, bp: usize, bias: usize, c: usize, accumulate: i32): void {
+//   With a2 ≠ 0 a second product follows before the row is stored (gemvPair):
+//   C = bias2 + (bias + a·Wᵀ) + a2[K2]·W2ᵀ, W2 packed [N, K2].
+function gemvRow(N: i32, K: i32, a: usize, bp: usize, bias: usize, c: usize, accumulate: i32,
+                 K2: i32 = 0, a2: usize = 0, bp2: usize = 0, bias2: usize = 0): void {
   const panelBytes = <usize>K * PANEL * 4;
+  const panelBytes2 = <usize>K2 * PANEL * 4;
   const end = a + (<usize>K << 2);
+  const end2 = a2 + (<usize>K2 << 2);
   let col = 0;
   for (; col + 3 * PANEL <= N; col += 3 * PANEL) {                 // three panels: two passes of six
     const w = bp + <usize>(col / PANEL) * panelBytes;
+    const w2 = bp2 + <usize>(col / PANEL) * panelBytes2;
     const cc = c + (<usize>col << 2);
-    gemv6(a, end, w, w + panelBytes, 4, bias, cc, col, accumulate);                                  // columns 0–23
-    gemv6(a, end, w + panelBytes + 32, w + 2 * panelBytes, 2, bias, cc + 96, col + 24, accumulate);  // 24–47
+    gemv6(a, end, w, w + panelBytes, 4, bias, cc, col, accumulate,                                   // columns 0–23
+          a2, end2, w2, w2 + panelBytes2, bias2);
+    gemv6(a, end, w + panelBytes + 32, w + 2 * panelBytes, 2, bias, cc + 96, col + 24, accumulate,   // 24–47
+          a2, end2, w2 + panelBytes2 + 32, w2 + 2 * panelBytes2, bias2);
   }
   for (; col < N; col += PANEL) {
     const valid = N - col;
-    let w = bp + <usize>(col / PANEL) * panelBytes;
     const cc = c + (<usize>col << 2);
     let x0: v128, x1: v128, x2: v128, x3: v128;
     if (bias) {
@@ -94,6 +101,7 @@ function gemvRow(N: i32, K: i32, a: usize, bp: usize, bias: usize, c: usize, acc
       x0 = f32x4.add(x0, loadN(cc, valid)); x1 = f32x4.add(x1, loadN(cc + 16, valid - 4));
       x2 = f32x4.add(x2, loadN(cc + 32, valid - 8)); x3 = f32x4.add(x3, loadN(cc + 48, valid - 12));
     }
+    let w = bp + <usize>(col / PANEL) * panelBytes;
     for (let ap = a; ap < end; ap += 4) {
       const s = v128.load32_splat(ap);
       x0 = madd(v128.load(w), s, x0);
@@ -102,33 +110,72 @@ function gemvRow(N: i32, K: i32, a: usize, bp: usize, bias: usize, c: usize, acc
       x3 = madd(v128.load(w, 48), s, x3);
       w += 64;
     }
+    if (a2) {
+      if (bias2) {
+        const bc = bias2 + (<usize>col << 2);
+        x0 = f32x4.add(loadN(bc, valid), x0); x1 = f32x4.add(loadN(bc + 16, valid - 4), x1);
+        x2 = f32x4.add(loadN(bc + 32, valid - 8), x2); x3 = f32x4.add(loadN(bc + 48, valid - 12), x3);
+      }
+      w = bp2 + <usize>(col / PANEL) * panelBytes2;
+      for (let ap = a2; ap < end2; ap += 4) {
+        const s = v128.load32_splat(ap);
+        x0 = madd(v128.load(w), s, x0);
+        x1 = madd(v128.load(w, 16), s, x1);
+        x2 = madd(v128.load(w, 32), s, x2);
+        x3 = madd(v128.load(w, 48), s, x3);
+        w += 64;
+      }
+    }
     storeN(cc, x0, valid); storeN(cc + 16, x1, valid - 4); storeN(cc + 32, x2, valid - 8); storeN(cc + 48, x3, valid - 12);
   }
 }
 
+// One row through two products, as a recurrent layer's step of one row needs them:
+//   c[N] = bias2 + (bias1 + a1[K1]·W1ᵀ) + a2[K2]·W2ᵀ      W1 packed [N, K1], W2 packed [N, K2]
+// The same operations in the same order as gemm(1, …, a1, W1, bias1, c, 0) followed by
+// gemm(1, …, a2, W2, bias2, c, 1), so the same bits; but each block of columns stays in registers
+// from the first product into the second (LSTM 64→128 step: 6.2 → 5.8 µs for the products).
+export function gemvPair(N: i32, K1: i32, a1: usize, w1: usize, bias1: usize,
+                         K2: i32, a2: usize, w2: usize, bias2: usize, c: usize): void {
+  gemvRow(N, K1, a1, w1, bias1, c, 0, K2, a2, w2, bias2);
+}
+
 // Six column-vectors (24 whole columns) of one row, for gemvRow: the first `first` (4 or 2)
 // vectors at w, w + 16, … and the rest at v, v + 16, …; both advance 64 bytes per k.
-// cc: C at the first column, col: its index (for the bias).
+// cc: C at the first column, col: its index (for the bias). a2 ≠ 0: the second product
+// (a2 … end2 against w2, v2, laid out as w, v), after adding bias2.
 // @ts-ignore: decorator
-@inline function gemv6(a: usize, end: usize, w: usize, v: usize, first: i32, bias: usize, cc: usize, col: i32, accumulate: i32): void {
+@inline function gemv6(a: usize, end: usize, w: usize, v: usize, first: i32, bias: usize, cc: usize, col: i32, accumulate: i32,
+                       a2: usize, end2: usize, w2: usize, v2: usize, bias2: usize): void {
   let x0 = start(bias, cc, col, 0, accumulate), x1 = start(bias, cc, col, 4, accumulate);
   let x2 = start(bias, cc, col, 8, accumulate), x3 = start(bias, cc, col, 12, accumulate);
   let x4 = start(bias, cc, col, 16, accumulate), x5 = start(bias, cc, col, 20, accumulate);
-  if (first == 4) {
-    for (let ap = a; ap < end; ap += 4) {
-      const s = v128.load32_splat(ap);
-      x0 = madd(v128.load(w), s, x0); x1 = madd(v128.load(w, 16), s, x1);
-      x2 = madd(v128.load(w, 32), s, x2); x3 = madd(v128.load(w, 48), s, x3);
-      x4 = madd(v128.load(v), s, x4); x5 = madd(v128.load(v, 16), s, x5);
-      w += 64; v += 64;
+  for (let pass = 0; pass < 2; pass++) {
+    if (pass) {                                    // the second product, if any
+      if (!a2) break;
+      a = a2; end = end2; w = w2; v = v2;
+      if (bias2) {
+        const b = bias2 + (<usize>col << 2);
+        x0 = f32x4.add(v128.load(b), x0); x1 = f32x4.add(v128.load(b, 16), x1); x2 = f32x4.add(v128.load(b, 32), x2);
+        x3 = f32x4.add(v128.load(b, 48), x3); x4 = f32x4.add(v128.load(b, 64), x4); x5 = f32x4.add(v128.load(b, 80), x5);
+      }
     }
-  } else {
-    for (let ap = a; ap < end; ap += 4) {
-      const s = v128.load32_splat(ap);
-      x0 = madd(v128.load(w), s, x0); x1 = madd(v128.load(w, 16), s, x1);
-      x2 = madd(v128.load(v), s, x2); x3 = madd(v128.load(v, 16), s, x3);
-      x4 = madd(v128.load(v, 32), s, x4); x5 = madd(v128.load(v, 48), s, x5);
-      w += 64; v += 64;
+    if (first == 4) {
+      for (let ap = a; ap < end; ap += 4) {
+        const s = v128.load32_splat(ap);
+        x0 = madd(v128.load(w), s, x0); x1 = madd(v128.load(w, 16), s, x1);
+        x2 = madd(v128.load(w, 32), s, x2); x3 = madd(v128.load(w, 48), s, x3);
+        x4 = madd(v128.load(v), s, x4); x5 = madd(v128.load(v, 16), s, x5);
+        w += 64; v += 64;
+      }
+    } else {
+      for (let ap = a; ap < end; ap += 4) {
+        const s = v128.load32_splat(ap);
+        x0 = madd(v128.load(w), s, x0); x1 = madd(v128.load(w, 16), s, x1);
+        x2 = madd(v128.load(v), s, x2); x3 = madd(v128.load(v, 16), s, x3);
+        x4 = madd(v128.load(v, 32), s, x4); x5 = madd(v128.load(v, 48), s, x5);
+        w += 64; v += 64;
+      }
     }
   }
   v128.store(cc, x0); v128.store(cc, x1, 16); v128.store(cc, x2, 32);

@@ -1,5 +1,5 @@
 // The one wasm module: every kernel, plus where the host's heap may begin.
-export { gemm, gemmWeightGrad, addColumnSums } from './gemm';
+export { gemm, gemvPair, gemmWeightGrad, addColumnSums } from './gemm';
 export { transposePacked, packWeight, fillUniform } from './pack';
 export { gemmQ8 } from './quant';
 export { sigmoidArray, tanhArray } from './activations';

@@ -1,7 +1,7 @@
 // Elman RNN as torch.nn.RNN: h' = act(W x + b_ih + U h + b_hh), act = tanh or relu.
 
 import { gemm } from './gemm';
-import { matmul } from './matmul';
+import { matmul, stepProjection } from './matmul';
 import { clipSpan, relu4, tanhSpan } from './activations';
 import { loadN, storeN } from './vec';
 
@@ -33,11 +33,14 @@ export function rnnForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
   for (let done = 0; done < T; done += chunk) {
     const n = min(chunk, T - done);
     const t0 = reverse ? T - done - n : done;
-    matmul(n * B, N, I, x + (<usize>t0 * B * ldx << 2), ldx, wih, sih, bih, gates, N, 0);
+    // One row for one step (a stream of batch 1): both products in one pass, same bits.
+    const single = n * B == 1;
+    if (!single) matmul(n * B, N, I, x + (<usize>t0 * B * ldx << 2), ldx, wih, sih, bih, gates, N, 0);
     for (let s = 0; s < n; s++) {
       const t = reverse ? t0 + n - 1 - s : t0 + s;
       const g = gates + (<usize>(t - t0) * B * N << 2);
-      matmul(B, N, H, h, H, whh, shh, bhh, g, N, 1);
+      if (single) stepProjection(N, I, x + (<usize>t0 * ldx << 2), wih, sih, bih, H, h, whh, shh, bhh, g);
+      else matmul(B, N, H, h, H, whh, shh, bhh, g, N, 1);
       rnnCell(B, H, g, relu, h, y + (<usize>t * B * ldy << 2), ldy, clip);
     }
   }
