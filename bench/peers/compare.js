@@ -18,7 +18,8 @@
 //   naive      PyTorch's equations as plain JavaScript loops (naive.js): the floor
 //
 // Workloads:
-//   step      streaming, batch 1, state carried between calls: µs per step
+//   step      streaming, batch 1, state carried between calls: µs per step; then again with recur
+//             on int8 weights (the other peers f32, as no other peer runs an int8 LSTM from these files)
 //   sequence  one call over T = 256 steps, batch 1 and 16: µs per step (call time / 256)
 //   train     one training step of a char-level LSTM (vocab 64, embedding 64, hidden 128, seq 64,
 //             batch 16; Adam, cross-entropy): ms per step
@@ -153,7 +154,7 @@ async function sideBySide(entries) {
 // Workloads: each row is { group, label, unit, batch, cells: { id: { value, ratio, runs, check } | { na } } }
 
 const rows = [];
-const units = { step: 'µs/step', sequence: 'µs/step', train: 'ms/step', cold: 'ms', size: 'kB gz' };
+const units = { step: 'µs/step', 'step-int8': 'µs/step', sequence: 'µs/step', train: 'ms/step', cold: 'ms', size: 'kB gz' };
 
 function printRow(row) {
   const cell = (c, p) => (!c ? (p.na ? 'n/a' : '') : c.na ? 'n/a' : `${fmt(c.value)}${c.ratio !== undefined && c.id !== 'recur' ? ` ${fmtRatio(c.ratio)}` : ''}`);
@@ -223,6 +224,44 @@ async function stepRows() {
     const outputs = async (s) => { const ys = []; for (const xt of xs) ys.push(Float32Array.from(await s.step(xt))); return ys; };
     await runRow({ group: 'step', label: `step ${model.label}`, model: model.label, batch: 1, unit: units.step },
       async (adapter) => { const s = await adapter.stream(model); return { ...s, call: () => s.step(x) }; },
+      {
+        reference: outputs,
+        compare: async (s, ref) => Math.max(...(await outputs(s)).map((y, t) => maxAbsDiff(y, ref[t]))),
+        scale: 1000,
+      });
+  }
+}
+
+// The same streams with recur on int8 weights (recur.quantize: per-row int8, int8 kernels) and
+// every other peer as in the f32 rows above (checked there: none of them runs an int8 LSTM from
+// these files). recur-relaxed is checked against recur's int8 outputs; recur's int8 error against
+// its own f32 outputs is noted.
+async function int8StepRows() {
+  header('streaming step, batch 1, recur on int8 weights, the others f32 (µs per step)');
+  const isRecur = (adapter) => adapter.id === 'recur' || adapter.id === 'recur-relaxed';
+  for (const model of MODELS) {
+    const xs = Array.from({ length: CHECK_STEPS }, (_, t) => inputs(model.inputSize, 100 + t));
+    const x = inputs(model.inputSize, 7);
+    const outputs = async (s) => { const ys = []; for (const xt of xs) ys.push(Float32Array.from(await s.step(xt))); return ys; };
+    const f32 = await peers.find((p) => p.id === 'recur').adapter.stream(model);
+    const f32Outputs = await outputs(f32);
+    f32.dispose();
+    await runRow({ group: 'step-int8', label: `step ${model.label} · recur int8`, model: model.label, batch: 1, unit: units.step, weights: 'int8' },
+      async (adapter) => {
+        if (!isRecur(adapter)) {
+          const s = await adapter.stream(model);
+          return { ...s, call: () => s.step(x), unchecked: s.unchecked ?? 'f32 weights (checked in the f32 rows)' };
+        }
+        let note;
+        if (adapter.id === 'recur') {                  // int8's error, on a stream of its own
+          const probe = await adapter.stream(model, { weights: 'int8' });
+          const d = Math.max(...(await outputs(probe)).map((y, t) => maxAbsDiff(y, f32Outputs[t])));
+          probe.dispose();
+          note = `int8 outputs vs f32 over ${CHECK_STEPS} steps: max |Δ| ${d.toExponential(1)}`;
+        }
+        const s = await adapter.stream(model, { weights: 'int8' });
+        return { ...s, call: () => s.step(x), note };
+      },
       {
         reference: outputs,
         compare: async (s, ref) => Math.max(...(await outputs(s)).map((y, t) => maxAbsDiff(y, ref[t]))),
@@ -457,6 +496,7 @@ const probe = async (when) => {
 };
 if (!skip.has('roofline')) limits = await probe('start');
 if (!skip.has('step')) await stepRows();
+if (!skip.has('step')) await int8StepRows();
 if (!skip.has('sequence')) await sequenceRows();
 if (!skip.has('train')) await trainRow();
 if (!skip.has('cold')) await coldRow();

@@ -26,8 +26,11 @@ function recurPeer(id, file, setting) {
     return { version: JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version };
   },
 
-  async stream(model) {
-    const net = await load(readFileSync(model.safetensors));
+  /** weights 'int8': the model quantized by recur.quantize (per-row int8, int8 kernels). */
+  async stream(model, { weights = 'f32' } = {}) {
+    const f32 = await load(readFileSync(model.safetensors));
+    const net = weights === 'int8' ? await recur.quantize(f32, 'int8') : f32;
+    if (net !== f32) f32.dispose();
     const s = net.stream();
     return { step: (x) => s.step(x), dispose: () => { s.dispose(); net.dispose(); } };
   },
