@@ -4,11 +4,12 @@ import { defineConfig } from 'vitest/config';
 //   relaxed  every test, in a Node that runs relaxed SIMD (Node 20 needs the flag), so the
 //            default build is recur-relaxed.wasm, as in browsers, workerd and Node ≥ 22
 //   simd     the numerical suites again with RECUR_WASM=simd: recur.wasm, the build Node 20
-//            users get by default and the Worker entry imports
+//            users get by default (without the flag) and runtimes without relaxed SIMD load
 const numerical = [
   'test/activations.test.ts', 'test/recurrent.golden.test.ts', 'test/onnx-cells.golden.test.ts',
   'test/recurrent.gradients.test.ts', 'test/gradients.finite-difference.test.ts', 'test/stream.equivalence.test.ts',
   'test/stream.group.test.ts', 'test/train.trajectory.test.ts', 'test/quantize.test.ts', 'test/sequential.test.ts',
+  'test/kernels.gemm.test.ts',
 ];
 
 export default defineConfig({

@@ -9,6 +9,7 @@ export interface Kernels {
   relaxedSimd(): number;
   gemm(M: number, N: number, K: number, a: Ptr, lda: number, bp: Ptr, bias: Ptr,
        c: Ptr, ldc: number, accumulate: number): void;
+  gemvPair(N: number, K1: number, a1: Ptr, w1: Ptr, bias1: Ptr, K2: number, a2: Ptr, w2: Ptr, bias2: Ptr, c: Ptr): void;
   sigmoidArray(x: Ptr, y: Ptr, n: number): void;
   tanhArray(x: Ptr, y: Ptr, n: number): void;
   lstmForward(T: number, B: number, I: number, H: number, x: Ptr, ldx: number,
