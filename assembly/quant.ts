@@ -3,8 +3,10 @@
 //
 // Weights: per-output-row symmetric quantization, w ≈ scale[n] · q[n, k] with q ∈ [-127, 127]
 // (src/runtime/pack.ts packQ8 makes it). Layout: panels of 16 output columns as for f32; within a
-// panel, for each pair of inputs (k, k+1), 32 bytes: outputs 0–7 then 8–15, each as the two
-// bytes (q[n, k], q[n, k+1]). K is padded to even with zeros.
+// panel, for each pair of inputs (k, k+1), 32 values: outputs 0–7 then 8–15, each as the two
+// values (q[n, k], q[n, k+1]). K is padded to even with zeros. The values are bytes, or — for
+// small matrices ("wide", marked by bit 0 of the scales pointer) — the same values in 16 bits,
+// which the products read without widening them (pack.ts says when and why).
 //
 // Activations: each row of x is quantized on the fly to int16 with its own scale,
 // x ≈ sx · xq (|xq| ≤ 32767), so x keeps 15 bits — the recurrent state stays f32 everywhere else.
@@ -40,11 +42,14 @@ function quantizeRow(x: usize, K: i32): f32 {
 }
 
 // C[M, N] = (accumulate ? C : 0) + bias + A[M, K] · (scale ⊙ Q)ᵀ, as gemm in assembly/gemm.ts.
-//   a: row stride lda; wq: int8 packed; scales: [N] f32; bias: [N] or 0; c: row stride ldc.
+//   a: row stride lda; wq: int8 packed; scales: [N] f32, bit 0 set if wq is wide (16-bit values);
+//   bias: [N] or 0; c: row stride ldc.
 export function gemmQ8(M: i32, N: i32, K: i32, a: usize, lda: i32, wq: usize, scales: usize, bias: usize,
                        c: usize, ldc: i32, accumulate: i32): void {
+  const wide = <i32>(scales & 1);
+  scales &= ~(<usize>1);
   const pairs = (K + 1) >> 1;
-  const panelBytes = <usize>pairs << 5;
+  const panelBytes = <usize>pairs << (wide ? 6 : 5);
   for (let m = 0; m < M; m++) {
     const sx = quantizeRow(a + (<usize>m * lda << 2), K);
     const crow = c + (<usize>m * ldc << 2);
@@ -56,15 +61,26 @@ export function gemmQ8(M: i32, N: i32, K: i32, a: usize, lda: i32, wq: usize, sc
         const p1 = min(pairs, p0 + FLUSH_PAIRS);
         let i0 = i32x4.splat(0), i1 = i0, i2 = i0, i3 = i0;
         const xend = XQ + (<usize>p1 << 2);
-        for (let xp = XQ + (<usize>p0 << 2); xp < xend; xp += 4) {   // pointers bumped, as in gemm
-          const s = v128.load32_splat(xp);
-          // load8x8_s is one pmovsxbw from memory; extend_high of a loaded vector costs V8 two
-          // more shuffles, and those, not the dot products, bounded this loop (measured 1.5×).
-          i0 = i32x4.add(i0, i32x4.dot_i16x8_s(v128.load8x8_s(w), s));
-          i1 = i32x4.add(i1, i32x4.dot_i16x8_s(v128.load8x8_s(w, 8), s));
-          i2 = i32x4.add(i2, i32x4.dot_i16x8_s(v128.load8x8_s(w, 16), s));
-          i3 = i32x4.add(i3, i32x4.dot_i16x8_s(v128.load8x8_s(w, 24), s));
-          w += 32;
+        if (wide) {                                  // 16-bit values: plain loads
+          for (let xp = XQ + (<usize>p0 << 2); xp < xend; xp += 4) {
+            const s = v128.load32_splat(xp);
+            i0 = i32x4.add(i0, i32x4.dot_i16x8_s(v128.load(w), s));
+            i1 = i32x4.add(i1, i32x4.dot_i16x8_s(v128.load(w, 16), s));
+            i2 = i32x4.add(i2, i32x4.dot_i16x8_s(v128.load(w, 32), s));
+            i3 = i32x4.add(i3, i32x4.dot_i16x8_s(v128.load(w, 48), s));
+            w += 64;
+          }
+        } else {
+          for (let xp = XQ + (<usize>p0 << 2); xp < xend; xp += 4) {   // pointers bumped, as in gemm
+            const s = v128.load32_splat(xp);
+            // load8x8_s is one pmovsxbw from memory; extend_high of a loaded vector costs V8 two
+            // more shuffles, and those, not the dot products, bounded this loop (measured 1.5×).
+            i0 = i32x4.add(i0, i32x4.dot_i16x8_s(v128.load8x8_s(w), s));
+            i1 = i32x4.add(i1, i32x4.dot_i16x8_s(v128.load8x8_s(w, 8), s));
+            i2 = i32x4.add(i2, i32x4.dot_i16x8_s(v128.load8x8_s(w, 16), s));
+            i3 = i32x4.add(i3, i32x4.dot_i16x8_s(v128.load8x8_s(w, 24), s));
+            w += 32;
+          }
         }
         f0 = f32x4.add(f0, f32x4.convert_i32x4_s(i0)); f1 = f32x4.add(f1, f32x4.convert_i32x4_s(i1));
         f2 = f32x4.add(f2, f32x4.convert_i32x4_s(i2)); f3 = f32x4.add(f3, f32x4.convert_i32x4_s(i3));

@@ -96,11 +96,16 @@ export class Parameters {
     return at;
   }
 
-  /** Byte address of the row scales of an int8 tensor's group-th group, or 0 for f32 tensors. */
+  /**
+   * Byte address of the row scales of an int8 tensor's group-th group, or 0 for f32 tensors;
+   * bit 0 set when the group's values are held in 16 bits (pack.ts q8Layout), which is how the
+   * kernels (assembly/quant.ts) learn the width.
+   */
   scalesOf(name: string, group = 0): number {
     const l = this.slot(name).spec.layout;
     if (l.kind !== 'int8') return 0;
-    return this.ptrOf(name, group) + q8Layout(groupsOf(l)[group], l.hidden, l.inputs).scalesAt;
+    const { scalesAt, wide } = q8Layout(groupsOf(l)[group], l.hidden, l.inputs);
+    return (this.ptrOf(name, group) + scalesAt) | (wide ? 1 : 0);
   }
 
   /** Whether any tensor is stored as int8 (such parameters cannot be trained in place). */
