@@ -101,23 +101,18 @@ function gemvRow(N: i32, K: i32, a: usize, bp: usize, bias: usize, c: usize, acc
       x0 = f32x4.add(x0, loadN(cc, valid)); x1 = f32x4.add(x1, loadN(cc + 16, valid - 4));
       x2 = f32x4.add(x2, loadN(cc + 32, valid - 8)); x3 = f32x4.add(x3, loadN(cc + 48, valid - 12));
     }
-    let w = bp + <usize>(col / PANEL) * panelBytes;
-    for (let ap = a; ap < end; ap += 4) {
-      const s = v128.load32_splat(ap);
-      x0 = madd(v128.load(w), s, x0);
-      x1 = madd(v128.load(w, 16), s, x1);
-      x2 = madd(v128.load(w, 32), s, x2);
-      x3 = madd(v128.load(w, 48), s, x3);
-      w += 64;
-    }
-    if (a2) {
-      if (bias2) {
-        const bc = bias2 + (<usize>col << 2);
-        x0 = f32x4.add(loadN(bc, valid), x0); x1 = f32x4.add(loadN(bc + 16, valid - 4), x1);
-        x2 = f32x4.add(loadN(bc + 32, valid - 8), x2); x3 = f32x4.add(loadN(bc + 48, valid - 12), x3);
+    let w = bp + <usize>(col / PANEL) * panelBytes, from = a, to = end;
+    for (let pass = 0; pass < 2; pass++) {
+      if (pass) {                                  // the second product, if any (as in gemv6)
+        if (!a2) break;
+        if (bias2) {
+          const bc = bias2 + (<usize>col << 2);
+          x0 = f32x4.add(loadN(bc, valid), x0); x1 = f32x4.add(loadN(bc + 16, valid - 4), x1);
+          x2 = f32x4.add(loadN(bc + 32, valid - 8), x2); x3 = f32x4.add(loadN(bc + 48, valid - 12), x3);
+        }
+        w = bp2 + <usize>(col / PANEL) * panelBytes2; from = a2; to = end2;
       }
-      w = bp2 + <usize>(col / PANEL) * panelBytes2;
-      for (let ap = a2; ap < end2; ap += 4) {
+      for (let ap = from; ap < to; ap += 4) {
         const s = v128.load32_splat(ap);
         x0 = madd(v128.load(w), s, x0);
         x1 = madd(v128.load(w, 16), s, x1);
