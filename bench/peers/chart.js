@@ -26,7 +26,7 @@ export function chartSvg(results) {
   const plotW = W - left - right;
   const x = (r) => left + ((Math.log10(r) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plotW;
   const groupH = peers.length * (bar + gap) + pad;
-  const H = top + rows.length * groupH + 56;
+  const H = top + rows.length * groupH + 70;
   const out = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif" font-size="11">`);
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
@@ -45,8 +45,8 @@ export function chartSvg(results) {
       const r = m * 10 ** e;
       if (r < lo || r > hi) continue;
       const gx = x(r).toFixed(1);
-      out.push(`<line x1="${gx}" y1="${top - 6}" x2="${gx}" y2="${H - 46}" stroke="${r === 1 ? '#222' : m === 1 ? '#ccc' : '#eee'}" stroke-width="${r === 1 ? 1.5 : 1}"/>`);
-      if (m === 1 || hi / lo <= 1e4) out.push(`<text x="${gx}" y="${H - 32}" text-anchor="middle" fill="${m === 1 ? '#333' : '#999'}">${r >= 1 ? r : r.toPrecision(1)}×</text>`);
+      out.push(`<line x1="${gx}" y1="${top - 6}" x2="${gx}" y2="${H - 60}" stroke="${r === 1 ? '#222' : m === 1 ? '#ccc' : '#eee'}" stroke-width="${r === 1 ? 1.5 : 1}"/>`);
+      if (m === 1 || hi / lo <= 1e4) out.push(`<text x="${gx}" y="${H - 46}" text-anchor="middle" fill="${m === 1 ? '#333' : '#999'}">${r >= 1 ? r : r.toPrecision(1)}×</text>`);
     }
   }
   out.push(`<text x="${x(1).toFixed(1)}" y="${top - 10}" text-anchor="middle" font-weight="600">recur</text>`);
@@ -72,7 +72,8 @@ export function chartSvg(results) {
       out.push(`<text x="${tx.toFixed(1)}" y="${y + bar - 0.5}" font-size="8" fill="#333" text-anchor="${c.ratio >= 1 ? 'start' : 'end'}">${ratioText(c.ratio)}${star}</text>`);
     });
   });
-  out.push(`<text x="12" y="${H - 10}" fill="#555" font-size="10">* not the same computation, timed only: brain.js (its own cells and weights); TF.js GRU (no resetAfter: true, PyTorch's variant). Everything else is checked against recur to 1e-4 first.</text>`);
+  out.push(`<text x="12" y="${H - 24}" fill="#555" font-size="10">* not the same computation, timed only: brain.js (its own cells and weights); TF.js GRU (no resetAfter: true, PyTorch's variant);</text>`);
+  out.push(`<text x="12" y="${H - 10}" fill="#555" font-size="10">the peers' f32 against recur's int8 in the int8 rows. Everything else is checked against recur to 1e-4 first.</text>`);
   out.push('</svg>');
   return out.join('\n') + '\n';
 }
