@@ -154,7 +154,7 @@ async function sideBySide(entries) {
 // Workloads: each row is { group, label, unit, batch, cells: { id: { value, ratio, runs, check } | { na } } }
 
 const rows = [];
-const units = { step: 'µs/step', 'step-int8': 'µs/step', sequence: 'µs/step', train: 'ms/step', cold: 'ms', size: 'kB gz' };
+const units = { step: 'µs/step', sequence: 'µs/step', train: 'ms/step', cold: 'ms', size: 'kB gz' };
 
 function printRow(row) {
   const cell = (c, p) => (!c ? (p.na ? 'n/a' : '') : c.na ? 'n/a' : `${fmt(c.value)}${c.ratio !== undefined && c.id !== 'recur' ? ` ${fmtRatio(c.ratio)}` : ''}`);
@@ -216,19 +216,25 @@ async function runRow(row, make, { reference, compare, scale, skipIf = () => nul
 }
 
 // Streaming: 8 steps from the zero state compared step by step, then the same stream is timed.
+// The check steps, the timed input, and the runRow options both step tables use.
+function streamCheck(model) {
+  const xs = Array.from({ length: CHECK_STEPS }, (_, t) => inputs(model.inputSize, 100 + t));
+  const outputs = async (s) => { const ys = []; for (const xt of xs) ys.push(Float32Array.from(await s.step(xt))); return ys; };
+  const options = {
+    reference: outputs,
+    compare: async (s, ref) => Math.max(...(await outputs(s)).map((y, t) => maxAbsDiff(y, ref[t]))),
+    scale: 1000,
+  };
+  return { x: inputs(model.inputSize, 7), outputs, options };
+}
+
 async function stepRows() {
   header('streaming step, batch 1, state carried (µs per step; ×: time relative to recur)');
   for (const model of MODELS) {
-    const xs = Array.from({ length: CHECK_STEPS }, (_, t) => inputs(model.inputSize, 100 + t));
-    const x = inputs(model.inputSize, 7);
-    const outputs = async (s) => { const ys = []; for (const xt of xs) ys.push(Float32Array.from(await s.step(xt))); return ys; };
+    const { x, options } = streamCheck(model);
     await runRow({ group: 'step', label: `step ${model.label}`, model: model.label, batch: 1, unit: units.step },
       async (adapter) => { const s = await adapter.stream(model); return { ...s, call: () => s.step(x) }; },
-      {
-        reference: outputs,
-        compare: async (s, ref) => Math.max(...(await outputs(s)).map((y, t) => maxAbsDiff(y, ref[t]))),
-        scale: 1000,
-      });
+      options);
   }
 }
 
@@ -240,13 +246,11 @@ async function int8StepRows() {
   header('streaming step, batch 1, recur on int8 weights, the others f32 (µs per step)');
   const isRecur = (adapter) => adapter.id === 'recur' || adapter.id === 'recur-relaxed';
   for (const model of MODELS) {
-    const xs = Array.from({ length: CHECK_STEPS }, (_, t) => inputs(model.inputSize, 100 + t));
-    const x = inputs(model.inputSize, 7);
-    const outputs = async (s) => { const ys = []; for (const xt of xs) ys.push(Float32Array.from(await s.step(xt))); return ys; };
+    const { x, outputs, options } = streamCheck(model);
     const f32 = await peers.find((p) => p.id === 'recur').adapter.stream(model);
     const f32Outputs = await outputs(f32);
     f32.dispose();
-    await runRow({ group: 'step-int8', label: `step ${model.label} · recur int8`, model: model.label, batch: 1, unit: units.step, weights: 'int8' },
+    await runRow({ group: 'step-int8', label: `step ${model.label} · recur int8`, model: model.label, batch: 1, unit: units.step },
       async (adapter) => {
         if (!isRecur(adapter)) {
           const s = await adapter.stream(model);
@@ -262,11 +266,7 @@ async function int8StepRows() {
         const s = await adapter.stream(model, { weights: 'int8' });
         return { ...s, call: () => s.step(x), note };
       },
-      {
-        reference: outputs,
-        compare: async (s, ref) => Math.max(...(await outputs(s)).map((y, t) => maxAbsDiff(y, ref[t]))),
-        scale: 1000,
-      });
+      options);
   }
 }
 

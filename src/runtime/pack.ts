@@ -10,9 +10,12 @@ export const PANEL = 16;
 
 export const padHidden = (H: number) => (H + 3) & ~3;
 
+/** Output columns of a packed [G·H, K] weight: G gate blocks of Hp, rounded up to whole panels. */
+const panelColumns = (G: number, H: number) => Math.ceil((G * padHidden(H)) / PANEL) * PANEL;
+
 /** Floats a packed [G·H, K] weight occupies. */
 export function packedLength(G: number, H: number, K: number): number {
-  return Math.ceil((G * padHidden(H)) / PANEL) * PANEL * K;
+  return panelColumns(G, H) * K;
 }
 
 // Packing runs in wasm (assembly/pack.ts packWeight), since every weight passes through it at
@@ -64,7 +67,7 @@ export const WIDE_MAX_BYTES = 256 * 1024;
 
 /** Whether a packed int8 [G·H, K] weight holds its values in 16 bits: its 16-bit data fits WIDE_MAX_BYTES. */
 export function q8Wide(G: number, H: number, K: number): boolean {
-  return Math.ceil((G * padHidden(H)) / PANEL) * PANEL * (K + (K & 1)) * 2 <= WIDE_MAX_BYTES;
+  return panelColumns(G, H) * (K + (K & 1)) * 2 <= WIDE_MAX_BYTES;
 }
 
 /**
@@ -73,7 +76,7 @@ export function q8Wide(G: number, H: number, K: number): boolean {
  * pass `wide` to get either form).
  */
 export function q8Layout(G: number, H: number, K: number, wide = q8Wide(G, H, K)): { bytes: number; scalesAt: number; columns: number; wide: boolean } {
-  const columns = Math.ceil((G * padHidden(H)) / PANEL) * PANEL;
+  const columns = panelColumns(G, H);
   const values = columns * (K + (K & 1));
   const scalesAt = Math.ceil((values * (wide ? 2 : 1)) / 16) * 16;
   return { bytes: scalesAt + columns * 4, scalesAt, columns, wide };
