@@ -17,11 +17,12 @@ import { loadN, storeN } from './vec';
 
 const PANEL: i32 = 16;
 const MAX_K: i32 = 16384;                         // the host checks K ≤ MAX_K
-const XQ = memory.data(MAX_K * 2 + 16, 16);       // one quantized activation row (int16)
+const XQ_ROW: i32 = MAX_K * 2 + 16;               // bytes per quantized row in XQ
+const XQ = memory.data(2 * XQ_ROW, 16);           // two quantized activation rows (int16)
 const FLUSH_PAIRS: i32 = 128;                     // 128 · 2 · 127 · 32767 < 2³¹
 
-// Quantizes x[K] into XQ (zero-padded to even K); returns the scale sx.
-function quantizeRow(x: usize, K: i32): f32 {
+// Quantizes x[K] into q (zero-padded to even K); returns the scale sx.
+function quantizeRow(x: usize, K: i32, q: usize): f32 {
   let m = f32x4.splat(0);
   let k = 0;
   for (; k + 4 <= K; k += 4) m = f32x4.pmax(m, f32x4.abs(v128.load(x + (<usize>k << 2))));
@@ -33,75 +34,138 @@ function quantizeRow(x: usize, K: i32): f32 {
   for (; k + 8 <= K; k += 8) {
     const a = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(x + (<usize>k << 2)), inv)));
     const b = i32x4.trunc_sat_f32x4_s(f32x4.nearest(f32x4.mul(v128.load(x + (<usize>k << 2), 16), inv)));
-    v128.store(XQ + (<usize>k << 1), i16x8.narrow_i32x4_s(a, b));
+    v128.store(q + (<usize>k << 1), i16x8.narrow_i32x4_s(a, b));
   }
   const s = <f32>32767 / top;
-  for (; k < K; k++) store<i16>(XQ + (<usize>k << 1), <i16>nearest(load<f32>(x + (<usize>k << 2)) * s));
-  store<i16>(XQ + (<usize>K << 1), 0);            // the pad input of an odd K
+  for (; k < K; k++) store<i16>(q + (<usize>k << 1), <i16>nearest(load<f32>(x + (<usize>k << 2)) * s));
+  store<i16>(q + (<usize>K << 1), 0);             // the pad input of an odd K
   return top / <f32>32767;
 }
 
 // C[M, N] = (accumulate ? C : 0) + bias + A[M, K] · (scale ⊙ Q)ᵀ, as gemm in assembly/gemm.ts.
 //   a: row stride lda; wq: int8 packed; scales: [N] f32, bit 0 set if wq is wide (16-bit values);
 //   bias: [N] or 0; c: row stride ldc.
+// Rows go two at a time, sharing each load (and widening) of the weights; a last odd row alone.
+// Each row's sums are exact integers over the same chunks of pairs either way, then the same f32
+// operations: a row gives the same bits alone or in a pair.
 export function gemmQ8(M: i32, N: i32, K: i32, a: usize, lda: i32, wq: usize, scales: usize, bias: usize,
                        c: usize, ldc: i32, accumulate: i32): void {
   const wide = <i32>(scales & 1);
   scales &= ~(<usize>1);
   const pairs = (K + 1) >> 1;
   const panelBytes = <usize>pairs << (wide ? 6 : 5);
-  for (let m = 0; m < M; m++) {
-    const sx = quantizeRow(a + (<usize>m * lda << 2), K);
+  let m = 0;
+  for (; m + 2 <= M; m += 2) {
+    const sx = quantizeRow(a + (<usize>m * lda << 2), K, XQ);
+    const sy = quantizeRow(a + (<usize>(m + 1) * lda << 2), K, XQ + XQ_ROW);
     const crow = c + (<usize>m * ldc << 2);
-    for (let col = 0; col < N; col += PANEL) {
-      const valid = N - col;
-      let w = wq + <usize>(col / PANEL) * panelBytes;
-      let f0 = f32x4.splat(0), f1 = f0, f2 = f0, f3 = f0;
-      for (let p0 = 0; p0 < pairs; p0 += FLUSH_PAIRS) {
-        const p1 = min(pairs, p0 + FLUSH_PAIRS);
-        let i0 = i32x4.splat(0), i1 = i0, i2 = i0, i3 = i0;
-        const xend = XQ + (<usize>p1 << 2);
-        if (wide) {                                  // 16-bit values: plain loads
-          for (let xp = XQ + (<usize>p0 << 2); xp < xend; xp += 4) {
-            const s = v128.load32_splat(xp);
-            i0 = i32x4.add(i0, i32x4.dot_i16x8_s(v128.load(w), s));
-            i1 = i32x4.add(i1, i32x4.dot_i16x8_s(v128.load(w, 16), s));
-            i2 = i32x4.add(i2, i32x4.dot_i16x8_s(v128.load(w, 32), s));
-            i3 = i32x4.add(i3, i32x4.dot_i16x8_s(v128.load(w, 48), s));
-            w += 64;
-          }
-        } else {
-          for (let xp = XQ + (<usize>p0 << 2); xp < xend; xp += 4) {   // pointers bumped, as in gemm
-            const s = v128.load32_splat(xp);
-            // load8x8_s is one pmovsxbw from memory; extend_high of a loaded vector costs V8 two
-            // more shuffles, and those, not the dot products, bounded this loop (measured 1.5×).
-            i0 = i32x4.add(i0, i32x4.dot_i16x8_s(v128.load8x8_s(w), s));
-            i1 = i32x4.add(i1, i32x4.dot_i16x8_s(v128.load8x8_s(w, 8), s));
-            i2 = i32x4.add(i2, i32x4.dot_i16x8_s(v128.load8x8_s(w, 16), s));
-            i3 = i32x4.add(i3, i32x4.dot_i16x8_s(v128.load8x8_s(w, 24), s));
-            w += 32;
-          }
-        }
-        f0 = f32x4.add(f0, f32x4.convert_i32x4_s(i0)); f1 = f32x4.add(f1, f32x4.convert_i32x4_s(i1));
-        f2 = f32x4.add(f2, f32x4.convert_i32x4_s(i2)); f3 = f32x4.add(f3, f32x4.convert_i32x4_s(i3));
-      }
-      const sc = scales + (<usize>col << 2);
-      const vsx = f32x4.splat(sx);
-      let y0 = f32x4.mul(f0, f32x4.mul(loadN(sc, valid), vsx));
-      let y1 = f32x4.mul(f1, f32x4.mul(loadN(sc + 16, valid - 4), vsx));
-      let y2 = f32x4.mul(f2, f32x4.mul(loadN(sc + 32, valid - 8), vsx));
-      let y3 = f32x4.mul(f3, f32x4.mul(loadN(sc + 48, valid - 12), vsx));
-      const cc = crow + (<usize>col << 2);
-      if (bias) {
-        const bc = bias + (<usize>col << 2);
-        y0 = f32x4.add(y0, loadN(bc, valid)); y1 = f32x4.add(y1, loadN(bc + 16, valid - 4));
-        y2 = f32x4.add(y2, loadN(bc + 32, valid - 8)); y3 = f32x4.add(y3, loadN(bc + 48, valid - 12));
-      }
-      if (accumulate) {
-        y0 = f32x4.add(y0, loadN(cc, valid)); y1 = f32x4.add(y1, loadN(cc + 16, valid - 4));
-        y2 = f32x4.add(y2, loadN(cc + 32, valid - 8)); y3 = f32x4.add(y3, loadN(cc + 48, valid - 12));
-      }
-      storeN(cc, y0, valid); storeN(cc + 16, y1, valid - 4); storeN(cc + 32, y2, valid - 8); storeN(cc + 48, y3, valid - 12);
-    }
+    twoRows(N, pairs, wq, panelBytes, wide, sx, sy, scales, bias, crow, crow + (<usize>ldc << 2), accumulate);
   }
+  if (m < M) {
+    const sx = quantizeRow(a + (<usize>m * lda << 2), K, XQ);
+    oneRow(N, pairs, wq, panelBytes, wide, sx, scales, bias, c + (<usize>m * ldc << 2), accumulate);
+  }
+}
+
+// Two rows, quantized in XQ (scale sx) and XQ + XQ_ROW (sy), into C rows crow and drow.
+function twoRows(N: i32, pairs: i32, wq: usize, panelBytes: usize, wide: i32, sx: f32, sy: f32,
+                 scales: usize, bias: usize, crow: usize, drow: usize, accumulate: i32): void {
+  for (let col = 0; col < N; col += PANEL) {
+    let w = wq + <usize>(col / PANEL) * panelBytes;
+    let f0 = f32x4.splat(0), f1 = f0, f2 = f0, f3 = f0;   // the first row
+    let g0 = f0, g1 = f0, g2 = f0, g3 = f0;                // the second
+    for (let p0 = 0; p0 < pairs; p0 += FLUSH_PAIRS) {
+      const p1 = min(pairs, p0 + FLUSH_PAIRS);
+      let i0 = i32x4.splat(0), i1 = i0, i2 = i0, i3 = i0;
+      let j0 = i0, j1 = i0, j2 = i0, j3 = i0;
+      const xend = XQ + (<usize>p1 << 2);
+      if (wide) {
+        for (let xp = XQ + (<usize>p0 << 2); xp < xend; xp += 4) {
+          const s = v128.load32_splat(xp), t = v128.load32_splat(xp, XQ_ROW);
+          const b0 = v128.load(w), b1 = v128.load(w, 16), b2 = v128.load(w, 32), b3 = v128.load(w, 48);
+          i0 = i32x4.add(i0, i32x4.dot_i16x8_s(b0, s)); j0 = i32x4.add(j0, i32x4.dot_i16x8_s(b0, t));
+          i1 = i32x4.add(i1, i32x4.dot_i16x8_s(b1, s)); j1 = i32x4.add(j1, i32x4.dot_i16x8_s(b1, t));
+          i2 = i32x4.add(i2, i32x4.dot_i16x8_s(b2, s)); j2 = i32x4.add(j2, i32x4.dot_i16x8_s(b2, t));
+          i3 = i32x4.add(i3, i32x4.dot_i16x8_s(b3, s)); j3 = i32x4.add(j3, i32x4.dot_i16x8_s(b3, t));
+          w += 64;
+        }
+      } else {
+        for (let xp = XQ + (<usize>p0 << 2); xp < xend; xp += 4) {
+          const s = v128.load32_splat(xp), t = v128.load32_splat(xp, XQ_ROW);
+          const b0 = v128.load8x8_s(w), b1 = v128.load8x8_s(w, 8), b2 = v128.load8x8_s(w, 16), b3 = v128.load8x8_s(w, 24);
+          i0 = i32x4.add(i0, i32x4.dot_i16x8_s(b0, s)); j0 = i32x4.add(j0, i32x4.dot_i16x8_s(b0, t));
+          i1 = i32x4.add(i1, i32x4.dot_i16x8_s(b1, s)); j1 = i32x4.add(j1, i32x4.dot_i16x8_s(b1, t));
+          i2 = i32x4.add(i2, i32x4.dot_i16x8_s(b2, s)); j2 = i32x4.add(j2, i32x4.dot_i16x8_s(b2, t));
+          i3 = i32x4.add(i3, i32x4.dot_i16x8_s(b3, s)); j3 = i32x4.add(j3, i32x4.dot_i16x8_s(b3, t));
+          w += 32;
+        }
+      }
+      f0 = f32x4.add(f0, f32x4.convert_i32x4_s(i0)); f1 = f32x4.add(f1, f32x4.convert_i32x4_s(i1));
+      f2 = f32x4.add(f2, f32x4.convert_i32x4_s(i2)); f3 = f32x4.add(f3, f32x4.convert_i32x4_s(i3));
+      g0 = f32x4.add(g0, f32x4.convert_i32x4_s(j0)); g1 = f32x4.add(g1, f32x4.convert_i32x4_s(j1));
+      g2 = f32x4.add(g2, f32x4.convert_i32x4_s(j2)); g3 = f32x4.add(g3, f32x4.convert_i32x4_s(j3));
+    }
+    finishPanel(f0, f1, f2, f3, sx, scales, bias, col, N - col, crow + (<usize>col << 2), accumulate);
+    finishPanel(g0, g1, g2, g3, sy, scales, bias, col, N - col, drow + (<usize>col << 2), accumulate);
+  }
+}
+
+// One row, quantized in XQ (scale sx), into C row crow.
+function oneRow(N: i32, pairs: i32, wq: usize, panelBytes: usize, wide: i32, sx: f32,
+                scales: usize, bias: usize, crow: usize, accumulate: i32): void {
+  for (let col = 0; col < N; col += PANEL) {
+    let w = wq + <usize>(col / PANEL) * panelBytes;
+    let f0 = f32x4.splat(0), f1 = f0, f2 = f0, f3 = f0;
+    for (let p0 = 0; p0 < pairs; p0 += FLUSH_PAIRS) {
+      const p1 = min(pairs, p0 + FLUSH_PAIRS);
+      let i0 = i32x4.splat(0), i1 = i0, i2 = i0, i3 = i0;
+      const xend = XQ + (<usize>p1 << 2);
+      if (wide) {                                  // 16-bit values: plain loads
+        for (let xp = XQ + (<usize>p0 << 2); xp < xend; xp += 4) {
+          const s = v128.load32_splat(xp);
+          i0 = i32x4.add(i0, i32x4.dot_i16x8_s(v128.load(w), s));
+          i1 = i32x4.add(i1, i32x4.dot_i16x8_s(v128.load(w, 16), s));
+          i2 = i32x4.add(i2, i32x4.dot_i16x8_s(v128.load(w, 32), s));
+          i3 = i32x4.add(i3, i32x4.dot_i16x8_s(v128.load(w, 48), s));
+          w += 64;
+        }
+      } else {
+        for (let xp = XQ + (<usize>p0 << 2); xp < xend; xp += 4) {   // pointers bumped, as in gemm
+          const s = v128.load32_splat(xp);
+          // load8x8_s is one pmovsxbw from memory; extend_high of a loaded vector costs V8 two
+          // more shuffles, and those, not the dot products, bounded this loop (measured 1.5×).
+          i0 = i32x4.add(i0, i32x4.dot_i16x8_s(v128.load8x8_s(w), s));
+          i1 = i32x4.add(i1, i32x4.dot_i16x8_s(v128.load8x8_s(w, 8), s));
+          i2 = i32x4.add(i2, i32x4.dot_i16x8_s(v128.load8x8_s(w, 16), s));
+          i3 = i32x4.add(i3, i32x4.dot_i16x8_s(v128.load8x8_s(w, 24), s));
+          w += 32;
+        }
+      }
+      f0 = f32x4.add(f0, f32x4.convert_i32x4_s(i0)); f1 = f32x4.add(f1, f32x4.convert_i32x4_s(i1));
+      f2 = f32x4.add(f2, f32x4.convert_i32x4_s(i2)); f3 = f32x4.add(f3, f32x4.convert_i32x4_s(i3));
+    }
+    finishPanel(f0, f1, f2, f3, sx, scales, bias, col, N - col, crow + (<usize>col << 2), accumulate);
+  }
+}
+
+// One row's 16 columns from their f32 sums: C = sums · (scale · sx) + bias (+ C), `valid` of them.
+// @ts-ignore: decorator
+@inline function finishPanel(f0: v128, f1: v128, f2: v128, f3: v128, sx: f32, scales: usize, bias: usize,
+                             col: i32, valid: i32, cc: usize, accumulate: i32): void {
+  const sc = scales + (<usize>col << 2);
+  const vsx = f32x4.splat(sx);
+  let y0 = f32x4.mul(f0, f32x4.mul(loadN(sc, valid), vsx));
+  let y1 = f32x4.mul(f1, f32x4.mul(loadN(sc + 16, valid - 4), vsx));
+  let y2 = f32x4.mul(f2, f32x4.mul(loadN(sc + 32, valid - 8), vsx));
+  let y3 = f32x4.mul(f3, f32x4.mul(loadN(sc + 48, valid - 12), vsx));
+  if (bias) {
+    const bc = bias + (<usize>col << 2);
+    y0 = f32x4.add(y0, loadN(bc, valid)); y1 = f32x4.add(y1, loadN(bc + 16, valid - 4));
+    y2 = f32x4.add(y2, loadN(bc + 32, valid - 8)); y3 = f32x4.add(y3, loadN(bc + 48, valid - 12));
+  }
+  if (accumulate) {
+    y0 = f32x4.add(y0, loadN(cc, valid)); y1 = f32x4.add(y1, loadN(cc + 16, valid - 4));
+    y2 = f32x4.add(y2, loadN(cc + 32, valid - 8)); y3 = f32x4.add(y3, loadN(cc + 48, valid - 12));
+  }
+  storeN(cc, y0, valid); storeN(cc + 16, y1, valid - 4); storeN(cc + 32, y2, valid - 8); storeN(cc + 48, y3, valid - 12);
 }

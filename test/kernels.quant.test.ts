@@ -2,7 +2,7 @@
 // in 16 bits (src/runtime/pack.ts q8Wide). The two forms must give the same bits: the same
 // integer sums, only loaded differently. Checked here at the shapes where the kernel's blocking
 // changes (a lone row and several, ragged panels, odd K, more than one i32 flush of 128 pairs),
-// and against the dequantized weights. Which matrices are wide is a size rule, checked too.
+// and against the dequantized weights; rows blocked in pairs must give each row's own bits. Which matrices are wide is a size rule, checked too.
 
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,32 @@ describe('gemmQ8: 16-bit and 8-bit forms of one int8 matrix', () => {
       }
     }
     for (const p of [narrow.ptr, wide.ptr, ap, bp, c1, c2]) rt.free(p);
+  });
+});
+
+describe('gemmQ8: rows in pairs give the bits each row gives alone', () => {
+  // Rows go through the kernel two at a time (sharing the weight loads), a last odd row alone;
+  // each row's integer sums and f32 steps are its own, so blocking must not change a bit.
+  const cases: [number, number, number, boolean][] = [];
+  for (const M of [2, 3, 5]) for (const [N, K] of [[16, 64], [37, 5], [64, 300], [48, 257]] as const) for (const wide of [false, true]) cases.push([M, N, K, wide]);
+  it.each(cases)('M %i, N %i, K %i, wide %s: strided rows, with and without bias and accumulation', (M, N, K, wide) => {
+    const lda = K + 3, ldc = N + 5;
+    const w = values(N * K, N + 7 * K), a = values(M * lda, 11 * M + K), bias = values(N, 5), c0 = values(M * ldc, 6);
+    const q = packed(w, N, K, wide);
+    const ap = rt.alloc(M * lda * 4), bp = rt.alloc(N * 4), all = rt.alloc(M * ldc * 4), each = rt.alloc(M * ldc * 4);
+    rt.f32(ap, M * lda).set(a); rt.f32(bp, N).set(bias);
+    for (const [withBias, accumulate] of [[true, 1], [false, 0], [true, 0], [false, 1]] as const) {
+      rt.f32(all, M * ldc).set(c0); rt.f32(each, M * ldc).set(c0);
+      rt.kernels.gemmQ8(M, N, K, ap, lda, q.ptr, q.scales, withBias ? bp : 0, all, ldc, accumulate);
+      for (let m = 0; m < M; m++) {
+        rt.kernels.gemmQ8(1, N, K, ap + m * lda * 4, lda, q.ptr, q.scales, withBias ? bp : 0, each + m * ldc * 4, ldc, accumulate);
+      }
+      const got = rt.read(all, M * ldc), want = rt.read(each, M * ldc);
+      expect(got).toEqual(want);
+      // the gaps between rows (ldc > N) are never written
+      for (let m = 0; m < M; m++) expect(got.subarray(m * ldc + N, (m + 1) * ldc)).toEqual(c0.subarray(m * ldc + N, (m + 1) * ldc));
+    }
+    for (const p of [q.ptr, ap, bp, all, each]) rt.free(p);
   });
 });
 
