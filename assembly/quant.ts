@@ -149,8 +149,8 @@ function oneRow(N: i32, pairs: i32, wq: usize, panelBytes: usize, wide: i32, sx:
 }
 
 // One row's 16 columns from their f32 sums: C = sums · (scale · sx) + bias (+ C), `valid` of them.
-// @ts-ignore: decorator
-@inline function finishPanel(f0: v128, f1: v128, f2: v128, f3: v128, sx: f32, scales: usize, bias: usize,
+// A call, not inlined: once per panel, and three inlined copies of its ragged-edge code cost 4 kB.
+function finishPanel(f0: v128, f1: v128, f2: v128, f3: v128, sx: f32, scales: usize, bias: usize,
                              col: i32, valid: i32, cc: usize, accumulate: i32): void {
   const sc = scales + (<usize>col << 2);
   const vsx = f32x4.splat(sx);
