@@ -56,9 +56,10 @@ describe('gemmQ8: 16-bit and 8-bit forms of one int8 matrix', () => {
 
 describe('gemmQ8: rows in pairs give the bits each row gives alone', () => {
   // Rows go through the kernel two at a time (sharing the weight loads), a last odd row alone;
-  // each row's integer sums and f32 steps are its own, so blocking must not change a bit.
+  // each row's integer sums and f32 steps are its own, so blocking must not change a bit. A lone
+  // row with K ≤ 256 goes three panels (48 columns) at a time, the rest panel by panel.
   const cases: [number, number, number, boolean][] = [];
-  for (const M of [2, 3, 5]) for (const [N, K] of [[16, 64], [37, 5], [64, 300], [48, 257]] as const) for (const wide of [false, true]) cases.push([M, N, K, wide]);
+  for (const M of [2, 3, 5]) for (const [N, K] of [[16, 64], [37, 5], [64, 300], [48, 257], [96, 64], [112, 255]] as const) for (const wide of [false, true]) cases.push([M, N, K, wide]);
   it.each(cases)('M %i, N %i, K %i, wide %s: strided rows, with and without bias and accumulation', (M, N, K, wide) => {
     const lda = K + 3, ldc = N + 5;
     const w = values(N * K, N + 7 * K), a = values(M * lda, 11 * M + K), bias = values(N, 5), c0 = values(M * ldc, 6);
