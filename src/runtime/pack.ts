@@ -52,15 +52,19 @@ export function unpadGates(src: Float32Array, G: number, H: number): Float32Arra
 
 // int8 weights (assembly/quant.ts): per-output-row symmetric scales s[n'] = max_k |W[n, k]| / 127
 // and q = round(W / s) ∈ [-127, 127]. Columns n' as above in panels of 16; within a panel, for
-// each input pair (k, k+1): 32 values, outputs 0–7 then 8–15, each (q[n, k], q[n, k+1]).
+// each input pair (k, k+1), 32 values in one of two forms (q8Index):
+//   bytes: two 16-byte vectors (outputs 0–7, then 8–15); in each, byte 4i + 2p + 1 holds q of
+//     output i at k + p (signed) and byte 4i + 2p holds q + 128 of output 4 + i (unsigned), so
+//     that the kernel gets one half with a shift and the other from the unshifted vector.
+//   wide: 16-bit values, outputs 0–3, 4–7, 8–11, 12–15, each as (q[n, k], q[n, k+1]).
 //
-// A small matrix keeps each q in 16 bits ("wide"): the kernel then loads its products' operands
-// as they are instead of widening every byte, one vector µop fewer per eight multiply-adds, and
-// the products of an int8 LSTM 64→128 step run ~15 % faster. That doubles the bytes a step reads,
-// which only pays while they stay in L2: matrices whose 16-bit data fits in WIDE_MAX_BYTES are
-// wide, larger ones stay 8-bit (LSTM 128→512's 2 MB of 16-bit W_hh ran 1.3× slower). The values
-// — and so every result — are the same either way; only memory use differs. The kernel learns
-// the width from bit 0 of the scales pointer (Parameters.scalesOf sets it).
+// A small matrix is wide: the kernel's product reads its operands as they are, one vector µop
+// fewer per sixteen multiply-adds, and the products of an int8 LSTM 64→128 step run a few %
+// faster. That doubles the bytes a step reads, which only pays while they stay in L2: matrices
+// whose 16-bit data fits in WIDE_MAX_BYTES are wide, larger ones stay in bytes (LSTM 128→512's
+// 2 MB of 16-bit W_hh ran 1.3× slower). The values — and so every result — are the same either
+// way; only memory use differs. The kernel learns the form from bit 0 of the scales pointer
+// (Parameters.scalesOf sets it).
 
 /** The largest int8 matrix, in bytes of 16-bit data, kept wide. */
 export const WIDE_MAX_BYTES = 256 * 1024;
@@ -82,10 +86,20 @@ export function q8Layout(G: number, H: number, K: number, wide = q8Wide(G, H, K)
   return { bytes: scalesAt + columns * 4, scalesAt, columns, wide };
 }
 
-/** The q values of a packing (Int16Array when wide), viewed over its bytes. */
-function q8Values(bytes: Uint8Array, scalesAt: number, wide: boolean): Int8Array | Int16Array {
-  return wide ? new Int16Array(bytes.buffer, bytes.byteOffset, scalesAt / 2) : new Int8Array(bytes.buffer, bytes.byteOffset, scalesAt);
+/** The q values of a packing, viewed over its bytes: Int16Array when wide, else Uint8Array. */
+function q8Values(bytes: Uint8Array, scalesAt: number, wide: boolean): Uint8Array | Int16Array {
+  return wide ? new Int16Array(bytes.buffer, bytes.byteOffset, scalesAt / 2) : bytes.subarray(0, scalesAt);
 }
+
+/** Where q[col, k] sits among the values (elements of q8Values). */
+function q8Index(col: number, k: number, pairs: number, wide: boolean): number {
+  const at = (col >> 4) * pairs * 32 + (k >> 1) * 32;
+  if (wide) return at + ((col & 15) >> 2) * 8 + (col & 3) * 2 + (k & 1);
+  return at + ((col & 15) >> 3) * 16 + (col & 3) * 4 + (k & 1) * 2 + (q8Low(col) ? 0 : 1);
+}
+
+/** In the byte form, outputs 4–7 and 12–15 of a panel are low bytes, stored as q + 128. */
+const q8Low = (col: number): boolean => (col & 4) !== 0;
 
 /** Quantizes src [G·H, K] into dst (q8Layout(G, H, K, wide).bytes bytes). */
 export function packQ8(src: Float32Array, G: number, H: number, K: number, dst: Uint8Array, wide = q8Wide(G, H, K)): void {
@@ -93,7 +107,9 @@ export function packQ8(src: Float32Array, G: number, H: number, K: number, dst: 
   const { scalesAt, columns } = q8Layout(G, H, K, wide);
   const q = q8Values(dst, scalesAt, wide);
   const scales = new Float32Array(dst.buffer, dst.byteOffset + scalesAt, columns);
-  q.fill(0); scales.fill(0);
+  scales.fill(0);
+  if (wide) q.fill(0);
+  else for (let i = 0; i < q.length; i++) q[i] = i & 1 ? 0 : 128;   // q = 0 in both halves (padding)
   const pairs = (K + 1) >> 1;
   for (let g = 0; g < G; g++) {
     for (let j = 0; j < H; j++) {
@@ -103,10 +119,10 @@ export function packQ8(src: Float32Array, G: number, H: number, K: number, dst: 
       const col = g * Hp + j;
       const scale = Math.fround(max / 127);
       scales[col] = scale;
-      const base = (col >> 4) * pairs * 32 + ((col & 15) >> 3) * 16 + (col & 7) * 2;
+      const bias = wide ? 0 : q8Low(col) ? 128 : 256;   // bytes: q + 128, or q mod 256
       for (let k = 0; k < K; k++) {
-        const v = scale > 0 ? Math.round(src[row + k] / scale) : 0;
-        q[base + (k >> 1) * 32 + (k & 1)] = Math.max(-127, Math.min(127, v));
+        const v = Math.max(-127, Math.min(127, scale > 0 ? Math.round(src[row + k] / scale) : 0));
+        q[q8Index(col, k, pairs, wide)] = wide ? v : (v + bias) & 0xff;
       }
     }
   }
@@ -123,9 +139,12 @@ export function unpackQ8(src: Uint8Array, G: number, H: number, K: number, wide 
   for (let g = 0; g < G; g++) {
     for (let j = 0; j < H; j++) {
       const col = g * Hp + j;
-      const base = (col >> 4) * pairs * 32 + ((col & 15) >> 3) * 16 + (col & 7) * 2;
       const row = (g * H + j) * K;
-      for (let k = 0; k < K; k++) out[row + k] = q[base + (k >> 1) * 32 + (k & 1)] * scales[col];
+      const low = !wide && q8Low(col);
+      for (let k = 0; k < K; k++) {
+        const b = q[q8Index(col, k, pairs, wide)];
+        out[row + k] = (wide ? b : low ? b - 128 : (b << 24) >> 24) * scales[col];
+      }
     }
   }
   return out;
