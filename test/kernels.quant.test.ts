@@ -54,6 +54,32 @@ describe('gemmQ8: 16-bit and 8-bit forms of one int8 matrix', () => {
   });
 });
 
+describe('gemmQ8: extreme values', () => {
+  // Every weight at ±127 and every activation at ±32767: a 128-pair chunk reaches the largest
+  // sum it can hold (256 · 127 · 32767 ≈ 2³⁰), and the byte form's raw vector sums wrap i32 many
+  // times before its correction.
+  it.each([[false], [true]])('weights negated: %s — exact sums, the same bits in both forms', (negate) => {
+    const N = 48, K = 512, M = 3;
+    const w = Float32Array.from({ length: N * K }, (_, i) => ((i % N) % 3 === 0 ? -1 : 1) * (negate ? -1 : 1));
+    const a = Float32Array.from({ length: M * K }, (_, i) => (i % K) % 7 === 0 && i >= K ? -1 : 1);
+    const narrow = packed(w, N, K, false), wide = packed(w, N, K, true);
+    const ap = rt.alloc(M * K * 4), c1 = rt.alloc(M * N * 4), c2 = rt.alloc(M * N * 4);
+    rt.f32(ap, M * K).set(a);
+    rt.kernels.gemmQ8(M, N, K, ap, K, narrow.ptr, narrow.scales, 0, c1, N, 0);
+    rt.kernels.gemmQ8(M, N, K, ap, K, wide.ptr, wide.scales, 0, c2, N, 0);
+    const got = rt.read(c1, M * N);
+    expect(got).toEqual(rt.read(c2, M * N));
+    for (let m = 0; m < M; m++) {
+      for (let n = 0; n < N; n++) {
+        let exact = 0;
+        for (let k = 0; k < K; k++) exact += w[n * K + k] * a[m * K + k];
+        expect(got[m * N + n]).toBeCloseTo(exact, 2);
+      }
+    }
+    for (const p of [narrow.ptr, wide.ptr, ap, c1, c2]) rt.free(p);
+  });
+});
+
 describe('gemmQ8: rows in pairs give the bits each row gives alone', () => {
   // Rows go through the kernel two at a time (sharing the weight loads), a last odd row alone;
   // each row's integer sums and f32 steps are its own, so blocking must not change a bit. A lone
