@@ -137,10 +137,10 @@ function twoRows(N: i32, pairs: i32, wq: usize, panelBytes: usize, wide: i32, sx
           i3 = i32x4.add(i3, i32x4.dot_i16x8_s(v1, s)); j3 = i32x4.add(j3, i32x4.dot_i16x8_s(v1, t));
           w += 32;
         }
-        const chunk = <usize>(p0 / FLUSH_PAIRS) << 2;
-        const sx = load<i32>(XS + chunk), sy = load<i32>(XS + chunk, CHUNKS * 4);
-        i1 = lowSums(i1, i0, sx); i3 = lowSums(i3, i2, sx);
-        j1 = lowSums(j1, j0, sy); j3 = lowSums(j3, j2, sy);
+        const chunk = XS + (<usize>(p0 / FLUSH_PAIRS) << 2);
+        const sum0 = load<i32>(chunk), sum1 = load<i32>(chunk, CHUNKS * 4);   // Σ xq of each row
+        i1 = lowSums(i1, i0, sum0); i3 = lowSums(i3, i2, sum0);
+        j1 = lowSums(j1, j0, sum1); j3 = lowSums(j3, j2, sum1);
       }
       f0 = f32x4.add(f0, f32x4.convert_i32x4_s(i0)); f1 = f32x4.add(f1, f32x4.convert_i32x4_s(i1));
       f2 = f32x4.add(f2, f32x4.convert_i32x4_s(i2)); f3 = f32x4.add(f3, f32x4.convert_i32x4_s(i3));
@@ -197,19 +197,19 @@ function oneRow6(pairs: i32, w: usize, panelBytes: usize, wide: i32, sx: f32,
                  scales: usize, bias: usize, col: i32, crow: usize, accumulate: i32): void {
   const xend = XQ + (<usize>pairs << 2);
   for (let pass = 0; pass < 2; pass++) {
-    // pass 0: panel 0's four vectors, panel 1's first two; pass 1: panel 1's last two, panel 2's four
+    // wide, pass 0: panel 0's four vectors, panel 1's first two; pass 1: panel 1's last two,
+    // panel 2's four (the byte form: the same columns in half the vectors)
     let u = w + (pass ? panelBytes + (wide ? 32 : 16) : 0);
     let v = w + (pass ? 2 * panelBytes : panelBytes);
     let i0 = i32x4.splat(0), i1 = i0, i2 = i0, i3 = i0, i4 = i0, i5 = i0;
     if (wide) {
-      const ustep: usize = 64;
       if (pass == 0) {
         for (let xp = XQ; xp < xend; xp += 4) {
           const s = v128.load32_splat(xp);
           i0 = i32x4.add(i0, i32x4.dot_i16x8_s(v128.load(u), s)); i1 = i32x4.add(i1, i32x4.dot_i16x8_s(v128.load(u, 16), s));
           i2 = i32x4.add(i2, i32x4.dot_i16x8_s(v128.load(u, 32), s)); i3 = i32x4.add(i3, i32x4.dot_i16x8_s(v128.load(u, 48), s));
           i4 = i32x4.add(i4, i32x4.dot_i16x8_s(v128.load(v), s)); i5 = i32x4.add(i5, i32x4.dot_i16x8_s(v128.load(v, 16), s));
-          u += ustep; v += ustep;
+          u += 64; v += 64;
         }
       } else {
         for (let xp = XQ; xp < xend; xp += 4) {
@@ -217,7 +217,7 @@ function oneRow6(pairs: i32, w: usize, panelBytes: usize, wide: i32, sx: f32,
           i0 = i32x4.add(i0, i32x4.dot_i16x8_s(v128.load(u), s)); i1 = i32x4.add(i1, i32x4.dot_i16x8_s(v128.load(u, 16), s));
           i2 = i32x4.add(i2, i32x4.dot_i16x8_s(v128.load(v), s)); i3 = i32x4.add(i3, i32x4.dot_i16x8_s(v128.load(v, 16), s));
           i4 = i32x4.add(i4, i32x4.dot_i16x8_s(v128.load(v, 32), s)); i5 = i32x4.add(i5, i32x4.dot_i16x8_s(v128.load(v, 48), s));
-          u += ustep; v += ustep;
+          u += 64; v += 64;
         }
       }
     } else {
@@ -275,7 +275,7 @@ function finish6(f0: v128, f1: v128, f2: v128, f3: v128, f4: v128, f5: v128, sx:
 // One row's 16 columns from their f32 sums: C = sums · (scale · sx) + bias (+ C), `valid` of them.
 // A call, not inlined: once per panel, and three inlined copies of its ragged-edge code cost 4 kB.
 function finishPanel(f0: v128, f1: v128, f2: v128, f3: v128, sx: f32, scales: usize, bias: usize,
-                             col: i32, valid: i32, cc: usize, accumulate: i32): void {
+                     col: i32, valid: i32, cc: usize, accumulate: i32): void {
   const sc = scales + (<usize>col << 2);
   const vsx = f32x4.splat(sx);
   let y0 = f32x4.mul(f0, f32x4.mul(loadN(sc, valid), vsx));
