@@ -119,10 +119,10 @@ export function packQ8(src: Float32Array, G: number, H: number, K: number, dst: 
       const col = g * Hp + j;
       const scale = Math.fround(max / 127);
       scales[col] = scale;
-      const bias = wide ? 0 : q8Low(col) ? 128 : 256;   // bytes: q + 128, or q mod 256
+      const offset = wide ? 0 : q8Low(col) ? 128 : 256;   // bytes: q + 128, or q mod 256
       for (let k = 0; k < K; k++) {
         const v = Math.max(-127, Math.min(127, scale > 0 ? Math.round(src[row + k] / scale) : 0));
-        q[q8Index(col, k, pairs, wide)] = wide ? v : (v + bias) & 0xff;
+        q[q8Index(col, k, pairs, wide)] = wide ? v : (v + offset) & 0xff;
       }
     }
   }
