@@ -187,7 +187,7 @@ async function loadOnnx(bytes: Uint8Array): Promise<{ model: Sequential; format:
   } catch {
     throw new CliError('ONNX support is not built into this recur (dist/onnx-node.js is missing); run npm run build');
   }
-  const model = await onnx.importOnnx(bytes);
+  const model = await onnx.importOnnx(bytes, { as: 'layers' });
   const info = model.onnx;
   const notes: string[] = [];
   if (info.finalActivation) notes.push(`the graph's final ${info.finalActivation === 'softmax' ? 'Softmax' : 'LogSoftmax'} is not part of the recur model: its outputs are the logits before it`);

@@ -1,19 +1,29 @@
-// recur/onnx: ONNX models (torch.onnx.export of Embedding / LSTM / GRU / RNN / Linear stacks, or
-// graphs of ONNX's own LSTM, GRU and RNN operators) as a recur Sequential. A separate entry point,
-// so the main bundle does not carry the protobuf reader. See README.md in this folder for what is
-// supported and what is refused.
+// recur/onnx: ONNX models. A chain of recur's layers (torch.onnx.export of Embedding / LSTM / GRU /
+// RNN / Linear stacks, or graphs of ONNX's own LSTM, GRU and RNN operators) becomes a recur
+// Sequential; any other graph of supported operators (Silero VAD: convolutions, If, an LSTM with
+// its state as inputs and outputs) runs on the graph runtime (src/graph). A separate entry point,
+// so the main bundle does not carry the protobuf reader. See README.md in this folder.
 
 import { RecurFormatError, RecurOptionError, RecurShapeError, RecurStateDictError, RecurValueError } from '../errors.js';
+import { loadOnnxGraph, OnnxGraphModel, GraphStream, type OnnxGraphOptions, type GraphValue, type TensorInput } from '../graph/model.js';
+import type { Tensor, ElemType } from '../graph/tensor.js';
 import { Sequential } from '../model/sequential.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { convertOnnx, type OnnxConversion, type OnnxOutput } from './import.js';
 import { decodeTensorProto, tensorFloats, tensorInts, typeName, DataType } from './onnx.js';
 
 export { convertOnnx, type OnnxConversion, type OnnxOutput };
+export { loadOnnxGraph, OnnxGraphModel, GraphStream, type OnnxGraphOptions, type GraphValue, type TensorInput, type Tensor, type ElemType };
 
-export interface OnnxImportOptions {
+export interface OnnxImportOptions extends OnnxGraphOptions {
   /** The runtime the model is created in; default the shared one. */
   runtime?: Runtime;
+  /**
+   * 'auto' (default): a Sequential when the graph is a chain of recur's layers, else the graph
+   * runtime; 'layers': a Sequential or an error saying why not; 'graph': always the graph runtime.
+   * fixedInputs, shapes and states apply to the graph runtime.
+   */
+  as?: 'auto' | 'layers' | 'graph';
 }
 
 /** How the imported model maps onto the ONNX graph: everything convertOnnx reports but the weights. */
@@ -23,7 +33,8 @@ export type OnnxModelInfo = Omit<OnnxConversion, 'architecture' | 'stateDict'>;
 export type OnnxSequential = Sequential & { readonly onnx: OnnxModelInfo };
 
 /**
- * Reads an ONNX model into a new Sequential with its weights. Layer names follow the PyTorch
+ * Reads an ONNX model: into a new Sequential with its weights when the graph is a chain of
+ * recur's layers, else onto the graph runtime (an OnnxGraphModel: run(), stream()). Layer names follow the PyTorch
  * modules the file names ('embed', 'lstm', 'head'), else 'embed', 'rnn0', 'linear0', ….
  * `model.onnx` says which graph inputs are initial states (pass them as forward(x, { states })),
  * where each graph output is in forward()'s result, and whether a final Softmax/LogSoftmax was
@@ -32,10 +43,24 @@ export type OnnxSequential = Sequential & { readonly onnx: OnnxModelInfo };
  * Every problem with the file — malformed protobuf, an operator or attribute recur cannot run,
  * weights that do not fit — is a RecurFormatError naming the node or tensor.
  */
-export async function importOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOptions = {}): Promise<OnnxSequential> {
+export async function importOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOptions & { as: 'layers' }): Promise<OnnxSequential>;
+export async function importOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOptions & { as: 'graph' }): Promise<OnnxGraphModel>;
+export async function importOnnx(bytes: Uint8Array | ArrayBuffer, options?: OnnxImportOptions): Promise<OnnxSequential | OnnxGraphModel>;
+export async function importOnnx(bytes: Uint8Array | ArrayBuffer, options: OnnxImportOptions = {}): Promise<OnnxSequential | OnnxGraphModel> {
   if (bytes instanceof ArrayBuffer) bytes = new Uint8Array(bytes);
   if (!(bytes instanceof Uint8Array)) throw new RecurOptionError('importOnnx: bytes must be a Uint8Array or an ArrayBuffer');
-  const { architecture, stateDict, ...info } = convertOnnx(bytes);
+  const { as = 'auto', ...graphOptions } = options;
+  if (as !== 'auto' && as !== 'layers' && as !== 'graph') throw new RecurOptionError(`importOnnx: as must be 'auto', 'layers' or 'graph', got ${JSON.stringify(as)}`);
+  if (as === 'graph') return loadOnnxGraph(bytes, graphOptions);
+  let conversion: OnnxConversion;
+  try {
+    conversion = convertOnnx(bytes);
+  } catch (err) {
+    // Not a chain of recur's layers: run the graph itself (whose error, if it cannot, says why).
+    if (as === 'layers' || !(err instanceof RecurFormatError)) throw err;
+    return loadOnnxGraph(bytes, graphOptions);
+  }
+  const { architecture, stateDict, ...info } = conversion;
   let model: Sequential;
   try {
     model = await Sequential.create(architecture, options.runtime);

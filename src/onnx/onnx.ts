@@ -1,7 +1,7 @@
 // The parts of ONNX's protobuf messages (onnx/onnx.proto, IR versions 3–8) the importer needs:
 // ModelProto → GraphProto → NodeProto, AttributeProto, TensorProto, ValueInfoProto. Fields we do
-// not use are skipped unread; sub-graphs (If/Loop bodies) are not decoded, so there is no
-// recursion a hostile file could deepen. Tensor data stays a view into the file until a tensor
+// not use are skipped unread. Sub-graphs (If's branches) are decoded no deeper than
+// MAX_GRAPH_DEPTH, so a hostile file cannot deepen the recursion without bound. Tensor data stays a view into the file until a tensor
 // is used, and is then checked against its dims before anything is allocated.
 
 import { RecurFormatError } from '../errors.js';
@@ -31,6 +31,7 @@ const STORAGE: Record<number, { size: number; field: 'float' | 'int32' | 'int64'
   [DataType.UINT8]: { size: 1, field: 'int32' },
   [DataType.BOOL]: { size: 1, field: 'int32' },
   [DataType.UINT32]: { size: 4, field: 'uint64' },
+  [DataType.UINT64]: { size: 8, field: 'uint64' },
 };
 
 /** A tensor as the file has it: dims, type, and its data still in the file's bytes. */
@@ -54,7 +55,9 @@ export interface OnnxAttribute {
   floats: number[];
   ints: number[];
   strings: string[];
-  /** Sub-graphs, sparse tensors or type protos this importer never reads. */
+  /** A sub-graph (If's then_branch / else_branch). */
+  g?: OnnxGraph;
+  /** Sparse tensors, lists of graphs or type protos, which are never read. */
   other: boolean;
 }
 
@@ -96,6 +99,9 @@ const MAX_ATTRIBUTE_VALUES = 65536;
 /** Limit on the elements of one tensor: what a 32-bit wasm memory could hold as f32. */
 export const MAX_ELEMENTS = 2 ** 30;
 
+/** Limit on the nesting of sub-graphs (Silero VAD nests If four deep). */
+export const MAX_GRAPH_DEPTH = 16;
+
 export function decodeModel(bytes: Uint8Array): OnnxModel {
   const r = new ProtoReader(bytes, 'ModelProto');
   let irVersion = 0, producer = '', graph: OnnxGraph | undefined, opset: number | undefined;
@@ -104,7 +110,7 @@ export function decodeModel(bytes: Uint8Array): OnnxModel {
     const { field, wire } = r.tag();
     if (field === 1) { r.expect(wire, Wire.Varint, field); irVersion = r.int64(); }
     else if (field === 2) { r.expect(wire, Wire.Bytes, field); producer = r.string(); }
-    else if (field === 7) { r.expect(wire, Wire.Bytes, field); graph = decodeGraph(r.message('GraphProto')); }
+    else if (field === 7) { r.expect(wire, Wire.Bytes, field); graph = decodeGraph(r.message('GraphProto'), 0); }
     else if (field === 8) {
       r.expect(wire, Wire.Bytes, field);
       const { domain, version } = decodeOpset(r.message('OperatorSetIdProto'));
@@ -130,12 +136,13 @@ function decodeOpset(r: ProtoReader): { domain: string; version: number } {
   return { domain, version };
 }
 
-function decodeGraph(r: ProtoReader): OnnxGraph {
+function decodeGraph(r: ProtoReader, depth: number): OnnxGraph {
+  if (depth > MAX_GRAPH_DEPTH) r.fail(`sub-graphs are nested more than ${MAX_GRAPH_DEPTH} deep`);
   const g: OnnxGraph = { nodes: [], initializers: new Map(), sparseInitializers: 0, inputs: [], outputs: [] };
   while (!r.done) {
     const { field, wire } = r.tag();
     switch (field) {
-      case 1: r.expect(wire, Wire.Bytes, field); g.nodes.push(decodeNode(r.message('NodeProto'))); break;
+      case 1: r.expect(wire, Wire.Bytes, field); g.nodes.push(decodeNode(r.message('NodeProto'), depth)); break;
       case 5: {
         r.expect(wire, Wire.Bytes, field);
         const t = decodeTensor(r.message('TensorProto'));
@@ -152,7 +159,7 @@ function decodeGraph(r: ProtoReader): OnnxGraph {
   return g;
 }
 
-function decodeNode(r: ProtoReader): OnnxNode {
+function decodeNode(r: ProtoReader, depth: number): OnnxNode {
   const n: OnnxNode = { name: '', opType: '', domain: '', inputs: [], outputs: [], attributes: new Map() };
   while (!r.done) {
     const { field, wire } = r.tag();
@@ -163,7 +170,7 @@ function decodeNode(r: ProtoReader): OnnxNode {
       case 4: r.expect(wire, Wire.Bytes, field); n.opType = r.string(); break;
       case 5: {
         r.expect(wire, Wire.Bytes, field);
-        const a = decodeAttribute(r.message('AttributeProto'));
+        const a = decodeAttribute(r.message('AttributeProto'), depth);
         if (n.attributes.has(a.name)) throw new RecurFormatError(`ONNX node '${n.name}': attribute '${a.name}' appears twice`);
         n.attributes.set(a.name, a);
         break;
@@ -175,7 +182,7 @@ function decodeNode(r: ProtoReader): OnnxNode {
   return n;
 }
 
-function decodeAttribute(r: ProtoReader): OnnxAttribute {
+function decodeAttribute(r: ProtoReader, depth: number): OnnxAttribute {
   const a: OnnxAttribute = { name: '', floats: [], ints: [], strings: [], other: false };
   const count = () => {
     if (a.floats.length + a.ints.length + a.strings.length >= MAX_ATTRIBUTE_VALUES) r.fail(`more than ${MAX_ATTRIBUTE_VALUES} values`);
@@ -201,7 +208,8 @@ function decodeAttribute(r: ProtoReader): OnnxAttribute {
         break;
       }
       case 9: r.expect(wire, Wire.Bytes, field); count(); a.strings.push(r.string()); break;
-      case 6: case 10: case 11: case 14: case 15: case 22: case 23: r.skip(wire); a.other = true; break;
+      case 6: r.expect(wire, Wire.Bytes, field); a.g = decodeGraph(r.message('GraphProto'), depth + 1); break;
+      case 10: case 11: case 14: case 15: case 22: case 23: r.skip(wire); a.other = true; break;
       default: r.skip(wire);
     }
   }
@@ -355,6 +363,7 @@ export function tensorInts(t: OnnxTensor, what: string, limit: number): number[]
       case DataType.INT64: out.push(int64(v.getUint32(8 * i, true), v.getInt32(8 * i + 4, true))); break;
       case DataType.INT32: out.push(v.getInt32(4 * i, true)); break;
       case DataType.UINT32: out.push(v.getUint32(4 * i, true)); break;
+      case DataType.UINT64: out.push(Math.min(v.getUint32(8 * i + 4, true) * 2 ** 32 + v.getUint32(8 * i, true), Number.MAX_SAFE_INTEGER)); break;
       case DataType.INT16: out.push(v.getInt16(2 * i, true)); break;
       case DataType.UINT16: out.push(v.getUint16(2 * i, true)); break;
       case DataType.INT8: out.push(v.getInt8(i)); break;

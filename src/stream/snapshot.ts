@@ -21,6 +21,11 @@ export function fingerprint(layers: { name: string; layer: { toJSON(): Record<st
     const { seed: _seed, ...rest } = layer.toJSON();
     return { name, ...rest };
   }));
+  return fnv1a(text);
+}
+
+/** FNV-1a (32-bit) of a string's UTF-16 code units. */
+export function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) { h ^= text.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
   return h >>> 0;

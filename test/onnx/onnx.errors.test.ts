@@ -1,6 +1,8 @@
-// Graphs recur cannot run are refused with a RecurFormatError that names what is wrong: the
-// unsupported operators, or the attribute, input or pattern recur has no equivalent for
-// (test/fixtures/onnx/bad/, reasons in bad.json).
+// Graphs that are not a chain of recur's layers are refused by the layers importer
+// (importOnnx(bytes, { as: 'layers' }), convertOnnx) with a RecurFormatError that names what is
+// wrong: the operators, or the attribute, input or pattern recur's layers have no equivalent for
+// (test/fixtures/onnx/bad/, reasons in bad.json). importOnnx's default then runs them on the graph
+// runtime: test/graph/onnx.not-chains.test.ts.
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -10,9 +12,9 @@ import { fixture, fixtureJson } from './helpers.js';
 
 const reasons: Record<string, string[]> = fixtureJson('bad/bad.json');
 
-/** The RecurFormatError importOnnx rejects with. */
+/** The RecurFormatError the layers importer rejects with. */
 async function rejection(bytes: Uint8Array): Promise<RecurFormatError> {
-  const err = await importOnnx(bytes).then(() => undefined, (e) => e);
+  const err = await importOnnx(bytes, { as: 'layers' }).then(() => undefined, (e) => e);
   expect(err).toBeInstanceOf(RecurFormatError);
   return err;
 }
@@ -34,9 +36,10 @@ describe('refused graphs', () => {
   });
 
   it('refuses bytes that are not an ONNX model', async () => {
-    await rejection(new TextEncoder().encode('not a model at all'));
-    await rejection(new Uint8Array(0));
-    await rejection(fixture('torch/embed_lstm_head.json'));
+    for (const bytes of [new TextEncoder().encode('not a model at all'), new Uint8Array(0), fixture('torch/embed_lstm_head.json')]) {
+      await rejection(bytes);
+      await expect(importOnnx(bytes)).rejects.toBeInstanceOf(RecurFormatError);
+    }
   });
 
   it('refuses a non-byte argument with RecurOptionError', async () => {

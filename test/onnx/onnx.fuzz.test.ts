@@ -98,9 +98,11 @@ describe('importOnnx on hostile bytes', () => {
 
   it('a model whose hidden_size disagrees with its weights names both', async () => {
     // X → LSTM(hidden_size 1000) with 4-unit weights. Nothing of size 1000 is made.
-    const err = await importOnnx(lstmModel({ hiddenSize: 1000 })).then(() => undefined, (e) => e);
-    expect(err).toBeInstanceOf(RecurFormatError);
-    expect(err.message).toContain('input W is [1, 16, 3], expected [1, 4000, 3]');
+    for (const as of ['layers', 'graph'] as const) {
+      const err = await importOnnx(lstmModel({ hiddenSize: 1000 }), { as, shapes: { X: [2, 1, 3], h0: [1, 1, 4] } }).then(() => undefined, (e) => e);
+      expect(err).toBeInstanceOf(RecurFormatError);
+      expect(err.message).toContain('input W is [1, 16, 3], expected [1, 4000, 3]');
+    }
   });
 
   it('the hand-made model imports, and so does one whose h0 passes 20,000 Identity nodes', async () => {

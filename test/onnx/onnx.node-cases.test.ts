@@ -76,14 +76,16 @@ describe('ONNX operator example cases (onnx 1.12 backend node tests)', () => {
 
   it('rejects the cases as shipped, whose weights are run-time inputs, naming the problem', async () => {
     const { model } = loadCase('test_lstm_defaults');
-    await expect(importOnnx(model)).rejects.toThrow(/input W must be a constant/);
+    await expect(importOnnx(model, { as: 'layers' })).rejects.toThrow(/input W must be a constant/);
+    await expect(importOnnx(model)).rejects.toThrow(/\(LSTM\): W must be a constant/);
   });
 
   it('rejects sequence_lens fed at run time (per-example lengths)', async () => {
     const { model, inputs } = loadCase('test_lstm_with_peepholes');
     const keep = new Set([...RUNTIME_INPUTS, 'sequence_lens']);
-    await expect(importOnnx(withInitializers(model, inputs.filter((t) => !keep.has(t.name)).map((t) => t.bytes))))
-      .rejects.toThrow(/sequence_lens .*not supported/);
+    const bytes = withInitializers(model, inputs.filter((t) => !keep.has(t.name)).map((t) => t.bytes));
+    await expect(importOnnx(bytes, { as: 'layers' })).rejects.toThrow(/sequence_lens .*not supported/);
+    await expect(importOnnx(bytes)).rejects.toThrow(/\(LSTM\): sequence_lens must be a constant/);
   });
 });
 

@@ -1,0 +1,227 @@
+// Conv and ConvTranspose over one spatial axis (Conv1d / ConvTranspose1d): X [N, C, L].
+//
+//   Conv:           Y[n, m, t] = B[m] + Σ_{c ∈ group(m), k} W[m, c, k] · X[n, c, t·s + k·d − pad₀]
+//                   W [M, C/group, K], Y [N, M, L'], L' = ⌊(L + pad₀ + pad₁ − d·(K−1) − 1) / s⌋ + 1
+//   ConvTranspose:  Y[n, m, t·s + k·d − pad₀] += Σ_{c ∈ group(m)} X[n, c, t] · W[c, m', k]
+//                   W [C, M/group, K], Y [N, M, L'], L' = s·(L−1) + out_pad + d·(K−1) + 1 − pad₀ − pad₁
+//
+// A Conv whose groups are wide enough runs as a matrix product per group: the receptive fields
+// of all output positions gathered into rows (im2col, [L', C/group·K]) times Wᵀ on recur's GEMM
+// (ops/dense.ts), then laid out as [M, L']. Depthwise and other thin groups run as direct loops.
+
+import type { OnnxNode } from '../../onnx/onnx.js';
+import { attrInt, attrInts, attrString, constantInput, nodeError, required, type Kernel, type Op, type OpContext, type ValueInfo } from '../op.js';
+import { sizeOf, type Tensor } from '../tensor.js';
+import { Dense } from './dense.js';
+
+interface Geometry {
+  N: number; C: number; L: number; M: number; K: number; groups: number;
+  stride: number; dilation: number; padBegin: number; padEnd: number; outLength: number;
+}
+
+/** Attributes shared by Conv and ConvTranspose, checked for one spatial axis. */
+function spatial(node: OnnxNode, K: number) {
+  const one = (name: string, fallback: number) => {
+    const v = attrInts(node, name);
+    if (v === undefined || v.length === 0) return fallback;
+    if (v.length !== 1) throw nodeError(node, `${name} [${v.join(', ')}] has ${v.length} values; recur runs 1-D convolutions only`);
+    if (!Number.isSafeInteger(v[0]) || v[0] < 1 || v[0] > 1 << 20) throw nodeError(node, `${name} ${v[0]} must be a positive integer`);
+    return v[0];
+  };
+  const kernelShape = attrInts(node, 'kernel_shape');
+  if (kernelShape && (kernelShape.length !== 1 || kernelShape[0] !== K)) {
+    throw nodeError(node, `kernel_shape [${kernelShape.join(', ')}] does not match W's kernel size ${K}`);
+  }
+  const pads = attrInts(node, 'pads') ?? [0, 0];
+  if (pads.length !== 2 || pads.some((p) => !Number.isSafeInteger(p) || p < 0 || p > 1 << 20)) {
+    throw nodeError(node, `pads [${pads.join(', ')}] must be two non-negative integers for a 1-D convolution`);
+  }
+  const autoPad = attrString(node, 'auto_pad', 'NOTSET');
+  if (!['NOTSET', 'SAME_UPPER', 'SAME_LOWER', 'VALID'].includes(autoPad)) throw nodeError(node, `auto_pad '${autoPad}' is not one of NOTSET, SAME_UPPER, SAME_LOWER, VALID`);
+  return { stride: one('strides', 1), dilation: one('dilations', 1), pads, autoPad };
+}
+
+function groupsOf(node: OnnxNode, C: number, M: number): number {
+  const g = attrInt(node, 'group', 1);
+  if (!Number.isSafeInteger(g) || g < 1 || C % g || M % g) throw nodeError(node, `group ${g} must divide the ${C} input and ${M} output channels`);
+  return g;
+}
+
+function floatInput(node: OnnxNode, inputs: (ValueInfo | undefined)[], k: number, role: string, rank: number): ValueInfo {
+  const v = required(node, inputs, k, role);
+  if (v.type !== 'float') throw nodeError(node, `${role} is ${v.type}, expected float`);
+  if (v.dims.length !== rank) {
+    throw nodeError(node, `${role} is [${v.dims.join(', ')}]; recur runs 1-D convolutions, whose ${role} has ${rank} dimensions`);
+  }
+  return v;
+}
+
+function biasOf(node: OnnxNode, inputs: (ValueInfo | undefined)[], M: number): Float32Array | undefined {
+  if (!inputs[2]) return undefined;
+  const b = constantInput(node, inputs, 2, 'B');
+  if (b.type !== 'float' || b.dims.length !== 1 || b.dims[0] !== M) throw nodeError(node, `B is [${b.dims.join(', ')}], expected [${M}]`);
+  return b.value.data as Float32Array;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conv
+
+const conv: Op = (node, inputs, ctx) => {
+  const x = floatInput(node, inputs, 0, 'X', 3);
+  const w = constantInput(node, inputs, 1, 'W');
+  if (w.type !== 'float' || w.dims.length !== 3) throw nodeError(node, `W is [${w.dims.join(', ')}]; a 1-D convolution's W is [M, C/group, K]`);
+  const [N, C, L] = x.dims, [M, Cg, K] = w.dims;
+  const groups = groupsOf(node, C, M);
+  if (Cg * groups !== C) throw nodeError(node, `W [${w.dims.join(', ')}] has ${Cg} input channels per group; X has ${C} in ${groups} group(s)`);
+  if (K < 1) throw nodeError(node, 'W has an empty kernel');
+  const { stride, dilation, pads, autoPad } = spatial(node, K);
+  const span = dilation * (K - 1) + 1;
+  let [padBegin, padEnd] = pads;
+  if (autoPad === 'VALID') padBegin = padEnd = 0;
+  else if (autoPad !== 'NOTSET') {
+    const out = Math.ceil(L / stride), total = Math.max(0, (out - 1) * stride + span - L);
+    padBegin = autoPad === 'SAME_UPPER' ? total >> 1 : total - (total >> 1);
+    padEnd = total - padBegin;
+  }
+  const outLength = Math.floor((L + padBegin + padEnd - span) / stride) + 1;
+  if (!(outLength >= 1)) throw nodeError(node, `X's length ${L} (padded ${padBegin} + ${padEnd}) is shorter than the kernel's span ${span}`);
+  const g: Geometry = { N, C, L, M, K, groups, stride, dilation, padBegin, padEnd, outLength };
+  sizeOf([N, M, outLength], `ONNX node '${node.name}' output`);
+  const bias = biasOf(node, inputs, M);
+  const Mg = M / groups;
+  // A matrix product pays off when each group has several outputs and a long enough dot product.
+  if (ctx.rt && Mg >= 4 && Cg * K >= 8) return convGemm(node, g, w.value.data as Float32Array, bias, ctx);
+  return convDirect(g, w.value.data as Float32Array, bias);
+};
+
+/** Per group: cols [L', Cg·K] ← X's receptive fields; Yᵀ [L', Mg] = cols·W_gᵀ + b; Y ← Yᵀ transposed. */
+function convGemm(node: OnnxNode, g: Geometry, weight: Float32Array, bias: Float32Array | undefined, ctx: OpContext): Kernel {
+  const { N, C, L, M, K, groups, stride, dilation, padBegin, outLength: Lo } = g;
+  const Cg = C / groups, Mg = M / groups, CK = Cg * K;
+  const dense: Dense[] = [];
+  try {
+    for (let gi = 0; gi < groups; gi++) {
+      dense.push(new Dense(ctx.rt!, node, Mg, CK, weight.subarray(gi * Mg * CK, (gi + 1) * Mg * CK),
+        bias?.subarray(gi * Mg, (gi + 1) * Mg), Lo));
+    }
+  } catch (err) {
+    for (const d of dense) d.dispose();
+    throw err;
+  }
+  // First input position each output reads, and how many of its taps fall before / inside X.
+  return {
+    outputs: [{ type: 'float', dims: [N, M, Lo] }],
+    run(ins, outs) {
+      const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
+      for (let n = 0; n < N; n++) {
+        for (let gi = 0; gi < groups; gi++) {
+          const d = dense[gi], cols = d.input, yT = d.output;
+          for (let t = 0; t < Lo; t++) {
+            const start = t * stride - padBegin, row = t * CK;
+            for (let c = 0; c < Cg; c++) {
+              const src = (n * C + gi * Cg + c) * L, dst = row + c * K;
+              for (let k = 0; k < K; k++) {
+                const p = start + k * dilation;
+                cols[dst + k] = p >= 0 && p < L ? X[src + p] : 0;
+              }
+            }
+          }
+          d.run(Lo, cols, yT);
+          for (let m = 0; m < Mg; m++) {
+            const dst = (n * M + gi * Mg + m) * Lo;
+            for (let t = 0; t < Lo; t++) Y[dst + t] = yT[t * Mg + m];
+          }
+        }
+      }
+    },
+    dispose() { for (const d of dense) d.dispose(); },
+  };
+}
+
+/** Direct loops: depthwise and thin groups, and folding without a runtime. */
+function convDirect(g: Geometry, W: Float32Array, bias: Float32Array | undefined): Kernel {
+  const { N, C, L, M, K, groups, stride, dilation, padBegin, outLength: Lo } = g;
+  const Cg = C / groups, Mg = M / groups;
+  return {
+    outputs: [{ type: 'float', dims: [N, M, Lo] }],
+    run(ins, outs) {
+      const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
+      for (let n = 0; n < N; n++) {
+        for (let m = 0; m < M; m++) {
+          const gi = Math.floor(m / Mg), dst = (n * M + m) * Lo, b = bias ? bias[m] : 0;
+          for (let t = 0; t < Lo; t++) {
+            const start = t * stride - padBegin;
+            let s = 0;
+            for (let c = 0; c < Cg; c++) {
+              const src = (n * C + gi * Cg + c) * L, wk = (m * Cg + c) * K;
+              for (let k = 0; k < K; k++) {
+                const p = start + k * dilation;
+                if (p >= 0 && p < L) s += W[wk + k] * X[src + p];
+              }
+            }
+            Y[dst + t] = s + b;
+          }
+        }
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// ConvTranspose
+
+const convTranspose: Op = (node, inputs) => {
+  const x = floatInput(node, inputs, 0, 'X', 3);
+  const w = constantInput(node, inputs, 1, 'W');
+  if (w.type !== 'float' || w.dims.length !== 3) throw nodeError(node, `W is [${w.dims.join(', ')}]; a 1-D transposed convolution's W is [C, M/group, K]`);
+  const [N, C, L] = x.dims, [Cw, Mg, K] = w.dims;
+  if (Cw !== C) throw nodeError(node, `W [${w.dims.join(', ')}] is for ${Cw} input channels; X has ${C}`);
+  const groups = attrInt(node, 'group', 1);
+  if (!Number.isSafeInteger(groups) || groups < 1 || C % groups) throw nodeError(node, `group ${groups} must divide the ${C} input channels`);
+  const M = Mg * groups, Cg = C / groups;
+  const { stride, dilation, pads, autoPad } = spatial(node, K);
+  const outPad = attrInts(node, 'output_padding')?.[0] ?? 0;
+  if (!Number.isSafeInteger(outPad) || outPad < 0 || outPad >= Math.max(stride, dilation)) throw nodeError(node, `output_padding ${outPad} must be in [0, max(stride, dilation))`);
+  const full = stride * (L - 1) + outPad + dilation * (K - 1) + 1;
+  let [padBegin, padEnd] = pads;
+  const outputShape = attrInts(node, 'output_shape');
+  if (outputShape?.length) {
+    if (outputShape.length !== 1 || !(outputShape[0] >= 1)) throw nodeError(node, `output_shape [${outputShape.join(', ')}] must be one positive length`);
+    const total = full - outputShape[0];   // negative: positions past the input's reach hold the bias
+    padBegin = autoPad === 'SAME_UPPER' ? total >> 1 : total - (total >> 1);
+    padEnd = total - padBegin;
+  } else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    const total = Math.max(0, full - L * stride);
+    padBegin = autoPad === 'SAME_UPPER' ? total >> 1 : total - (total >> 1);
+    padEnd = total - padBegin;
+  } else if (autoPad === 'VALID') padBegin = padEnd = 0;
+  const Lo = full - padBegin - padEnd;
+  if (!(Lo >= 1)) throw nodeError(node, `pads ${padBegin} + ${padEnd} leave no output`);
+  sizeOf([N, M, Lo], `ONNX node '${node.name}' output`);
+  const bias = biasOf(node, inputs, M);
+  const W = w.value.data as Float32Array;
+  return {
+    outputs: [{ type: 'float', dims: [N, M, Lo] }],
+    run(ins: (Tensor | undefined)[], outs: Tensor[]) {
+      const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
+      for (let n = 0; n < N; n++) {
+        for (let m = 0; m < M; m++) Y.fill(bias ? bias[m] : 0, (n * M + m) * Lo, (n * M + m + 1) * Lo);
+        for (let c = 0; c < C; c++) {
+          const gi = Math.floor(c / Cg), src = (n * C + c) * L;
+          for (let mg = 0; mg < Mg; mg++) {
+            const dst = (n * M + gi * Mg + mg) * Lo, wk = (c * Mg + mg) * K;
+            for (let t = 0; t < L; t++) {
+              const v = X[src + t], base = t * stride - padBegin;
+              for (let k = 0; k < K; k++) {
+                const p = base + k * dilation;
+                if (p >= 0 && p < Lo) Y[dst + p] += v * W[wk + k];
+              }
+            }
+          }
+        }
+      }
+    },
+  };
+};
+
+export const convOps: Record<string, Op> = { Conv: conv, ConvTranspose: convTranspose };

@@ -1,0 +1,347 @@
+// An ONNX graph specialised to one set of input shapes: a static plan.
+//
+// Planning walks the nodes in order (ONNX files list them topologically) with every value either
+// a constant — an initializer, an input fixed at import, or anything computed only from those and
+// from shapes — or a slot: a buffer the plan owns, whose type and shape are known now. Then:
+//   - a node whose inputs are all constants is run once, now (constant folding), and its outputs
+//     become constants: Silero's hundreds of Shape/Gather/Concat/Slice nodes and the Slices and
+//     Concats that assemble its LSTM weights vanish here;
+//   - Shape and Size of a slot are constants too, since shapes are fixed;
+//   - If on a constant condition is replaced by its branch (recursively); on a condition that
+//     depends on the inputs' values, both branches are planned and one runs per call;
+//   - Reshape, Squeeze, Unsqueeze, Flatten, Identity and Dropout of a slot are a new shape over
+//     the same buffer (no step);
+//   - every other node becomes a step: a kernel compiled once (weights packed in wasm memory)
+//     and buffers allocated once, so run() allocates nothing and only computes.
+// Steps whose outputs nothing needs are dropped. Float buffers live in the runtime's wasm
+// memory, so wasm kernels read and write them in place.
+
+import { RecurFormatError } from '../errors.js';
+import type { OnnxGraph, OnnxNode } from '../onnx/onnx.js';
+import type { Runtime } from '../runtime/runtime.js';
+import { tensorFromOnnx } from './constant.js';
+import { nodeError, type Kernel, type OpContext, type ValueInfo } from './op.js';
+import { OPS } from './ops/index.js';
+import { alloc, sizeOf, type ElemType, type Tensor } from './tensor.js';
+
+/** Most elements the buffers and folded constants of one plan may hold (1 GiB of f32). */
+export const MAX_PLAN_ELEMENTS = 2 ** 28;
+
+/** A value while planning: known now, or computed by the plan into slot `slot`. */
+type Ref = { kind: 'const'; tensor: Tensor } | { kind: 'slot'; slot: number };
+
+interface Slot {
+  type: ElemType;
+  dims: number[];
+  /** The slot whose buffer this one shares (itself unless an alias). */
+  root: number;
+  /** The tensor kernels see; its data is replaced when wasm memory grows. */
+  tensor: Tensor;
+  /** Float slots: byte offset in wasm memory (from the plan's block). */
+  offset: number;
+}
+
+type Step =
+  | { kind: 'kernel'; node: OnnxNode; kernel: Kernel; inputs: (Tensor | undefined)[]; outputs: Tensor[]; reads: number[]; writes: number[] }
+  | { kind: 'if'; node: OnnxNode; cond: number; branches: [Branch, Branch]; writes: number[]; reads: number[] };
+
+interface Branch { steps: Step[]; results: Ref[] }
+
+/** Names visible in a graph: its own values, then the enclosing graphs' (If branches read outer values). */
+class Scope {
+  private readonly values = new Map<string, Ref>();
+  constructor(private readonly parent?: Scope) {}
+  get(name: string): Ref | undefined { return this.values.get(name) ?? this.parent?.get(name); }
+  set(name: string, ref: Ref): void { this.values.set(name, ref); }
+}
+
+export interface PlanInput { name: string; type: ElemType; dims: number[] }
+
+/** Every operator of the graph and its sub-graphs that recur cannot run, all at once. */
+export function unsupportedOperators(graph: OnnxGraph): string[] {
+  const found: string[] = [];
+  const walk = (g: OnnxGraph) => {
+    for (const n of g.nodes) {
+      if (n.domain !== '' && n.domain !== 'ai.onnx') found.push(`${n.opType} (domain '${n.domain}', node '${n.name}')`);
+      else if (n.opType !== 'If' && !Object.prototype.hasOwnProperty.call(OPS, n.opType)) found.push(`${n.opType} (node '${n.name}')`);
+      for (const a of n.attributes.values()) if (a.g) walk(a.g);
+    }
+  };
+  walk(graph);
+  return found;
+}
+
+export class Plan {
+  private readonly slots: Slot[] = [];
+  private readonly steps: Step[] = [];
+  private readonly kernels: Kernel[] = [];
+  private elements = 0;
+  private block = 0;
+  private buffer?: ArrayBufferLike;
+  /** Slots of the graph inputs that are not fixed, in the order given. */
+  readonly inputSlots: number[] = [];
+  /** Each graph output: a slot or a constant. */
+  private readonly results: Ref[] = [];
+  private disposed = false;
+
+  /**
+   * Plans `graph` for inputs of these types and shapes; `fixed` are inputs whose values are
+   * known at import (Silero's sample rate): they fold like initializers.
+   */
+  constructor(graph: OnnxGraph, inputs: PlanInput[], fixed: Map<string, Tensor>, private readonly ctx: OpContext & { rt: Runtime }) {
+    try {
+      const scope = new Scope();
+      for (const [name, t] of fixed) scope.set(name, { kind: 'const', tensor: t });
+      for (const input of inputs) {
+        const slot = this.newSlot(input.type, input.dims, `graph input '${input.name}'`);
+        this.inputSlots.push(slot);
+        scope.set(input.name, { kind: 'slot', slot });
+      }
+      this.planGraph(graph, scope, this.steps);
+      for (const out of graph.outputs) {
+        const ref = scope.get(out.name);
+        if (!ref) throw new RecurFormatError(`ONNX graph: output '${out.name}' is not computed by any node`);
+        this.results.push(ref);
+      }
+      this.prune(this.steps, new Set(this.results.flatMap((r) => (r.kind === 'slot' ? [this.slots[r.slot].root] : []))));
+      this.allocate();
+    } catch (err) {
+      this.dispose();
+      throw err;
+    }
+  }
+
+  /** Type and shape of each graph output. */
+  get outputInfo(): { type: ElemType; dims: number[] }[] {
+    return this.results.map((r) => (r.kind === 'const' ? r.tensor : this.slots[r.slot]));
+  }
+
+  /** The tensor an input is copied into before run(). */
+  input(k: number): Tensor { this.refresh(); return this.slots[this.inputSlots[k]].tensor; }
+
+  /** Output k after run(): the plan's own buffer (overwritten by the next run) or a constant. */
+  output(k: number): Tensor {
+    const r = this.results[k];
+    return r.kind === 'const' ? r.tensor : this.slots[r.slot].tensor;
+  }
+
+  /** Runs every step on what input() holds. */
+  run(): void {
+    if (this.disposed) throw new RecurFormatError('the graph plan was disposed');
+    this.refresh();
+    this.execute(this.steps);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const k of this.kernels) k.dispose?.();
+    if (this.block) this.ctx.rt.free(this.block);
+    this.block = 0;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Planning
+
+  private newSlot(type: ElemType, dims: number[], what: string): number {
+    this.count(sizeOf(dims, what), what);
+    const slot = this.slots.length;
+    this.slots.push({ type, dims, root: slot, tensor: { type, dims, data: new Float32Array(0) }, offset: -1 });
+    return slot;
+  }
+
+  private count(n: number, what: string): void {
+    this.elements += n;
+    if (this.elements > MAX_PLAN_ELEMENTS) throw new RecurFormatError(`ONNX graph: ${what} takes the plan past 2^28 elements of buffers and constants`);
+  }
+
+  private planGraph(graph: OnnxGraph, scope: Scope, steps: Step[]): void {
+    for (const [name, t] of graph.initializers) {
+      const tensor = tensorFromOnnx(t, `ONNX initializer '${name}'`);
+      this.count(tensor.data.length, `initializer '${name}'`);
+      scope.set(name, { kind: 'const', tensor });
+    }
+    for (const node of graph.nodes) this.planNode(node, scope, steps);
+  }
+
+  private lookup(node: OnnxNode, name: string, scope: Scope): Ref | undefined {
+    if (name === '') return undefined;
+    const ref = scope.get(name);
+    if (!ref) throw nodeError(node, `its input '${name}' is not a graph input, an initializer or the output of an earlier node`);
+    return ref;
+  }
+
+  private info(ref: Ref | undefined): ValueInfo | undefined {
+    if (!ref) return undefined;
+    if (ref.kind === 'const') return { type: ref.tensor.type, dims: ref.tensor.dims, value: ref.tensor };
+    const s = this.slots[ref.slot];
+    return { type: s.type, dims: s.dims };
+  }
+
+  private planNode(node: OnnxNode, scope: Scope, steps: Step[]): void {
+    const refs = node.inputs.map((name) => this.lookup(node, name, scope));
+    if (node.opType === 'If') return this.planIf(node, refs, scope, steps);
+    const op = OPS[node.opType];
+    if (!op || (node.domain !== '' && node.domain !== 'ai.onnx')) throw nodeError(node, 'recur has no such operator');
+
+    // Shape and Size need only shapes, which are all known: give them a stand-in with no data.
+    const shapeOnly = node.opType === 'Shape' || node.opType === 'Size';
+    const infos = refs.map((r, k) => (shapeOnly && k === 0 && r?.kind === 'slot' ? this.constShape(r.slot) : this.info(r)));
+    const kernel = op(node, infos, this.ctx);
+    if (kernel.outputs.length < node.outputs.filter(Boolean).length) {
+      kernel.dispose?.();
+      throw nodeError(node, `it has ${node.outputs.length} outputs; the operator makes ${kernel.outputs.length}`);
+    }
+
+    if (infos.every((v) => !v || v.value)) {               // constant folding
+      try {
+        const outs = kernel.outputs.map((o, k) => {
+          this.count(sizeOf(o.dims), `the output of node '${node.name}'`);
+          return alloc(o.type, o.dims, `ONNX node '${node.name}' output ${k}`);
+        });
+        kernel.run(infos.map((v) => v?.value), outs);
+        node.outputs.forEach((name, k) => { if (name) scope.set(name, { kind: 'const', tensor: outs[k] }); });
+      } finally {
+        kernel.dispose?.();
+      }
+      return;
+    }
+
+    const source = refs[0];
+    if (kernel.alias === 0 && source?.kind === 'slot' && node.outputs.filter(Boolean).length === 1 && node.outputs[0]) {
+      kernel.dispose?.();                                   // a new shape over the same buffer
+      const root = this.slots[source.slot].root, o = kernel.outputs[0];
+      const slot = this.slots.length;
+      this.slots.push({ type: o.type, dims: o.dims, root, tensor: { type: o.type, dims: o.dims, data: new Float32Array(0) }, offset: -1 });
+      scope.set(node.outputs[0], { kind: 'slot', slot });
+      return;
+    }
+
+    this.kernels.push(kernel);
+    const writes = kernel.outputs.map((o, k) => this.newSlot(o.type, o.dims, `the output ${k} of node '${node.name}'`));
+    node.outputs.forEach((name, k) => { if (name) scope.set(name, { kind: 'slot', slot: writes[k] }); });
+    const reads = refs.flatMap((r) => (r?.kind === 'slot' ? [r.slot] : []));
+    steps.push({
+      kind: 'kernel', node, kernel, reads, writes,
+      inputs: refs.map((r) => (r ? (r.kind === 'const' ? r.tensor : this.slots[r.slot].tensor) : undefined)),
+      outputs: writes.map((s) => this.slots[s].tensor),
+    });
+  }
+
+  /** A constant that has a slot's shape but no data (only Shape and Size see it). */
+  private constShape(slot: number): ValueInfo {
+    const s = this.slots[slot];
+    return { type: s.type, dims: s.dims, value: { type: s.type, dims: s.dims, data: s.type === 'float' ? new Float32Array(0) : s.type === 'int' ? new Float64Array(0) : new Uint8Array(0) } };
+  }
+
+  private planIf(node: OnnxNode, refs: (Ref | undefined)[], scope: Scope, steps: Step[]): void {
+    const cond = refs[0];
+    const then = node.attributes.get('then_branch')?.g, otherwise = node.attributes.get('else_branch')?.g;
+    if (!cond) throw nodeError(node, 'its condition (input 0) is missing');
+    if (!then || !otherwise) throw nodeError(node, 'it needs both then_branch and else_branch graphs');
+    const c = this.info(cond)!;
+    if (c.type !== 'bool' && c.type !== 'int') throw nodeError(node, `its condition is ${c.type}, expected bool`);
+    if (sizeOf(c.dims) !== 1) throw nodeError(node, `its condition has shape [${c.dims.join(', ')}]; it must hold one value`);
+    for (const g of [then, otherwise]) {
+      if (g.outputs.length !== node.outputs.length) throw nodeError(node, `a branch has ${g.outputs.length} outputs; the node has ${node.outputs.length}`);
+    }
+
+    if (c.value) {                                          // a constant condition: keep one branch
+      const branch = c.value.data[0] ? then : otherwise;
+      const inner = new Scope(scope);
+      this.planGraph(branch, inner, steps);
+      branch.outputs.forEach((o, k) => {
+        const ref = inner.get(o.name);
+        if (!ref) throw nodeError(node, `its branch's output '${o.name}' is not computed`);
+        if (node.outputs[k]) scope.set(node.outputs[k], ref);
+      });
+      return;
+    }
+
+    const branches = [then, otherwise].map((g): Branch => {
+      const inner = new Scope(scope), branchSteps: Step[] = [];
+      this.planGraph(g, inner, branchSteps);
+      const results = g.outputs.map((o) => {
+        const ref = inner.get(o.name);
+        if (!ref) throw nodeError(node, `its branch's output '${o.name}' is not computed`);
+        return ref;
+      });
+      return { steps: branchSteps, results };
+    }) as [Branch, Branch];
+    const writes = node.outputs.map((name, k) => {
+      const [a, b] = branches.map((br) => this.info(br.results[k])!);
+      if (a.type !== b.type || a.dims.join() !== b.dims.join()) {
+        throw nodeError(node, `output ${k} is ${a.type} [${a.dims.join(', ')}] in then_branch but ${b.type} [${b.dims.join(', ')}] in else_branch; recur plans fixed shapes`);
+      }
+      const slot = this.newSlot(a.type, a.dims, `the output ${k} of node '${node.name}'`);
+      if (name) scope.set(name, { kind: 'slot', slot });
+      return slot;
+    });
+    const reads = [(cond as { slot: number }).slot, ...branches.flatMap((br) => br.results.flatMap((r) => (r.kind === 'slot' ? [r.slot] : [])))];
+    steps.push({ kind: 'if', node, cond: (cond as { slot: number }).slot, branches, writes, reads });
+  }
+
+  /** Drops the steps whose outputs nothing needs; `needed` holds root slots. */
+  private prune(steps: Step[], needed: Set<number>): void {
+    for (let i = steps.length - 1; i >= 0; i--) {
+      const step = steps[i];
+      if (!step.writes.some((s) => needed.has(this.slots[s].root))) {
+        steps.splice(i, 1);
+        if (step.kind === 'kernel') { step.kernel.dispose?.(); this.kernels.splice(this.kernels.indexOf(step.kernel), 1); }
+        continue;
+      }
+      if (step.kind === 'if') {
+        for (const br of step.branches) {
+          const inner = new Set(needed);
+          for (const r of br.results) if (r.kind === 'slot') inner.add(this.slots[r.slot].root);
+          this.prune(br.steps, inner);
+          for (const s of inner) needed.add(s);
+        }
+      }
+      for (const s of step.reads) needed.add(this.slots[s].root);
+    }
+  }
+
+  /** One block of wasm memory for every float slot; JS arrays for the others. */
+  private allocate(): void {
+    let bytes = 0;
+    for (const [i, s] of this.slots.entries()) {
+      if (s.root !== i || s.type !== 'float') continue;
+      s.offset = bytes;
+      bytes += Math.ceil((sizeOf(s.dims) * 4) / 64) * 64;
+    }
+    this.block = this.ctx.rt.alloc(Math.max(bytes, 64));
+    this.slots.forEach((s, i) => {
+      if (s.root === i && s.type !== 'float') s.tensor.data = alloc(s.type, s.dims).data;
+    });
+    this.buffer = undefined;
+    this.refresh();
+  }
+
+  /** Float views over the current wasm memory (growing it detaches the old ones). */
+  private refresh(): void {
+    const buffer = this.ctx.rt.memory.buffer;
+    if (buffer === this.buffer) return;
+    this.buffer = buffer;
+    for (const s of this.slots) {
+      const root = this.slots[s.root];
+      if (root.type === 'float') s.tensor.data = new Float32Array(buffer, this.block + root.offset, sizeOf(root.dims));
+      else s.tensor.data = root.tensor.data;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Running
+
+  private execute(steps: Step[]): void {
+    for (const step of steps) {
+      if (step.kind === 'kernel') { step.kernel.run(step.inputs, step.outputs); continue; }
+      const branch = step.branches[this.slots[step.cond].tensor.data[0] ? 0 : 1];
+      this.execute(branch.steps);
+      branch.results.forEach((r, k) => {
+        const from = r.kind === 'const' ? r.tensor : this.slots[r.slot].tensor;
+        (this.slots[step.writes[k]].tensor.data as Float32Array).set(from.data as Float32Array);
+      });
+    }
+  }
+}
