@@ -127,6 +127,12 @@ export class OnnxGraphModel {
     return plan;
   }
 
+  /** @internal Whether the plan is still kept (not dropped for newer shapes, nor disposed). */
+  hasPlan(plan: Plan): boolean {
+    for (const p of this.plans.values()) if (p === plan) return true;
+    return false;
+  }
+
   private plan(inputs: PlanInput[]): Plan {
     const key = inputs.map((i) => i.dims.join('x')).join('|');
     const plan = new Plan(this.graph, inputs, this.fixed, { opset: this.opset, rt: this.runtime });
@@ -153,6 +159,13 @@ export class GraphStream {
   private readonly stateDims: number[][];
   private state: Float32Array[];
   private readonly free: GraphValue[];
+  /** Positions in model.inputs of the free inputs and the states; in model.outputs of the states' next values. */
+  private readonly inputIndex: number[];
+  private readonly stateInputs: number[];
+  private readonly stateOutputs: number[];
+  private readonly firstOutput: number;
+  private plan?: Plan;
+  private lastDims?: number[][];
 
   /** @internal */
   constructor(private readonly model: OnnxGraphModel, readonly batch: number) {
@@ -167,6 +180,11 @@ export class GraphStream {
     });
     this.state = this.stateDims.map((d) => new Float32Array(sizeOf(d)));
     this.free = model.inputs.filter((i) => !this.stateNames.includes(i.name));
+    this.inputIndex = this.free.map((i) => model.inputs.indexOf(i));
+    this.stateInputs = this.stateNames.map((n) => model.inputs.findIndex((i) => i.name === n));
+    this.stateOutputs = this.stateNames.map((n) => model.outputs.findIndex((o) => o.name === model.states[n]));
+    this.firstOutput = model.outputs.findIndex((_, k) => !this.stateOutputs.includes(k));
+    if (this.firstOutput < 0) throw new RecurFormatError('stream: every output of the graph is a state');
   }
 
   /**
@@ -179,35 +197,51 @@ export class GraphStream {
   step(x: Float32Array | Record<string, TensorInput>): Float32Array | Record<string, Tensor> {
     const m = this.model;
     m.alive();
-    let given: Tensor[];
     if (x instanceof Float32Array) {
       if (this.free.length !== 1) throw new RecurShapeError(`step: the graph has ${this.free.length} inputs besides its states (${this.free.map((i) => i.name).join(', ')}); pass them by name`);
-      given = [toTensor({ dims: streamDims(this.free[0], x.length, this.batch), data: x }, this.free[0], `input '${this.free[0].name}'`)];
-    } else {
-      if (x === null || typeof x !== 'object') throw new RecurShapeError('step: pass a Float32Array or an object of named inputs');
-      given = this.free.map((i) => {
-        if (!Object.prototype.hasOwnProperty.call(x, i.name)) throw new RecurShapeError(`step: input '${i.name}' is missing`);
-        return toTensor(x[i.name], i, `input '${i.name}'`);
-      });
+      const info = this.free[0];
+      if (info.type !== 'float') throw new RecurShapeError(`step: input '${info.name}' is ${info.type}; pass it as { dims, data }`);
+      const plan = this.planFor(streamDims(info, x.length, this.batch));
+      plan.input(this.inputIndex[0]).data.set(x);
+      this.runStates(plan);
+      return (plan.output(this.firstOutput).data as Float32Array).slice();
     }
-    const all = m.inputs.map((i) => {
-      const s = this.stateNames.indexOf(i.name);
-      return s >= 0 ? { type: 'float' as const, dims: this.stateDims[s], data: this.state[s] } : given[this.free.indexOf(i)];
+    if (x === null || typeof x !== 'object') throw new RecurShapeError('step: pass a Float32Array or an object of named inputs');
+    const given = this.free.map((i) => {
+      if (!Object.prototype.hasOwnProperty.call(x, i.name)) throw new RecurShapeError(`step: input '${i.name}' is missing`);
+      return toTensor(x[i.name], i, `input '${i.name}'`);
     });
-    const plan = m.planFor(all);
-    all.forEach((t, k) => plan.input(k).data.set(t.data as Float32Array));
-    plan.run();
+    const plan = this.planFor(given.length === 1 ? given[0].dims : undefined, given);
+    given.forEach((t, k) => plan.input(this.inputIndex[k]).data.set(t.data as Float32Array));
+    this.runStates(plan);
     const outputs: Record<string, Tensor> = {};
-    m.outputs.forEach((o, k) => {
-      const s = this.stateNames.findIndex((name) => m.states[name] === o.name);
-      const t = plan.output(k);
-      if (s >= 0) {
-        if (t.data.length !== this.state[s].length) throw new RecurShapeError(`step: output '${o.name}' has ${t.data.length} values but state '${this.stateNames[s]}' ${this.state[s].length}`);
-        this.state[s].set(t.data as Float32Array);
-      } else outputs[o.name] = copy(t);
-    });
-    if (x instanceof Float32Array) return outputs[m.outputs.find((o) => !Object.values(m.states).includes(o.name))!.name].data as Float32Array;
+    m.outputs.forEach((o, k) => { if (!this.stateOutputs.includes(k)) outputs[o.name] = copy(plan.output(k)); });
     return outputs;
+  }
+
+  /** The plan for these inputs (one free input of dims `single`, or several), kept while shapes repeat. */
+  private planFor(single: number[] | undefined, given?: Tensor[]): Plan {
+    const dims = single ? [single] : given!.map((t) => t.dims);
+    const same = this.lastDims && this.lastDims.length === dims.length && this.lastDims.every((d, k) => d.length === dims[k].length && d.every((v, j) => v === dims[k][j]));
+    if (same && this.plan && this.model.hasPlan(this.plan)) return this.plan;
+    const all = this.model.inputs.map((i) => {
+      const s = this.stateNames.indexOf(i.name);
+      return s >= 0 ? { dims: this.stateDims[s] } : { dims: dims[this.free.indexOf(i)] };
+    });
+    this.plan = this.model.planFor(all);
+    this.lastDims = dims;
+    return this.plan;
+  }
+
+  /** Feeds the states in, runs, and keeps the state outputs (checked against the state shapes). */
+  private runStates(plan: Plan): void {
+    this.stateInputs.forEach((k, s) => plan.input(k).data.set(this.state[s]));
+    plan.run();
+    this.stateOutputs.forEach((k, s) => {
+      const t = plan.output(k);
+      if (t.data.length !== this.state[s].length) throw new RecurShapeError(`step: output '${this.model.outputs[k].name}' has ${t.data.length} values but state '${this.stateNames[s]}' ${this.state[s].length}`);
+      this.state[s].set(t.data as Float32Array);
+    });
   }
 
   /** The states as bytes (recur's "RCST" snapshot, tied to the state names and shapes). */

@@ -234,6 +234,29 @@ export abstract class Recurrent extends Module {
     }
   }
 
+  /** @internal Floats of workspace runLayer() needs for T steps of B rows. */
+  layerWorkspaceFloats(T: number, B: number): number {
+    const N = this.gates * padHidden(this.hiddenSize);
+    return Math.max(1, Math.min(T, Math.floor(GATE_BUDGET / (B * N)))) * B * N + this.scratchFloats(B);
+  }
+
+  /**
+   * @internal forward() of a one-layer model, for inference, on buffers in wasm memory that the
+   * caller owns (the ONNX graph runtime's): x [T, B, I], y [T, B, D·H] time-major; h, c [D, B, H]
+   * hold the initial state and receive the final one; ws has layerWorkspaceFloats(T, B) floats.
+   */
+  runLayer(T: number, B: number, x: number, y: number, h: number, c: number, ws: number): void {
+    this.alive();
+    const H = this.hiddenSize, D = this.numDirections, N = this.gates * padHidden(H);
+    const chunk = Math.max(1, Math.min(T, Math.floor(GATE_BUDGET / (B * N))));
+    for (let d = 0; d < D; d++) {
+      this.runDirection({
+        layer: 0, reverse: d === 1, T, B, inputs: this.inputSize, x, y: y + d * H * 4, ldy: D * H,
+        h: h + d * B * H * 4, c: c ? c + d * B * H * 4 : 0, gates: ws, chunk, scratch: ws + chunk * B * N * 4, saved: {},
+      });
+    }
+  }
+
   /** @internal The backward pass of a training forward(); see RecurrentTape. */
   backwardFrom(ws: Workspace<string>, shape: { T: number; B: number; transpose: boolean }, upstream: BackwardInput): Gradients {
     this.alive();

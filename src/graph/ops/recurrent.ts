@@ -12,6 +12,7 @@ import type { Recurrent } from '../../layers/recurrent.js';
 import { RNN } from '../../layers/rnn.js';
 import { cellAttributes, cellWeights, type CellType } from '../../onnx/recurrent.js';
 import { constantInput, nodeError, required, type Op } from '../op.js';
+import { WasmBlock } from '../wasm-block.js';
 
 function recurrentOp(type: CellType): Op {
   return (node, inputs, ctx) => {
@@ -57,33 +58,54 @@ function recurrentOp(type: CellType): Op {
     }
 
     const yDims = attrs.batchMajor ? [Bn, T, D, H] : [T, D, Bn, H];
-    // State [D, B, H] ↔ the node's layout ([B, D, H] when batch-major).
-    const h0 = new Float32Array(D * Bn * H), c0 = new Float32Array(D * Bn * H);
-    const toLayer = (src: Float32Array, dst: Float32Array) => {
-      if (!attrs.batchMajor || D === 1) { dst.set(src); return; }
-      for (let b = 0; b < Bn; b++) for (let d = 0; d < D; d++) dst.set(src.subarray((b * D + d) * H, (b * D + d + 1) * H), (d * Bn + b) * H);
+    // Buffers in wasm memory for the layer kernel, time-major: x [T, B, I], y [T, B, D·H], h and c [D, B, H].
+    const rt = ctx.rt!, S = D * Bn * H;
+    const blocks: WasmBlock[] = [];
+    const block = (n: number) => { const b = new WasmBlock(rt, n); blocks.push(b); return b; };
+    let xb: WasmBlock, yb: WasmBlock, hb: WasmBlock, cb: WasmBlock | undefined, ws: WasmBlock;
+    try {
+      xb = block(T * Bn * I); yb = block(T * Bn * D * H); hb = block(S);
+      cb = type === 'lstm' ? block(S) : undefined;
+      ws = block(layer.layerWorkspaceFloats(T, Bn));
+    } catch (err) {
+      for (const b of blocks) b.free();
+      layer.dispose();
+      throw err;
+    }
+    // [B, T, F] ↔ [T, B, F] (layout 1 inputs and outputs), and a state's [B, D, H] ↔ [D, B, H].
+    const swap = (src: Float32Array, dst: Float32Array, A: number, Bk: number, F: number) => {
+      for (let a = 0; a < A; a++) for (let b = 0; b < Bk; b++) dst.set(src.subarray((a * Bk + b) * F, (a * Bk + b + 1) * F), (b * A + a) * F);
     };
-    const fromLayer = (src: Float32Array, dst: Float32Array) => {
-      if (!attrs.batchMajor || D === 1) { dst.set(src); return; }
-      for (let d = 0; d < D; d++) for (let b = 0; b < Bn; b++) dst.set(src.subarray((d * Bn + b) * H, (d * Bn + b + 1) * H), (b * D + d) * H);
+    const stateIn = (src: Float32Array | undefined, dst: Float32Array) => {
+      if (!src) dst.fill(0);
+      else if (attrs.batchMajor && D > 1) swap(src, dst, Bn, D, H);
+      else dst.set(src);
+    };
+    const stateOut = (src: Float32Array, dst: Float32Array) => {
+      if (attrs.batchMajor && D > 1) swap(src, dst, D, Bn, H); else dst.set(src);
     };
     return {
       outputs: [{ type: 'float', dims: yDims }, { type: 'float', dims: stateDims }, ...(type === 'lstm' ? [{ type: 'float' as const, dims: stateDims }] : [])],
       run(ins, outs) {
-        if (ins[5]) toLayer(ins[5].data as Float32Array, h0); else h0.fill(0);
-        if (ins[6]) toLayer(ins[6].data as Float32Array, c0); else c0.fill(0);
-        const r = layer.forward(ins[0]!.data as Float32Array, { seqLen: T, batch: Bn, h0, ...(type === 'lstm' ? { c0 } : {}) });
-        const Y = outs[0].data as Float32Array;
-        if (attrs.batchMajor || D === 1) Y.set(r.output);   // [B, T, D·H] is [B, T, D, H]; [T, B, H] is [T, 1, B, H]
-        else {
-          for (let t = 0; t < T; t++) for (let d = 0; d < D; d++) for (let b = 0; b < Bn; b++) {
-            Y.set(r.output.subarray((t * Bn + b) * D * H + d * H, (t * Bn + b) * D * H + (d + 1) * H), ((t * D + d) * Bn + b) * H);
-          }
+        const X = ins[0]!.data as Float32Array;
+        if (attrs.batchMajor && T > 1 && Bn > 1) swap(X, xb.view, Bn, T, I); else xb.view.set(X);
+        stateIn(ins[5]?.data as Float32Array | undefined, hb.view);
+        if (cb) stateIn(ins[6]?.data as Float32Array | undefined, cb.view);
+        layer.runLayer(T, Bn, xb.ptr, yb.ptr, hb.ptr, cb ? cb.ptr : 0, ws.ptr);
+        const Y = outs[0].data as Float32Array, y = yb.view;
+        if (attrs.batchMajor) {                      // [T, B, D·H] → [B, T, D, H]
+          if (T > 1 && Bn > 1) swap(y, Y, T, Bn, D * H); else Y.set(y);
+        } else if (D === 1) Y.set(y);                // [T, B, H] is [T, 1, B, H]
+        else {                                       // [T, B, D, H] → [T, D, B, H]
+          for (let t = 0; t < T; t++) swap(y.subarray(t * Bn * D * H, (t + 1) * Bn * D * H), Y.subarray(t * D * Bn * H, (t + 1) * D * Bn * H), Bn, D, H);
         }
-        if (outs[1]) fromLayer(r.h, outs[1].data as Float32Array);
-        if (outs[2] && r.c) fromLayer(r.c, outs[2].data as Float32Array);
+        if (outs[1]) stateOut(hb.view, outs[1].data as Float32Array);
+        if (outs[2] && cb) stateOut(cb.view, outs[2].data as Float32Array);
       },
-      dispose() { layer.dispose(); },
+      dispose() {
+        for (const b of blocks) b.free();
+        layer.dispose();
+      },
     };
   };
 }
