@@ -127,12 +127,6 @@ export class OnnxGraphModel {
     return plan;
   }
 
-  /** @internal Whether the plan is still kept (not dropped for newer shapes, nor disposed). */
-  hasPlan(plan: Plan): boolean {
-    for (const p of this.plans.values()) if (p === plan) return true;
-    return false;
-  }
-
   private plan(inputs: PlanInput[]): Plan {
     const key = inputs.map((i) => i.dims.join('x')).join('|');
     const plan = new Plan(this.graph, inputs, this.fixed, { opset: this.opset, rt: this.runtime });
@@ -166,6 +160,7 @@ export class GraphStream {
   private readonly firstOutput: number;
   private plan?: Plan;
   private lastDims?: number[][];
+  private lastLength = -1;
 
   /** @internal */
   constructor(private readonly model: OnnxGraphModel, readonly batch: number) {
@@ -201,12 +196,16 @@ export class GraphStream {
       if (this.free.length !== 1) throw new RecurShapeError(`step: the graph has ${this.free.length} inputs besides its states (${this.free.map((i) => i.name).join(', ')}); pass them by name`);
       const info = this.free[0];
       if (info.type !== 'float') throw new RecurShapeError(`step: input '${info.name}' is ${info.type}; pass it as { dims, data }`);
-      const plan = this.planFor(streamDims(info, x.length, this.batch));
+      // The same length as the last step: the same plan, without working out the dims again.
+      const plan = x.length === this.lastLength && this.plan?.live ? this.plan
+        : this.planFor(streamDims(info, x.length, this.batch));
+      this.lastLength = x.length;
       plan.input(this.inputIndex[0]).data.set(x);
       this.runStates(plan);
       return (plan.output(this.firstOutput).data as Float32Array).slice();
     }
     if (x === null || typeof x !== 'object') throw new RecurShapeError('step: pass a Float32Array or an object of named inputs');
+    this.lastLength = -1;
     const given = this.free.map((i) => {
       if (!Object.prototype.hasOwnProperty.call(x, i.name)) throw new RecurShapeError(`step: input '${i.name}' is missing`);
       return toTensor(x[i.name], i, `input '${i.name}'`);
@@ -223,7 +222,7 @@ export class GraphStream {
   private planFor(single: number[] | undefined, given?: Tensor[]): Plan {
     const dims = single ? [single] : given!.map((t) => t.dims);
     const same = this.lastDims && this.lastDims.length === dims.length && this.lastDims.every((d, k) => d.length === dims[k].length && d.every((v, j) => v === dims[k][j]));
-    if (same && this.plan && this.model.hasPlan(this.plan)) return this.plan;
+    if (same && this.plan?.live) return this.plan;
     const all = this.model.inputs.map((i) => {
       const s = this.stateNames.indexOf(i.name);
       return s >= 0 ? { dims: this.stateDims[s] } : { dims: dims[this.free.indexOf(i)] };

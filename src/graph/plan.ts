@@ -111,6 +111,9 @@ export class Plan {
     }
   }
 
+  /** Whether the plan can still run (models drop plans for newer shapes, and dispose them). */
+  get live(): boolean { return !this.disposed; }
+
   /** Type and shape of each graph output. */
   get outputInfo(): { type: ElemType; dims: number[] }[] {
     return this.results.map((r) => (r.kind === 'const' ? r.tensor : this.slots[r.slot]));

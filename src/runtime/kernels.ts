@@ -27,6 +27,7 @@ export interface Kernels {
   gemmQ8(M: number, N: number, K: number, a: Ptr, lda: number, wq: Ptr, scales: Ptr, bias: Ptr, c: Ptr, ldc: number, accumulate: number): void;
   embeddingForward(n: number, ids: Ptr, table: Ptr, dim: number, y: Ptr): void;
   swapAxes01(src: Ptr, A: number, B: number, F: number, dst: Ptr): void;
+  im2col1d(x: Ptr, C: number, L: number, K: number, stride: number, dilation: number, padBegin: number, Lo: number, cols: Ptr): void;
   runProgram(prog: Ptr, T: number, x: Ptr, y: Ptr): void;
   // Training
   gemmWeightGrad(R: number, N: number, K: number, xT: Ptr, dy: Ptr, lddy: number, dwp: Ptr): void;

@@ -13,6 +13,7 @@ import type { OnnxNode } from '../../onnx/onnx.js';
 import { attrInt, attrInts, attrString, constantInput, nodeError, required, type Kernel, type Op, type OpContext, type ValueInfo } from '../op.js';
 import { sizeOf, type Tensor } from '../tensor.js';
 import { Dense } from './dense.js';
+import { addressIn, WasmBlock } from '../wasm-block.js';
 
 interface Geometry {
   N: number; C: number; L: number; M: number; K: number; groups: number;
@@ -94,47 +95,52 @@ const conv: Op = (node, inputs, ctx) => {
   return convDirect(g, w.value.data as Float32Array, bias);
 };
 
-/** Per group: cols [L', Cg·K] ← X's receptive fields; Yᵀ [L', Mg] = cols·W_gᵀ + b; Y ← Yᵀ transposed. */
+/**
+ * Per group, in wasm: cols [L', Cg·K] ← X's receptive fields (im2col1d); Yᵀ [L', Mg] = cols·W_gᵀ + b;
+ * Y [Mg, L'] ← Yᵀ transposed. X and Y are the plan's buffers in wasm memory (copied through
+ * scratch when they are not, as when folding constants).
+ */
 function convGemm(node: OnnxNode, g: Geometry, weight: Float32Array, bias: Float32Array | undefined, ctx: OpContext): Kernel {
   const { N, C, L, M, K, groups, stride, dilation, padBegin, outLength: Lo } = g;
   const Cg = C / groups, Mg = M / groups, CK = Cg * K;
+  const rt = ctx.rt!, k = rt.kernels;
   const dense: Dense[] = [];
+  let xs: WasmBlock | undefined, ys: WasmBlock | undefined;
   try {
     for (let gi = 0; gi < groups; gi++) {
-      dense.push(new Dense(ctx.rt!, node, Mg, CK, weight.subarray(gi * Mg * CK, (gi + 1) * Mg * CK),
+      dense.push(new Dense(rt, node, Mg, CK, weight.subarray(gi * Mg * CK, (gi + 1) * Mg * CK),
         bias?.subarray(gi * Mg, (gi + 1) * Mg), Lo));
     }
+    xs = new WasmBlock(rt, N * C * L);
+    ys = new WasmBlock(rt, N * M * Lo);
   } catch (err) {
     for (const d of dense) d.dispose();
+    xs?.free();
     throw err;
   }
-  // First input position each output reads, and how many of its taps fall before / inside X.
+  const xScratch = xs, yScratch = ys;
   return {
     outputs: [{ type: 'float', dims: [N, M, Lo] }],
     run(ins, outs) {
       const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
+      let x = addressIn(rt, X);
+      if (x < 0) { xScratch.view.set(X); x = xScratch.ptr; }
+      const yAt = addressIn(rt, Y), y = yAt < 0 ? yScratch.ptr : yAt;
       for (let n = 0; n < N; n++) {
         for (let gi = 0; gi < groups; gi++) {
-          const d = dense[gi], cols = d.input, yT = d.output;
-          for (let t = 0; t < Lo; t++) {
-            const start = t * stride - padBegin, row = t * CK;
-            for (let c = 0; c < Cg; c++) {
-              const src = (n * C + gi * Cg + c) * L, dst = row + c * K;
-              for (let k = 0; k < K; k++) {
-                const p = start + k * dilation;
-                cols[dst + k] = p >= 0 && p < L ? X[src + p] : 0;
-              }
-            }
-          }
-          d.run(Lo, cols, yT);
-          for (let m = 0; m < Mg; m++) {
-            const dst = (n * M + gi * Mg + m) * Lo;
-            for (let t = 0; t < Lo; t++) Y[dst + t] = yT[t * Mg + m];
-          }
+          const d = dense[gi];
+          k.im2col1d(x + 4 * (n * C + gi * Cg) * L, Cg, L, K, stride, dilation, padBegin, Lo, d.inputAt);
+          d.runAt(Lo, d.inputAt, d.outputAt);
+          k.transpose(d.outputAt, Lo, Mg, Mg, y + 4 * (n * M + gi * Mg) * Lo);
         }
       }
+      if (yAt < 0) Y.set(yScratch.view);
     },
-    dispose() { for (const d of dense) d.dispose(); },
+    dispose() {
+      for (const d of dense) d.dispose();
+      xScratch.free();
+      yScratch.free();
+    },
   };
 }
 

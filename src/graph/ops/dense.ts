@@ -43,6 +43,15 @@ export class Dense {
     if (yp < 0) y.set(this.y.view.subarray(0, rows * this.N));
   }
 
+  /** y = x·Wᵀ + b with x [rows, K] and y [rows, N] at these addresses in wasm memory. */
+  runAt(rows: number, x: number, y: number): void {
+    this.rt.kernels.linearForward(rows, this.K, this.N, x, this.ptrs.weight, this.ptrs.scales, this.ptrs.bias, y);
+  }
+
+  /** Scratch addresses: x [rows, K] and y [rows, N]. */
+  get inputAt(): number { return this.x.ptr; }
+  get outputAt(): number { return this.y.ptr; }
+
   dispose(): void {
     this.linear.dispose();
     this.x.free();

@@ -2,11 +2,11 @@
 // and logic, the variadic Sum / Mean / Min / Max, Where, Clip and Cast. Softmax and LogSoftmax
 // live in softmax.ts.
 //
-// Every binary operator is one broadcasting loop (binaryLoop) given a per-element function. The
-// plan is made once, at compile time: same shapes, one side a single value, or the general case,
-// where the output's axes are first collapsed (neighbouring axes that every input reads the same
-// way, contiguously or broadcast, become one) so that "[…, N] with [N]" and "[M, N] with [M, 1]"
-// are plain rows, and anything else walks an odometer over the outer axes around a row loop.
+// Every binary operator is one broadcasting loop (binaryLoop) driving the operator's row (Row2).
+// The plan is made once, at compile time: same shapes or one side a single value is a single row;
+// otherwise the output's axes are first collapsed (neighbouring axes that every input reads the
+// same way, contiguously or broadcast, become one), so "[…, N] with [N]" and "[M, N] with [M, 1]"
+// are plain rows, and anything else walks an odometer over the outer axes, a row at a time.
 //
 // Element types follow tensor.ts. Floats are computed in double and stored as float32 (correctly
 // rounded for + − × ÷ and √, within an ulp elsewhere). Ints stay ints: Div truncates toward zero
@@ -22,6 +22,16 @@ import { softmaxOps } from './softmax.js';
 type Data = Tensor['data'];
 type Fn1 = (x: number) => number;
 type Fn2 = (x: number, y: number) => number;
+
+/**
+ * One row of a binary operator: o[k] = a[i] ⊙ b[j] for k from k to end, i stepping by di and j by
+ * dj (each 1, or 0 for a broadcast value). The broadcasting is shared (binaryLoop); the row is
+ * each operator's own function literal, so V8 compiles it with ⊙ inlined. (A shared loop calling
+ * a per-element function is a polymorphic call per element, with every number boxed: 5–7× slower.)
+ */
+type Row2 = (o: Data, k: number, end: number, a: Data, i: number, di: number, b: Data, j: number, dj: number) => void;
+/** A whole unary operator: o[i] = f(x[i]) for i < n, likewise each operator's own literal. */
+type Map1 = (o: Data, x: Data, n: number) => void;
 type Loop2 = (a: Data, b: Data, o: Data) => void;
 
 const NUMERIC: ElemType[] = ['float', 'int'];
@@ -96,38 +106,33 @@ function collapse(dims: readonly number[], strides: readonly number[][]): { dims
 }
 
 /**
- * A loop computing o[i] = fn(a, b) over every element of an output of shape `out`, where a (of
- * shape aDims) and b (of shape bDims) broadcast to `out`. In place is fine when aDims is `out`.
+ * A loop computing o = a ⊙ b over every element of an output of shape `out`, where a (of shape
+ * aDims) and b (of shape bDims) broadcast to `out`, ⊙ being the operator's row. Everything is
+ * worked out here, once; in place (o = a) is fine when aDims is `out`.
  */
-export function binaryLoop(aDims: readonly number[], bDims: readonly number[], out: readonly number[], fn: Fn2): Loop2 {
+export function binaryLoop(aDims: readonly number[], bDims: readonly number[], out: readonly number[], row: Row2): Loop2 {
   const n = product(out), na = product(aDims), nb = product(bDims);
   if (n === 0) return noop;
-  if (na === n && nb === n) {
-    return (a, b, o) => { for (let i = 0; i < n; i++) o[i] = fn(a[i], b[i]); };
-  }
-  if (nb === 1 && na === n) {
-    return (a, b, o) => { const y = b[0]; for (let i = 0; i < n; i++) o[i] = fn(a[i], y); };
-  }
-  if (na === 1 && nb === n) {
-    return (a, b, o) => { const x = a[0]; for (let i = 0; i < n; i++) o[i] = fn(x, b[i]); };
+  if ((na === n || na === 1) && (nb === n || nb === 1)) {
+    // Same shapes, or a single value on one side (or both): one row.
+    const da = na === n ? 1 : 0, db = nb === n ? 1 : 0;
+    return (a, b, o) => row(o, 0, n, a, 0, da, b, 0, db);
   }
   const { dims, strides: [sa, sb] } = collapse(out, [broadcastStrides(aDims, out), broadcastStrides(bDims, out)]);
-  // Rows of `inner` elements along the last collapsed axis, where each input steps by 1 or 0.
-  const r = dims.length, inner = dims[r - 1], rows = n / inner, ia = sa[r - 1], ib = sb[r - 1];
+  // Rows along the last collapsed axis, where each input steps by 1 or 0.
+  const r = dims.length, inner = dims[r - 1], rows = n / inner, da = sa[r - 1], db = sb[r - 1];
   if (r === 2) {
-    // "[…, N] with [N]", "[M, N] with [M, 1]", "[M, 1] with [1, N]": rows, each input stepping by its own stride.
+    // "[…, N] with [N]", "[M, N] with [M, 1]", "[M, 1] with [1, N]": each row starts its own stride on.
     const ra = sa[0], rb = sb[0];
     return (a, b, o) => {
-      for (let row = 0, k = 0; row < rows; row++) {
-        for (let j = 0, ai = row * ra, bi = row * rb; j < inner; j++, ai += ia, bi += ib) o[k++] = fn(a[ai], b[bi]);
-      }
+      for (let y = 0, k = 0; y < rows; y++, k += inner) row(o, k, k + inner, a, y * ra, da, b, y * rb, db);
     };
   }
   const idx = new Int32Array(r);                  // the odometer over the outer axes, reused by every run
   return (a, b, o) => {
     idx.fill(0);
-    for (let row = 0, k = 0, ra = 0, rb = 0; row < rows; row++) {
-      for (let j = 0, ai = ra, bi = rb; j < inner; j++, ai += ia, bi += ib) o[k++] = fn(a[ai], b[bi]);
+    for (let y = 0, k = 0, ra = 0, rb = 0; y < rows; y++, k += inner) {
+      row(o, k, k + inner, a, ra, da, b, rb, db);
       for (let d = r - 2; d >= 0; d--) {
         ra += sa[d]; rb += sb[d];
         if (++idx[d] < dims[d]) break;
@@ -137,23 +142,17 @@ export function binaryLoop(aDims: readonly number[], bDims: readonly number[], o
   };
 }
 
-/** A kernel for output 0 = fn(a, b) broadcast, of type `type`; the caller has checked the types. */
-function binaryKernel(node: OnnxNode, a: ValueInfo, b: ValueInfo, type: ElemType, fn: Fn2): Kernel {
+/** A kernel for output 0 = a ⊙ b broadcast, of type `type`; the caller has checked the types. */
+function binaryKernel(node: OnnxNode, a: ValueInfo, b: ValueInfo, type: ElemType, row: Row2): Kernel {
   const dims = broadcastAll(node, [a.dims, b.dims]);
-  const loop = binaryLoop(a.dims, b.dims, dims, fn);
+  const loop = binaryLoop(a.dims, b.dims, dims, row);
   return { outputs: [{ type, dims }], run: (ins, outs) => loop(ins[0]!.data, ins[1]!.data, outs[0].data) };
 }
 
-/** A kernel for output 0 = fn(x), of x's shape and of type `type`. */
-function mapKernel(x: ValueInfo, type: ElemType, fn: Fn1): Kernel {
+/** A kernel for output 0 = map(x), of x's shape and of type `type`. */
+function mapKernel(x: ValueInfo, type: ElemType, map: Map1): Kernel {
   const n = product(x.dims);
-  return {
-    outputs: [{ type, dims: [...x.dims] }],
-    run(ins, outs) {
-      const xs = ins[0]!.data, os = outs[0].data;
-      for (let i = 0; i < n; i++) os[i] = fn(xs[i]);
-    },
-  };
+  return { outputs: [{ type, dims: [...x.dims] }], run: (ins, outs) => map(outs[0].data, ins[0]!.data, n) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -161,9 +160,9 @@ function mapKernel(x: ValueInfo, type: ElemType, fn: Fn1): Kernel {
 
 /**
  * An operator on one input of a type among `types`, giving the same shape and type; `make` reads
- * the node's attributes and picks the function for the input's type.
+ * the node's attributes and picks the loop for the input's type.
  */
-function unary(types: ElemType[], make: (node: OnnxNode, type: ElemType) => Fn1): Op {
+function unary(types: ElemType[], make: (node: OnnxNode, type: ElemType) => Map1): Op {
   return (node, inputs) => {
     arity(node, inputs, 1);
     const x = required(node, inputs, 0, 'input X');
@@ -173,35 +172,37 @@ function unary(types: ElemType[], make: (node: OnnxNode, type: ElemType) => Fn1)
 }
 
 /** A float-only unary operator without attributes. */
-const floatMap = (fn: Fn1): Op => unary(['float'], () => fn);
+const floatMap = (map: Map1): Op => unary(['float'], () => map);
 
 /**
- * An operator on inputs A and B of one type among `types`, broadcast together: `fn` computes floats
- * and bools, `int` ints (when it differs). The output has the inputs' type, or bool if `bool`.
+ * An operator on inputs A and B of one type among `types`, broadcast together: `row` computes
+ * floats and bools, `int` ints (when it differs). The output has the inputs' type, or bool if `bool`.
  */
-function binary(types: ElemType[], fn: Fn2, options: { int?: Fn2; bool?: boolean } = {}): Op {
+function binary(types: ElemType[], row: Row2, options: { int?: Row2; bool?: boolean } = {}): Op {
   return (node, inputs) => {
     arity(node, inputs, 2);
     const a = required(node, inputs, 0, 'input A'), b = required(node, inputs, 1, 'input B');
     const type = sameTypes(node, [a, b], types, ['input A', 'input B']);
-    return binaryKernel(node, a, b, options.bool ? 'bool' : type, (type === 'int' && options.int) || fn);
+    return binaryKernel(node, a, b, options.bool ? 'bool' : type, (type === 'int' && options.int) || row);
   };
 }
 
+const copyRow: Row2 = (o, k, end, a, i, di) => { for (; k < end; k++, i += di) o[k] = a[i]; };
+
 /**
- * Sum, Mean, Min, Max: `fn` folded over one or more inputs of one type, all broadcast together.
+ * Sum, Mean, Min, Max: `row` folded over one or more inputs of one type, all broadcast together.
  * Floats accumulate in float32, input by input, as onnxruntime does; Mean then divides by the count.
  */
-function variadic(types: ElemType[], fn: Fn2, mean = false): Op {
+function variadic(types: ElemType[], row: Row2, mean = false): Op {
   return (node, inputs) => {
     arity(node, inputs, 1, Infinity);
     const infos = inputs.map((_, k) => required(node, inputs, k));
     const type = sameTypes(node, infos, types);
     const dims = broadcastAll(node, infos.map((v) => v.dims));
     const first = infos.length === 1
-      ? binaryLoop(infos[0].dims, [], dims, (x) => x)
-      : binaryLoop(infos[0].dims, infos[1].dims, dims, fn);
-    const rest = infos.slice(2).map((v) => binaryLoop(dims, v.dims, dims, fn));   // in place on the output
+      ? binaryLoop(infos[0].dims, [], dims, copyRow)
+      : binaryLoop(infos[0].dims, infos[1].dims, dims, row);
+    const rest = infos.slice(2).map((v) => binaryLoop(dims, v.dims, dims, row));   // in place on the output
     const n = product(dims), count = infos.length;
     return {
       outputs: [{ type, dims }],
@@ -233,12 +234,14 @@ const floorModInt: Fn2 = (x, y) => {
   return r !== 0 && r < 0 !== y < 0 ? r + y : r || 0;
 };
 
-/** Round half to even, as ONNX (and numpy, and C's nearbyint) do. */
+/** Mod with fmod = 1: C's fmod, the remainder taking the dividend's sign; for ints, 0 for a zero divisor. */
+const cMod = (x: number, y: number, type: ElemType): number => (type === 'int' ? (x % y) || 0 : x % y);
+
+/** Round half to even, as ONNX (and numpy, and C's nearbyint) do; −0.5 … −0 round to −0. */
 function roundEven(x: number): number {
   const f = Math.floor(x), d = x - f;
-  if (d < 0.5) return f;
-  if (d > 0.5) return f + 1;
-  return f % 2 === 0 ? f : f + 1;
+  const r = d < 0.5 ? f : d > 0.5 ? f + 1 : f % 2 === 0 ? f : f + 1;
+  return r === 0 ? x * 0 : r;
 }
 
 const SQRT_PI = Math.sqrt(Math.PI);
@@ -306,7 +309,9 @@ const Pow: Op = (node, inputs) => {
   const x = required(node, inputs, 0, 'input X'), y = required(node, inputs, 1, 'input Y');
   expectType(node, x, NUMERIC, 'input X');
   expectType(node, y, NUMERIC, 'input Y');
-  return binaryKernel(node, x, y, x.type, x.type === 'int' ? powInt : Math.pow);
+  return binaryKernel(node, x, y, x.type, x.type === 'int'
+    ? (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = powInt(a[i], b[j]); }
+    : (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = Math.pow(a[i], b[j]); });
 };
 
 /** Mod(A, B): fmod = 0 (ints only) takes the divisor's sign, fmod = 1 the dividend's, as C's fmod. */
@@ -317,8 +322,9 @@ const Mod: Op = (node, inputs) => {
   const fmod = attrInt(node, 'fmod', 0);
   if (fmod !== 0 && fmod !== 1) throw nodeError(node, `attribute fmod is ${fmod}, expected 0 or 1`);
   if (type === 'float' && fmod === 0) throw nodeError(node, 'float inputs need attribute fmod = 1');
-  const fn: Fn2 = fmod === 0 ? floorModInt : type === 'int' ? (x, y) => (x % y) || 0 : (x, y) => x % y;
-  return binaryKernel(node, a, b, type, fn);
+  return binaryKernel(node, a, b, type, fmod === 0
+    ? (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = floorModInt(a[i], b[j]); }
+    : (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = cMod(a[i], b[j], type); });
 };
 
 /** PRelu(X, slope): slope broadcasts to X's shape (one way only); the output has X's shape. */
@@ -326,7 +332,9 @@ const PRelu: Op = (node, inputs) => {
   arity(node, inputs, 2);
   const x = required(node, inputs, 0, 'input X'), slope = required(node, inputs, 1, 'input slope');
   sameTypes(node, [x, slope], NUMERIC, ['input X', 'input slope']);
-  const kernel = binaryKernel(node, x, slope, x.type, (v, s) => (v < 0 ? v * s : v));
+  const kernel = binaryKernel(node, x, slope, x.type, (o, k, end, a, i, di, b, j, dj) => {
+    for (; k < end; k++, i += di, j += dj) { const v = a[i]; o[k] = v < 0 ? v * b[j] : v; }
+  });
   if (!sameDims(kernel.outputs[0].dims, x.dims)) throw nodeError(node, `slope ${shape(slope.dims)} does not broadcast to X ${shape(x.dims)}`);
   return kernel;
 };
@@ -345,15 +353,15 @@ const Where: Op = (node, inputs) => {
   else if (product(c.dims) === n && product(x.dims) === n && product(y.dims) === n) {
     loop = (cs, xs, ys, o) => { for (let i = 0; i < n; i++) o[i] = cs[i] ? xs[i] : ys[i]; };
   } else {
-    // The general walk of binaryLoop, with three inputs: rows along the last collapsed axis, an
+    // binaryLoop's general walk, with three inputs: rows along the last collapsed axis, an
     // odometer over the others.
     const col = collapse(dims, [c.dims, x.dims, y.dims].map((d) => broadcastStrides(d, dims)));
     const cd = col.dims, [sc, sx, sy] = col.strides, r = cd.length, inner = cd[r - 1], rows = n / inner;
-    const ic = sc[r - 1], ix = sx[r - 1], iy = sy[r - 1], idx = new Int32Array(r);
+    const dc = sc[r - 1], dx = sx[r - 1], dy = sy[r - 1], idx = new Int32Array(r);
     loop = (cs, xs, ys, o) => {
       idx.fill(0);
       for (let row = 0, k = 0, rc = 0, rx = 0, ry = 0; row < rows; row++) {
-        for (let j = 0, ci = rc, xi = rx, yi = ry; j < inner; j++, ci += ic, xi += ix, yi += iy) o[k++] = cs[ci] ? xs[xi] : ys[yi];
+        for (let j = 0, ci = rc, xi = rx, yi = ry; j < inner; j++, ci += dc, xi += dx, yi += dy) o[k++] = cs[ci] ? xs[xi] : ys[yi];
         for (let d = r - 2; d >= 0; d--) {
           rc += sc[d]; rx += sx[d]; ry += sy[d];
           if (++idx[d] < cd[d]) break;
@@ -371,32 +379,33 @@ const Where: Op = (node, inputs) => {
  * be constants. An unbounded float side is ∓FLT_MAX, as onnxruntime has it; min > max gives max.
  */
 const Clip: Op = (node, inputs, ctx) => {
+  let x: ValueInfo, hasLo = false, hasHi = false, lo0 = -FLT_MAX, hi0 = FLT_MAX;
   if (ctx.opset < 11) {
     arity(node, inputs, 1);
-    const x = required(node, inputs, 0, 'input');
+    x = required(node, inputs, 0, 'input');
     expectType(node, x, ['float'], 'input');
-    const lo = attrFloat(node, 'min', -FLT_MAX), hi = attrFloat(node, 'max', FLT_MAX);
-    return mapKernel(x, 'float', (v) => { const r = v < lo ? lo : v; return r > hi ? hi : r; });
+    lo0 = attrFloat(node, 'min', -FLT_MAX); hi0 = attrFloat(node, 'max', FLT_MAX);
+  } else {
+    arity(node, inputs, 1, 3);
+    x = required(node, inputs, 0, 'input');
+    expectType(node, x, ctx.opset >= 12 ? NUMERIC : ['float'], 'input');
+    const bound = (k: number, role: string): boolean => {
+      const v = inputs[k];
+      if (!v) return false;
+      if (v.type !== x.type) throw nodeError(node, `${role} is ${v.type} but the input is ${x.type}`);
+      const size = product(v.dims);
+      if (size > 1) throw nodeError(node, `${role} must be a scalar, got shape ${shape(v.dims)}`);
+      return size === 1;
+    };
+    hasLo = bound(1, 'min'); hasHi = bound(2, 'max');
+    if (x.type === 'int') { lo0 = -Infinity; hi0 = Infinity; }
   }
-  arity(node, inputs, 1, 3);
-  const x = required(node, inputs, 0, 'input');
-  expectType(node, x, ctx.opset >= 12 ? NUMERIC : ['float'], 'input');
-  const bound = (k: number, role: string): boolean => {
-    const v = inputs[k];
-    if (!v) return false;
-    if (v.type !== x.type) throw nodeError(node, `${role} is ${v.type} but the input is ${x.type}`);
-    const size = product(v.dims);
-    if (size > 1) throw nodeError(node, `${role} must be a scalar, got shape ${shape(v.dims)}`);
-    return size === 1;
-  };
-  const hasLo = bound(1, 'min'), hasHi = bound(2, 'max');
-  const lowest = x.type === 'float' ? -FLT_MAX : -Infinity, highest = -lowest;
   const n = product(x.dims);
   return {
     outputs: [{ type: x.type, dims: [...x.dims] }],
     run(ins, outs) {
       const xs = ins[0]!.data, os = outs[0].data;
-      const lo = hasLo ? ins[1]!.data[0] : lowest, hi = hasHi ? ins[2]!.data[0] : highest;
+      const lo = hasLo ? ins[1]!.data[0] : lo0, hi = hasHi ? ins[2]!.data[0] : hi0;
       for (let i = 0; i < n; i++) {
         const v = xs[i], r = v < lo ? lo : v;        // NaN stays NaN
         os[i] = r > hi ? hi : r;
@@ -413,83 +422,90 @@ const Cast: Op = (node, inputs) => {
   if (to === undefined) throw nodeError(node, "attribute 'to' is missing");
   const type = elemTypeOf(to), fn = castFn(to);
   if (!type || !fn) throw nodeError(node, `casting to ${typeName(to)} is not supported`);
-  return mapKernel(x, type, fn);
+  // Cast's own loop: a model uses few targets, so the call to fn stays cheap.
+  return mapKernel(x, type, (o, xs, n) => { for (let i = 0; i < n; i++) o[i] = fn(xs[i]); });
 };
 
 // ---------------------------------------------------------------------------------------------
-// The table
+// The table. Rows read o[k] = a[i] ⊙ b[j] (see Row2); maps o[i] = f(x[i]).
 
 /** float32 of an attribute's default, as onnxruntime reads it (0.01f, not 0.01). */
 const f32 = Math.fround;
 
 export const elementwiseOps: Record<string, Op> = {
   // Arithmetic: A and B of one type, broadcast; the output keeps the type.
-  Add: binary(NUMERIC, (x, y) => x + y),
-  Sub: binary(NUMERIC, (x, y) => x - y),
-  Mul: binary(NUMERIC, (x, y) => x * y),
-  Div: binary(NUMERIC, (x, y) => x / y, { int: divInt }),
+  Add: binary(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] + b[j]; }),
+  Sub: binary(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] - b[j]; }),
+  Mul: binary(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] * b[j]; }),
+  Div: binary(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] / b[j]; }, {
+    int: (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = divInt(a[i], b[j]); },
+  }),
   Pow,
   Mod,
-  Sum: variadic(NUMERIC, (x, y) => x + y),
-  Mean: variadic(['float'], (x, y) => x + y, true),
-  Min: variadic(NUMERIC, Math.min),
-  Max: variadic(NUMERIC, Math.max),
+  Sum: variadic(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] + b[j]; }),
+  Mean: variadic(['float'], (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] + b[j]; }, true),
+  Min: variadic(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = Math.min(a[i], b[j]); }),
+  Max: variadic(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = Math.max(a[i], b[j]); }),
 
   // Unary maths
-  Neg: unary(NUMERIC, (_, type) => (type === 'int' ? (x) => 0 - x : (x) => -x)),
-  Abs: unary(NUMERIC, () => Math.abs),
-  Sign: unary(NUMERIC, () => (x) => (x > 0 ? 1 : x < 0 ? -1 : x)),
-  Sqrt: floatMap(Math.sqrt),
-  Reciprocal: floatMap((x) => 1 / x),
-  Exp: floatMap(Math.exp),
-  Log: floatMap(Math.log),
-  Sin: floatMap(Math.sin),
-  Cos: floatMap(Math.cos),
-  Floor: floatMap(Math.floor),
-  Ceil: floatMap(Math.ceil),
-  Round: floatMap(roundEven),
-  Erf: floatMap(erf),
+  Neg: unary(NUMERIC, (_, type) => (type === 'int'
+    ? (o, x, n) => { for (let i = 0; i < n; i++) o[i] = 0 - x[i]; }       // no −0 among ints
+    : (o, x, n) => { for (let i = 0; i < n; i++) o[i] = -x[i]; })),
+  Abs: unary(NUMERIC, () => (o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.abs(x[i]); }),
+  Sign: unary(NUMERIC, () => (o, x, n) => { for (let i = 0; i < n; i++) { const v = x[i]; o[i] = v > 0 ? 1 : v < 0 ? -1 : v; } }),
+  Sqrt: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.sqrt(x[i]); }),
+  Reciprocal: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = 1 / x[i]; }),
+  Exp: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.exp(x[i]); }),
+  Log: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.log(x[i]); }),
+  Sin: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.sin(x[i]); }),
+  Cos: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.cos(x[i]); }),
+  Floor: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.floor(x[i]); }),
+  Ceil: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.ceil(x[i]); }),
+  Round: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = roundEven(x[i]); }),
+  Erf: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = erf(x[i]); }),
 
   // Activations
-  Relu: unary(NUMERIC, () => (x) => (x < 0 ? 0 : x)),
+  Relu: unary(NUMERIC, () => (o, x, n) => { for (let i = 0; i < n; i++) { const v = x[i]; o[i] = v < 0 ? 0 : v; } }),
   LeakyRelu: unary(['float'], (node) => {
     const alpha = attrFloat(node, 'alpha', f32(0.01));
-    return (x) => (x < 0 ? alpha * x : x);
+    return (o, x, n) => { for (let i = 0; i < n; i++) { const v = x[i]; o[i] = v < 0 ? alpha * v : v; } };
   }),
   PRelu,
-  Sigmoid: floatMap((x) => 1 / (1 + Math.exp(-x))),
-  Tanh: floatMap(Math.tanh),
+  Sigmoid: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = 1 / (1 + Math.exp(-x[i])); }),
+  Tanh: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.tanh(x[i]); }),
   HardSigmoid: unary(['float'], (node) => {
     const alpha = attrFloat(node, 'alpha', f32(0.2)), beta = attrFloat(node, 'beta', f32(0.5));
-    return (x) => Math.max(0, Math.min(1, alpha * x + beta));
+    return (o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.max(0, Math.min(1, alpha * x[i] + beta)); };
   }),
-  HardSwish: floatMap((x) => x * Math.max(0, Math.min(1, x / 6 + 0.5))),
+  HardSwish: floatMap((o, x, n) => { for (let i = 0; i < n; i++) { const v = x[i]; o[i] = v * Math.max(0, Math.min(1, v / 6 + 0.5)); } }),
   Elu: unary(['float'], (node) => {
     const alpha = attrFloat(node, 'alpha', 1);
-    return (x) => (x < 0 ? alpha * Math.expm1(x) : x);
+    return (o, x, n) => { for (let i = 0; i < n; i++) { const v = x[i]; o[i] = v < 0 ? alpha * Math.expm1(v) : v; } };
   }),
   Selu: unary(['float'], (node) => {
     const alpha = attrFloat(node, 'alpha', f32(1.67326319217681884765625)), gamma = attrFloat(node, 'gamma', f32(1.05070102214813232421875));
-    return (x) => (x <= 0 ? gamma * alpha * Math.expm1(x) : gamma * x);
+    return (o, x, n) => { for (let i = 0; i < n; i++) { const v = x[i]; o[i] = v <= 0 ? gamma * alpha * Math.expm1(v) : gamma * v; } };
   }),
   ThresholdedRelu: unary(['float'], (node) => {
     const alpha = attrFloat(node, 'alpha', 1);
-    return (x) => (x > alpha ? x : 0);
+    return (o, x, n) => { for (let i = 0; i < n; i++) { const v = x[i]; o[i] = v > alpha ? v : 0; } };
   }),
-  Softplus: floatMap((x) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)))),
+  Softplus: floatMap((o, x, n) => {
+    for (let i = 0; i < n; i++) { const v = x[i]; o[i] = v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v)); }
+  }),
   ...softmaxOps,
   Clip,
 
   // Comparisons and logic: bool outputs
-  Equal: binary(ANY, (x, y) => (x === y ? 1 : 0), { bool: true }),
-  Less: binary(NUMERIC, (x, y) => (x < y ? 1 : 0), { bool: true }),
-  Greater: binary(NUMERIC, (x, y) => (x > y ? 1 : 0), { bool: true }),
-  LessOrEqual: binary(NUMERIC, (x, y) => (x <= y ? 1 : 0), { bool: true }),
-  GreaterOrEqual: binary(NUMERIC, (x, y) => (x >= y ? 1 : 0), { bool: true }),
-  Not: unary(['bool'], () => (x) => 1 - x),
-  And: binary(['bool'], (x, y) => x & y),
-  Or: binary(['bool'], (x, y) => x | y),
-  Xor: binary(['bool'], (x, y) => x ^ y),
+  Equal: binary(ANY, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] === b[j] ? 1 : 0; }, { bool: true }),
+  Less: binary(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] < b[j] ? 1 : 0; }, { bool: true }),
+  Greater: binary(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] > b[j] ? 1 : 0; }, { bool: true }),
+  LessOrEqual: binary(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] <= b[j] ? 1 : 0; }, { bool: true }),
+  GreaterOrEqual: binary(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] >= b[j] ? 1 : 0; }, { bool: true }),
+  Not: unary(['bool'], () => (o, x, n) => { for (let i = 0; i < n; i++) o[i] = 1 - x[i]; }),
+  And: binary(['bool'], (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] & b[j]; }),
+  Or: binary(['bool'], (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] | b[j]; }),
+  Xor: binary(['bool'], (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] ^ b[j]; }),
 
   Where,
   Cast,

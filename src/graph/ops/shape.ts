@@ -536,6 +536,14 @@ const Pad: Op = (node, inputs, ctx) => {
   }
   const last = maps.pop() ?? Int32Array.of(0), lastStride = strides.pop() ?? 0, rank = maps.length;
   const idx = new Int32Array(rank);
+  // The unpadded middle of each row, [mid, midEnd) in the output, is one contiguous run of the
+  // input when its stride is 1: copied as a run, only the padded edges go through the map.
+  let mid = 0, midEnd = 0;
+  if (lastStride === 1) {
+    while (mid < last.length && last[mid] < 0) mid++;
+    midEnd = mid;
+    while (midEnd < last.length && last[midEnd] === last[mid] + (midEnd - mid)) midEnd++;
+  }
   return {
     outputs: [{ type: x.type, dims }],
     run(inputs, outputs) {
@@ -551,9 +559,11 @@ const Pad: Op = (node, inputs, ctx) => {
           if (m < 0) pad = true;
           off += m * strides[k];
         }
-        for (let i = 0; i < last.length; i++) {
-          const m = last[i];
-          dst[o++] = pad || m < 0 ? c : src[off + m * lastStride];
+        if (pad) { dst.fill(c, o, o + last.length); o += last.length; }
+        else {
+          for (let i = 0; i < mid; i++) { const m = last[i]; dst[o++] = m < 0 ? c : src[off + m * lastStride]; }
+          for (let i = mid, from = off + last[mid] - mid; i < midEnd; i++) dst[o++] = src[from + i];
+          for (let i = Math.max(mid, midEnd); i < last.length; i++) { const m = last[i]; dst[o++] = m < 0 ? c : src[off + m * lastStride]; }
         }
         let k = rank - 1;
         for (; k >= 0; k--) {
