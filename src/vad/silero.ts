@@ -10,9 +10,10 @@
 // If that picks the 8 kHz or 16 kHz weights). Frames: 512 samples at 16 kHz and 256 at 8 kHz for
 // v5/v6 (what the model was trained on); 1536 / 768 by default for legacy, as vad-web uses it.
 //
-// Silero's own Python wrapper feeds v5/v6 each frame after the last 64 (16 kHz) or 32 (8 kHz)
-// samples of the frame before; vad-web feeds the frame alone. `context: true` does the former;
-// the default is vad-web's, so probabilities equal vad-web's.
+// v5 and v6 see each frame after the last 64 (16 kHz) or 32 (8 kHz) samples of the frame before
+// (the context), as silero-vad's Python wrapper and vad-web 0.0.31 feed them, so an onset that
+// straddles two frames is seen whole: input [1, 64 + 512]. `context: false` feeds the frame alone
+// (what vad-web did before 0.0.31). Legacy takes the frame alone.
 
 import { RecurFormatError, RecurOptionError, RecurShapeError } from '../errors.js';
 import { loadOnnxGraph, type GraphStream, type OnnxGraphModel } from '../graph/model.js';
@@ -25,8 +26,8 @@ export interface SileroOptions {
   sampleRate?: number;
   /** Samples per frame; default 512 (16 kHz) / 256 (8 kHz) for v5 and v6, 1536 / 768 for legacy. */
   frameSamples?: number;
-  /** Feed v5/v6 the last 64 (16 kHz) or 32 (8 kHz) samples of the previous frame too, as
-   *  silero-vad's Python wrapper does. Default false (as vad-web). */
+  /** Feed v5/v6 the last 64 (16 kHz) or 32 (8 kHz) samples of the previous frame before each
+   *  frame, as silero-vad's wrapper and vad-web do. Default true (legacy: always false). */
   context?: boolean;
   /** The runtime the model lives in; default the shared one. */
   runtime?: Runtime;
@@ -62,7 +63,7 @@ export class SileroVad {
       throw new RecurOptionError(`SileroVad: frameSamples must be an integer from 32 to 65536, got ${options.frameSamples}`);
     }
     if (options.context && legacy) throw new RecurOptionError('SileroVad: context is for v5 and v6 models; legacy keeps its own');
-    this.contextSamples = options.context ? (sampleRate === 16000 ? 64 : 32) : 0;
+    this.contextSamples = !legacy && options.context !== false ? (sampleRate === 16000 ? 64 : 32) : 0;
     this.input = new Float32Array(this.contextSamples + this.frameSamples);
     this.stream = model.stream({ batch: 1 });
   }
