@@ -92,6 +92,7 @@ const conv: Op = (node, inputs, ctx) => {
   const Mg = M / groups;
   // A matrix product pays off when each group has several outputs and a long enough dot product.
   if (ctx.rt && Mg >= 4 && Cg * K >= 8) return convGemm(node, g, w.value.data as Float32Array, bias, ctx);
+  if (ctx.rt) return convDirectWasm(g, w.value.data as Float32Array, bias, ctx);
   return convDirect(g, w.value.data as Float32Array, bias);
 };
 
@@ -119,6 +120,7 @@ function convGemm(node: OnnxNode, g: Geometry, weight: Float32Array, bias: Float
     throw err;
   }
   const xScratch = xs, yScratch = ys;
+  const pointwise = K === 1 && stride === 1 && padBegin === 0 && Lo === L;
   return {
     outputs: [{ type: 'float', dims: [N, M, Lo] }],
     run(ins, outs) {
@@ -129,7 +131,9 @@ function convGemm(node: OnnxNode, g: Geometry, weight: Float32Array, bias: Float
       for (let n = 0; n < N; n++) {
         for (let gi = 0; gi < groups; gi++) {
           const d = dense[gi];
-          k.im2col1d(x + 4 * (n * C + gi * Cg) * L, Cg, L, K, stride, dilation, padBegin, Lo, d.inputAt);
+          const xg = x + 4 * (n * C + gi * Cg) * L;
+          if (pointwise) k.transpose(xg, Cg, L, L, d.inputAt);   // a 1×1 convolution reads Xᵀ
+          else k.im2col1d(xg, Cg, L, K, stride, dilation, padBegin, Lo, d.inputAt);
           d.runAt(Lo, d.inputAt, d.outputAt);
           k.transpose(d.outputAt, Lo, Mg, Mg, y + 4 * (n * M + gi * Mg) * Lo);
         }
@@ -141,6 +145,39 @@ function convGemm(node: OnnxNode, g: Geometry, weight: Float32Array, bias: Float
       xScratch.free();
       yScratch.free();
     },
+  };
+}
+
+/** Depthwise and thin groups, output by output in wasm (convDirect1d); W and B copied there once. */
+function convDirectWasm(g: Geometry, weight: Float32Array, bias: Float32Array | undefined, ctx: OpContext): Kernel {
+  const { N, C, L, M, K, groups, stride, dilation, padBegin, outLength: Lo } = g;
+  const rt = ctx.rt!;
+  const blocks: WasmBlock[] = [];
+  const block = (n: number) => { const b = new WasmBlock(rt, n); blocks.push(b); return b; };
+  let w: WasmBlock, b: WasmBlock | undefined, xs: WasmBlock, ys: WasmBlock;
+  try {
+    w = block(weight.length);
+    w.view.set(weight);
+    if (bias) { b = block(M); b.view.set(bias); }
+    xs = block(N * C * L);
+    ys = block(N * M * Lo);
+  } catch (err) {
+    for (const blk of blocks) blk.free();
+    throw err;
+  }
+  return {
+    outputs: [{ type: 'float', dims: [N, M, Lo] }],
+    run(ins, outs) {
+      const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
+      let x = addressIn(rt, X);
+      if (x < 0) { xs.view.set(X); x = xs.ptr; }
+      const yAt = addressIn(rt, Y), y = yAt < 0 ? ys.ptr : yAt;
+      for (let n = 0; n < N; n++) {
+        rt.kernels.convDirect1d(x + 4 * n * C * L, C, L, M, K, groups, stride, dilation, padBegin, Lo, w.ptr, b ? b.ptr : 0, y + 4 * n * M * Lo);
+      }
+      if (yAt < 0) Y.set(ys.view);
+    },
+    dispose() { for (const blk of blocks) blk.free(); },
   };
 }
 

@@ -309,6 +309,11 @@ const Pow: Op = (node, inputs) => {
   const x = required(node, inputs, 0, 'input X'), y = required(node, inputs, 1, 'input Y');
   expectType(node, x, NUMERIC, 'input X');
   expectType(node, y, NUMERIC, 'input Y');
+  // x² (magnitudes, as Silero's STFT squares its real and imaginary parts): a multiply, exactly
+  // Math.pow's result, without the call per element.
+  if (x.type === 'float' && y.value?.data.length === 1 && y.value.data[0] === 2 && y.dims.length <= x.dims.length) {
+    return mapKernel(x, 'float', (o, a, n) => { for (let i = 0; i < n; i++) { const v = a[i]; o[i] = v * v; } });
+  }
   return binaryKernel(node, x, y, x.type, x.type === 'int'
     ? (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = powInt(a[i], b[j]); }
     : (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = Math.pow(a[i], b[j]); });
