@@ -34,6 +34,8 @@ export interface Kernel {
    * it the input's buffer, and then skips run(). run() must still copy when called.
    */
   alias?: number;
+  /** With `alias`: output 0 starts this many elements into the input (a contiguous Slice). */
+  aliasOffset?: number;
   /** Frees what compile() took (wasm memory for packed weights). */
   dispose?(): void;
 }

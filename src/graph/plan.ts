@@ -9,8 +9,8 @@
 //   - Shape and Size of a slot are constants too, since shapes are fixed;
 //   - If on a constant condition is replaced by its branch (recursively); on a condition that
 //     depends on the inputs' values, both branches are planned and one runs per call;
-//   - Reshape, Squeeze, Unsqueeze, Flatten, Identity and Dropout of a slot are a new shape over
-//     the same buffer (no step);
+//   - Reshape, Squeeze, Unsqueeze, Flatten, Identity and Dropout of a slot, and a Slice that is
+//     one contiguous run of it, are a new shape over the same buffer (no step);
 //   - every other node becomes a step: a kernel compiled once (weights packed in wasm memory)
 //     and buffers allocated once, so run() allocates nothing and only computes.
 // Steps whose outputs nothing needs are dropped. Float buffers live in the runtime's wasm
@@ -39,6 +39,8 @@ interface Slot {
   tensor: Tensor;
   /** Float slots: byte offset in wasm memory (from the plan's block). */
   offset: number;
+  /** Where the slot starts in its root's buffer, in elements (0 but for contiguous Slices). */
+  view: number;
 }
 
 type Step =
@@ -149,7 +151,7 @@ export class Plan {
   private newSlot(type: ElemType, dims: number[], what: string): number {
     this.count(sizeOf(dims, what), what);
     const slot = this.slots.length;
-    this.slots.push({ type, dims, root: slot, tensor: { type, dims, data: new Float32Array(0) }, offset: -1 });
+    this.slots.push({ type, dims, root: slot, tensor: { type, dims, data: new Float32Array(0) }, offset: -1, view: 0 });
     return slot;
   }
 
@@ -213,9 +215,10 @@ export class Plan {
     const source = refs[0];
     if (kernel.alias === 0 && source?.kind === 'slot' && node.outputs.filter(Boolean).length === 1 && node.outputs[0]) {
       kernel.dispose?.();                                   // a new shape over the same buffer
-      const root = this.slots[source.slot].root, o = kernel.outputs[0];
+      const from = this.slots[source.slot], o = kernel.outputs[0];
       const slot = this.slots.length;
-      this.slots.push({ type: o.type, dims: o.dims, root, tensor: { type: o.type, dims: o.dims, data: new Float32Array(0) }, offset: -1 });
+      this.slots.push({ type: o.type, dims: o.dims, root: from.root, tensor: { type: o.type, dims: o.dims, data: new Float32Array(0) },
+        offset: -1, view: from.view + (kernel.aliasOffset ?? 0) });
       scope.set(node.outputs[0], { kind: 'slot', slot });
       return;
     }
@@ -327,9 +330,9 @@ export class Plan {
     if (buffer === this.buffer) return;
     this.buffer = buffer;
     for (const s of this.slots) {
-      const root = this.slots[s.root];
-      if (root.type === 'float') s.tensor.data = new Float32Array(buffer, this.block + root.offset, sizeOf(root.dims));
-      else s.tensor.data = root.tensor.data;
+      const root = this.slots[s.root], n = sizeOf(s.dims);
+      if (root.type === 'float') s.tensor.data = new Float32Array(buffer, this.block + root.offset + 4 * s.view, n);
+      else if (s !== root) s.tensor.data = root.tensor.data.subarray(s.view, s.view + n);
     }
   }
 

@@ -126,7 +126,11 @@ export function copyStrided(loop: StridedLoop, src: Data, a0: number, dst: Data,
 
 /** A kernel whose one output (type, dims) is the strided view `loop` of input 0 from `offset`. */
 function viewKernel(type: ElemType, dims: number[], loop: StridedLoop, offset = 0): Kernel {
+  // One contiguous run of the input (a Slice of leading axes, as of Silero's STFT halves): the
+  // plan may give the output the input's buffer from `offset` on.
+  const contiguous = loop.dims.length === 0 && (loop.ia === 1 || loop.n <= 1) && loop.count > 0;
   return {
+    ...(contiguous ? { alias: 0, aliasOffset: offset } : {}),
     outputs: [{ type, dims }],
     run(inputs, outputs) { copyStrided(loop, inputs[0]!.data, offset, outputs[0].data, 0); },
   };
