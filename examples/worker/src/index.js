@@ -1,5 +1,6 @@
 // A Cloudflare Worker that streams a recurrent model and fine-tunes it, within the Free plan's
-// limits (10 ms of CPU per request, 128 MB per isolate).
+// limits (10 ms of CPU per request, 128 MB per isolate), and finds the speech in WAV files
+// (POST /vad, Silero VAD v5 on recur/vad: ~5 ms of CPU per second of audio; see vad.js).
 //
 //   POST /step       { session, ids: [3, 41, …] }   → { logits, steps }    feeds the ids to that
 //                    session's stream, returns the logits after the last one (microseconds of CPU)
@@ -8,6 +9,8 @@
 //                    → { steps, losses, loss, totalSteps, position, ms }
 //                    Adam steps on windows of `ids` (next-id prediction) while they fit the
 //                    budget; call it again to go on. Every session sees the new weights.
+//   POST /vad        a WAV file                     → { sampleRate, frames, segments, … }
+//                    speech segments by Silero VAD v5 (recur/vad); see vad.js
 //   GET  /           → the model's architecture and what this isolate holds
 //
 // Sessions live in this isolate's memory (a Map, oldest dropped past MAX_SESSIONS); a real
@@ -15,6 +18,7 @@
 
 import { loadModel, RecurError, Trainer } from 'recur';   // the `workerd` condition: recur-relaxed.wasm as a module
 import modelFile from '../../../models/char-lstm.safetensors';   // a Data module: ArrayBuffer
+import { detectSpeech, vadInfo } from './vad.js';
 
 const MAX_SESSIONS = 5_000;           // ~10 kB each for a 256-unit LSTM: ~50 MB; see the README
 const TRAIN_GFLOPS = 3;               // a low estimate of training speed on one core
@@ -34,7 +38,7 @@ class BadRequest extends Error {}
 export default {
   async fetch(request) {
     const started = performance.now();
-    const { pathname } = new URL(request.url);
+    const { pathname, searchParams } = new URL(request.url);
     try {
       let body;
       if (request.method === 'GET' && pathname === '/') body = info();
@@ -42,6 +46,7 @@ export default {
       else if (pathname === '/step') body = step(await request.json());
       else if (pathname === '/reset') body = reset(await request.json());
       else if (pathname === '/fine-tune') body = fineTune(await request.json());
+      else if (pathname === '/vad') body = detectSpeech(new Uint8Array(await request.arrayBuffer()), searchParams);
       else return new Response('not found', { status: 404 });
       // Locally the clock runs; deployed, it stands still during CPU work (a Spectre defence).
       const ms = performance.now() - started;
@@ -104,5 +109,5 @@ function fineTune({ ids, budgetMs = 5, seqLen = 16, maxSteps = Infinity }) {
 
 function info() {
   return { model: model.toJSON(), parameters, sessions: sessions.size,
-           wasmMemoryBytes: model.runtime.memoryBytes, trainedSteps: trainer?.stepCount ?? 0 };
+           wasmMemoryBytes: model.runtime.memoryBytes, trainedSteps: trainer?.stepCount ?? 0, vad: vadInfo() };
 }
