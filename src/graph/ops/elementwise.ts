@@ -428,7 +428,9 @@ const Cast: Op = (node, inputs) => {
   const type = elemTypeOf(to), fn = castFn(to);
   if (!type || !fn) throw nodeError(node, `casting to ${typeName(to)} is not supported`);
   // Cast's own loop: a model uses few targets, so the call to fn stays cheap.
-  return mapKernel(x, type, (o, xs, n) => { for (let i = 0; i < n; i++) o[i] = fn(xs[i]); });
+  const kernel = mapKernel(x, type, (o, xs, n) => { for (let i = 0; i < n; i++) o[i] = fn(xs[i]); });
+  // Float to float32 or double changes nothing here (both are held as float32): the same buffer.
+  return x.type === 'float' && (to === DataType.FLOAT || to === DataType.DOUBLE) ? { ...kernel, alias: 0 } : kernel;
 };
 
 // ---------------------------------------------------------------------------------------------

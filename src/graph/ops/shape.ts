@@ -566,7 +566,8 @@ const Pad: Op = (node, inputs, ctx) => {
         if (pad) { dst.fill(c, o, o + last.length); o += last.length; }
         else {
           for (let i = 0; i < mid; i++) { const m = last[i]; dst[o++] = m < 0 ? c : src[off + m * lastStride]; }
-          for (let i = mid, from = off + last[mid] - mid; i < midEnd; i++) dst[o++] = src[from + i];
+          if (midEnd - mid >= 64) { const from = off + last[mid]; dst.set(src.subarray(from, from + midEnd - mid), o); o += midEnd - mid; }
+          else for (let i = mid, from = off + last[mid] - mid; i < midEnd; i++) dst[o++] = src[from + i];
           for (let i = Math.max(mid, midEnd); i < last.length; i++) { const m = last[i]; dst[o++] = m < 0 ? c : src[off + m * lastStride]; }
         }
         let k = rank - 1;
