@@ -1,5 +1,6 @@
 // npm run bench:size: what recur costs to ship and to hold. Prints two tables and writes
-// bench/size.json. Never asserts: the budget line says whether the main entry is within it.
+// bench/size.json. Never asserts: the budget lines say whether the main entry and recur/vad are
+// within theirs.
 //
 //   node bench/size.js        (after npm run build)
 //
@@ -7,8 +8,11 @@
 //    through static imports), each gzipped on its own (level 9) as a server would send it, plus
 //    the wasm for the entries that load it — one of recur.wasm and recur-relaxed.wasm, counted
 //    as the larger of the two; "adds" is what it costs beyond the main entry
-//    (the files the main entry does not load). Budget: the main entry — runtime, layers,
-//    safetensors, quantized weights, streaming, training — with the wasm, at most 40 kB.
+//    (the files the main entry does not load). Budgets: the main entry — runtime, layers,
+//    safetensors, quantized weights, streaming, training — with the wasm, at most 40 kB; recur/vad
+//    (dist/vad.js: recur, the graph runtime and the Silero helper; what a page running Silero VAD
+//    downloads, the model file aside) with the wasm, at most 75 kB, set beside what
+//    onnxruntime-web downloads (its ESM bundle and wasm, as bench:peers counts them).
 // 2. Memory in one runtime (one Worker isolate, one page) for a char-LSTM: bytes per stream,
 //    per parameter of a loaded model (f32, and int8 where saveModel supports it) and per
 //    parameter added by training with Adam. Linear memory is what wasm holds; a Worker's
@@ -17,11 +21,14 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { loadModel, saveModel, Sequential, Trainer } from '../dist/node.js';
+import { peer as ortWeb } from './peers/ort-web.js';
 
 const dist = new URL('../dist/', import.meta.url);
-const BUDGET = 40_000;   // bytes, gzipped: the main entry plus recur.wasm
+const BUDGET = 40_000;       // bytes, gzipped: the main entry plus recur.wasm
+const VAD_BUDGET = 75_000;   // bytes, gzipped: recur/vad plus recur.wasm, without the model file
 
 const gz = (name) => gzipSync(readFileSync(new URL(name, dist)), { level: 9 }).length;
+const gzUrl = (url) => { const bytes = readFileSync(url); return { file: url.pathname.split('/').at(-1), raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }; };
 const raw = (name) => readFileSync(new URL(name, dist)).length;
 
 /** The entry and every chunk it imports statically. */
@@ -40,6 +47,7 @@ const entries = [
   ['node.js', 'recur (node)', true],
   ['train-worker.js', 'dist/train-worker.js (Web Worker)', true],
   ['onnx.js', 'recur/onnx', false],
+  ['vad.js', 'recur/vad (Silero VAD)', true],
   ['tfjs.js', 'recur/tfjs', false],
 ];
 const present = new Set(readdirSync(dist));
@@ -61,7 +69,15 @@ for (const [file, label, loadsWasm] of entries) {
 }
 for (const b of builds) console.log([b.file.padEnd(36), ''.padEnd(46), kb(b.raw).padStart(8), ''.padStart(8), kb(b.gzip).padStart(10)].join('  '));
 const main = sizes.find((s) => s.entry === 'index.js');
-console.log(`\nmain entry + wasm, gzipped: ${kb(main.withWasmGzipBytes)} of a ${kb(BUDGET)} budget — ${main.withWasmGzipBytes <= BUDGET ? 'within' : 'OVER'}`);
+const vad = sizes.find((s) => s.entry === 'vad.js');
+const ort = ortWeb.download().map(gzUrl);
+const ortGzip = ort.reduce((n, f) => n + f.gzip, 0);
+const budgetLine = (what, bytes, budget) => `${what}, gzipped: ${kb(bytes)} of a ${kb(budget)} budget — ${bytes <= budget ? 'within' : 'OVER'}`;
+console.log(`\n${budgetLine('main entry + wasm', main.withWasmGzipBytes, BUDGET)}`);
+if (vad) {
+  console.log(`${budgetLine('recur/vad + wasm', vad.withWasmGzipBytes, VAD_BUDGET)}; onnxruntime-web: ${(ortGzip / 1e6).toFixed(2)} MB `
+    + `(${ort.map((f) => f.file).join(' + ')}), ${(ortGzip / vad.withWasmGzipBytes).toFixed(0)}× as much`);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Memory
@@ -114,7 +130,8 @@ for (const [dtype, p] of Object.entries(perParameter)) {
 console.log(`  training (Adam, seqLen ${T})      + ${(training.bytes / parameters).toFixed(2)} B/parameter (gradients, moments, activations)`);
 
 model.dispose();
-const out = { date: new Date().toISOString(), node: process.version, budgetBytes: BUDGET, wasm, builds, entries: sizes,
+const out = { date: new Date().toISOString(), node: process.version, budgetBytes: BUDGET, vadBudgetBytes: VAD_BUDGET,
+              onnxruntimeWeb: { files: ort, gzipBytes: ortGzip }, wasm, builds, entries: sizes,
               memory: { model: CHAR_LSTM, parameters, bytesPerStream: perStream, perParameter, trainingBytesPerParameter: training.bytes / parameters } };
 writeFileSync(new URL('./size.json', import.meta.url), JSON.stringify(out, null, 2) + '\n');
 console.log('\nwrote bench/size.json');

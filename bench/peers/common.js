@@ -23,6 +23,17 @@ export const CHAR = {
   safetensors: new URL('char-lstm.safetensors', MODELS_DIR),
 };
 
+/** The Silero VAD files of the vad workload (@ricky0123/vad-web's copies), run at 16 kHz; frame:
+ *  samples per call (v5: 512, 32 ms; legacy: 1536, as vad-web feeds it). */
+export const VADS = [
+  { id: 'silero-v5', label: 'Silero VAD v5', version: 'v5', frame: 512 },
+  { id: 'silero-legacy', label: 'Silero VAD legacy', version: 'legacy', frame: 1536 },
+].map((m) => ({ ...m, onnx: new URL(`../../node_modules/@ricky0123/vad-web/dist/silero_vad_${m.version}.onnx`, import.meta.url) }));
+
+/** The vad workload's audio: espeak-ng speech at 16 kHz, from sample `from` (0.5 s of silence
+ *  before the first sentence), so the checked frames hold silence and the onset of speech. */
+export const VAD_AUDIO = { wav: new URL('../../test/fixtures/audio/speech-mix-16k.wav', import.meta.url), from: 8000 };
+
 /** Steps of the sequence workload. */
 export const T = 256;
 

@@ -2,7 +2,7 @@
 // Prints each table as it goes and writes bench/peers/results.json, results.md and chart.svg.
 // Never asserts: numbers are for reading.
 //
-//   node --expose-gc bench/peers/compare.js [--quick] [--peers=ort-web,naive,…] [--skip=roofline,step,sequence,train,cold,size]
+//   node --expose-gc bench/peers/compare.js [--quick] [--peers=ort-web,naive,…] [--skip=roofline,step,vad,sequence,train,cold,size]
 //
 // --quick: 5 rounds instead of 11, 3 s of timing per peer and row instead of 12 (about 2 minutes
 // instead of 4–5 on a 2-core machine). --peers: only these besides recur. --skip: leave out parts.
@@ -20,6 +20,9 @@
 // Workloads:
 //   step      streaming, batch 1, state carried between calls: µs per step; then again with recur
 //             on int8 weights (the other peers f32, as no other peer runs an int8 LSTM from these files)
+//   vad       Silero VAD (v5, 512-sample frames; legacy, 1536), the whole model per 32 ms (96 ms)
+//             frame at 16 kHz, batch 1, state carried between calls: µs per frame; recur through
+//             recur/vad's SileroVad, onnxruntime fed as vad-web feeds it (ort.js)
 //   sequence  one call over T = 256 steps, batch 1 and 16: µs per step (call time / 256)
 //   train     one training step of a char-level LSTM (vocab 64, embedding 64, hidden 128, seq 64,
 //             batch 16; Adam, cross-entropy): ms per step
@@ -29,15 +32,15 @@
 //   size      what a browser downloads (the library's ESM/browser bundle and its wasm), gzip -9, kB
 //
 // Method: every peer that loads the same weights (the files of models/make_onnx.py) is checked
-// first: its outputs (every step of 8 streaming steps; a whole sequence; the first training loss)
-// must be within 1e-4 of recur's, or it is not timed. Then each peer is warmed up and the rounds
-// run round-robin — each round times one sample of every peer, the order rotating between
-// rounds — so a burst of load from elsewhere on the machine hits all of them alike. A sample is
-// enough back-to-back calls to last ~40 ms (one call if a call is longer); the figure is the
-// median over rounds, and the ratio is the median of the per-round ratios to recur's sample of
-// the same round. A slow peer gets as many rounds as fit in 12 s per row (3 s with --quick); a
-// call over 15 s (3 s) is timed once, that one call being also its warm-up; batch 16 is not run
-// where 16 times the peer's batch-1 call would be over that cap.
+// first: its outputs (every step of 8 streaming steps; the speech probabilities of 32 VAD frames;
+// a whole sequence; the first training loss) must be within 1e-4 of recur's, or it is not timed.
+// Then each peer is warmed up and the rounds run round-robin — each round times one sample of
+// every peer, the order rotating between rounds — so a burst of load from elsewhere on the
+// machine hits all of them alike. A sample is enough back-to-back calls to last ~40 ms (one call
+// if a call is longer); the figure is the median over rounds, and the ratio is the median of the
+// per-round ratios to recur's sample of the same round. A slow peer gets as many rounds as fit in
+// 12 s per row (3 s with --quick); a call over 15 s (3 s) is timed once, that one call being also
+// its warm-up; batch 16 is not run where 16 times the peer's batch-1 call would be over that cap.
 // Cold starts interleave the same way, one process per sample. The roofline probe (roofline.js)
 // measures this machine's wasm SIMD peak and bandwidth, and each recur figure is also given as
 // the fraction of the roofline bound it reaches.
@@ -48,7 +51,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chartSvg } from './chart.js';
-import { CHAR, MODELS, NotAvailable, T, inputs, maxAbsDiff } from './common.js';
+import { CHAR, MODELS, NotAvailable, T, VADS, VAD_AUDIO, inputs, maxAbsDiff } from './common.js';
 import { PEER_IDS, importPeer } from './peers.js';
 import { bestOf, roofline } from './roofline.js';
 
@@ -66,6 +69,7 @@ const WARM_MS = quick ? 60 : 200;
 const COLD_ROUNDS = quick ? 4 : 9;
 const TOLERANCE = 1e-4;
 const CHECK_STEPS = 8;
+const CHECK_FRAMES = 32;
 
 const here = (f) => new URL(f, import.meta.url);
 const gc = globalThis.gc ?? (() => {});
@@ -154,7 +158,7 @@ async function sideBySide(entries) {
 // Workloads: each row is { group, label, unit, batch, cells: { id: { value, ratio, runs, check } | { na } } }
 
 const rows = [];
-const units = { step: 'µs/step', sequence: 'µs/step', train: 'ms/step', cold: 'ms', size: 'kB gz' };
+const units = { step: 'µs/step', vad: 'µs/frame', sequence: 'µs/step', train: 'ms/step', cold: 'ms', size: 'kB gz' };
 
 function printRow(row) {
   const cell = (c, p) => (!c ? (p.na ? 'n/a' : '') : c.na ? 'n/a' : `${fmt(c.value)}${c.ratio !== undefined && c.id !== 'recur' ? ` ${fmtRatio(c.ratio)}` : ''}`);
@@ -267,6 +271,24 @@ async function int8StepRows() {
         return { ...s, call: () => s.step(x), note };
       },
       options);
+  }
+}
+
+// Silero VAD: the probabilities of CHECK_FRAMES frames of VAD_AUDIO from the zero state are the
+// check; then the same stream is timed on those frames in turn.
+async function vadRows() {
+  header('Silero VAD, the whole model per frame at 16 kHz, batch 1, state carried (µs per frame)');
+  const { readWav } = await import('../../dist/vad-node.js');
+  const audio = readWav(readFileSync(VAD_AUDIO.wav)).samples.subarray(VAD_AUDIO.from);
+  for (const model of VADS) {
+    const frames = Array.from({ length: CHECK_FRAMES }, (_, i) => audio.slice(i * model.frame, (i + 1) * model.frame));
+    const probabilities = async (v) => { const ps = []; for (const f of frames) ps.push(await v.process(f)); return Float32Array.from(ps); };
+    await runRow({ group: 'vad', label: `${model.label} · ${model.frame} samples`, model: model.label, batch: 1, unit: units.vad },
+      async (adapter) => { const v = await adapter.vad(model); let i = 0; return { ...v, call: () => v.process(frames[i++ % CHECK_FRAMES]) }; },
+      {
+        reference: probabilities, compare: async (v, ref) => maxAbsDiff(await probabilities(v), ref), scale: 1000,
+        skipIf: (p) => (p.adapter.vad ? null : 'runs no ONNX graphs (Silero VAD is one)'),
+      });
   }
 }
 
@@ -497,6 +519,7 @@ const probe = async (when) => {
 if (!skip.has('roofline')) limits = await probe('start');
 if (!skip.has('step')) await stepRows();
 if (!skip.has('step')) await int8StepRows();
+if (!skip.has('vad')) await vadRows();
 if (!skip.has('sequence')) await sequenceRows();
 if (!skip.has('train')) await trainRow();
 if (!skip.has('cold')) await coldRow();

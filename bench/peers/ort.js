@@ -1,6 +1,7 @@
 // The part of the two onnxruntime adapters (ort-node.js, ort-web.js) that is the same: both
 // expose onnxruntime-common's InferenceSession, and both run the ONNX files torch.onnx.export
-// wrote from the same weights (models/make_onnx.py): inputs x [T, B, I], h0 (c0) [1, B, H].
+// wrote from the same weights (models/make_onnx.py): inputs x [T, B, I], h0 (c0) [1, B, H];
+// and Silero VAD's files (common.js VADS), which @ricky0123/vad-web runs on onnxruntime-web.
 
 import { readFileSync } from 'node:fs';
 import { T } from './common.js';
@@ -43,6 +44,30 @@ export function ortWorkloads(getOrt, options) {
         async run(x) {
           const r = await s.run({ x: new ort.Tensor('float32', x, [T, batch, model.inputSize]), ...state });
           return r.y.data;
+        },
+        dispose: () => s.release(),
+      };
+    },
+
+    // Silero VAD as vad-web 0.0.31 feeds it: input [1, 64 + N] for v5 (the previous frame's last
+    // 64 samples, then the frame; legacy: [1, N]), sr an int64 scalar, and the state (v5: state
+    // [2, 1, 128]; legacy: h, c [2, 1, 64]) fed back from the previous run's outputs.
+    async vad(model) {
+      const ort = getOrt();
+      const s = await session(model);
+      const zeros = (H) => new ort.Tensor('float32', new Float32Array(2 * H), [2, 1, H]);
+      const sr = new ort.Tensor('int64', BigInt64Array.of(16000n), []);
+      const legacy = model.version === 'legacy';
+      let state = legacy ? { h: zeros(64), c: zeros(64) } : { state: zeros(128) };
+      const context = legacy ? 0 : 64, input = new Float32Array(context + model.frame);
+      return {
+        async: true,
+        async process(frame) {
+          input.set(frame, context);
+          const r = await s.run({ input: new ort.Tensor('float32', input.slice(), [1, input.length]), ...state, sr });
+          input.copyWithin(0, input.length - context);
+          state = legacy ? { h: r.hn, c: r.cn } : { state: r.stateN };
+          return r.output.data[0];
         },
         dispose: () => s.release(),
       };

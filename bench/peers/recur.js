@@ -3,7 +3,7 @@
 // relaxed-SIMD FMA — what browsers, workerd and Node ≥ 22 load by default; Node 20 needs
 // --experimental-wasm-relaxed-simd, which npm run bench:peers passes). Loads the same
 // safetensors files with loadModel() as a user would; streaming is Stream.step(), sequences one
-// forward().
+// forward(); Silero VAD is recur/vad's SileroVad.process() on the same runtime.
 
 import { readFileSync } from 'node:fs';
 import { CHAR, T, charBatch } from './common.js';
@@ -38,6 +38,12 @@ function recurPeer(id, file, setting) {
   async sequence(model, batch) {
     const net = await load(readFileSync(model.safetensors));
     return { run: (x) => net.forward(x, { seqLen: T, batch }).output, dispose: () => net.dispose() };
+  },
+
+  async vad(model) {
+    const { SileroVad } = await import('../../dist/vad-node.js');
+    const vad = await SileroVad.load(readFileSync(model.onnx), { sampleRate: 16000, frameSamples: model.frame, runtime });
+    return { process: (frame) => vad.process(frame), dispose: () => vad.dispose() };
   },
 
   async train() {
