@@ -28,6 +28,8 @@ export interface Kernels {
   embeddingForward(n: number, ids: Ptr, table: Ptr, dim: number, y: Ptr): void;
   swapAxes01(src: Ptr, A: number, B: number, F: number, dst: Ptr): void;
   im2col1d(x: Ptr, C: number, L: number, K: number, stride: number, dilation: number, padBegin: number, Lo: number, cols: Ptr): void;
+  ewBinary(op: number, a: Ptr, b: Ptr, bStep: number, y: Ptr, n: number): void;
+  ewUnary(op: number, x: Ptr, y: Ptr, n: number): void;
   convDirect1d(x: Ptr, C: number, L: number, M: number, K: number, groups: number, stride: number, dilation: number,
                padBegin: number, Lo: number, w: Ptr, bias: Ptr, y: Ptr): void;
   runProgram(prog: Ptr, T: number, x: Ptr, y: Ptr): void;

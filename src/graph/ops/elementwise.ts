@@ -15,7 +15,9 @@
 
 import { DataType, typeName, type OnnxNode } from '../../onnx/onnx.js';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../../formats/f16.js';
-import { attrFloat, attrInt, expectType, nodeError, required, type Kernel, type Op, type ValueInfo } from '../op.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { attrFloat, attrInt, expectType, nodeError, required, type Kernel, type Op, type OpContext, type ValueInfo } from '../op.js';
+import { addressIn, WasmBlock } from '../wasm-block.js';
 import { broadcastDims, broadcastStrides, elemTypeOf, MAX_TENSOR_ELEMENTS, sameDims, type ElemType, type Tensor } from '../tensor.js';
 import { softmaxOps } from './softmax.js';
 
@@ -156,34 +158,78 @@ function mapKernel(x: ValueInfo, type: ElemType, map: Map1): Kernel {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The same in wasm (assembly/elementwise.ts): float32, one input full-size and the other full-size
+// or one value, four elements per instruction. Bit-identical to the loops above, which still run
+// when a tensor is not in the runtime's memory (constants while folding).
+
+/** Opcodes of ewBinary and ewUnary. */
+const WASM_BINARY = { Add: 0, Sub: 1, Mul: 2, Div: 3 } as const;
+const WASM_UNARY = { Relu: 0, Sqrt: 1, Square: 2, Neg: 3, Abs: 4 } as const;
+/** Below this many elements the call costs more than the JavaScript loop. */
+const WASM_MIN = 16;
+
+function wasmBinary(rt: Runtime, op: number, a: ValueInfo, b: ValueInfo, js: Kernel): Kernel {
+  const n = product(js.outputs[0].dims), nb = product(b.dims);
+  if (a.type !== 'float' || product(a.dims) !== n || (nb !== n && nb !== 1) || n < WASM_MIN) return js;
+  // A constant B (a bias, a scale) is copied into wasm memory once.
+  const constant = b.value ? new WasmBlock(rt, nb) : undefined;
+  constant?.view.set(b.value!.data as Float32Array);
+  return {
+    outputs: js.outputs,
+    run(ins, outs) {
+      const pa = addressIn(rt, ins[0]!.data as Float32Array), py = addressIn(rt, outs[0].data as Float32Array);
+      const pb = constant ? constant.ptr : addressIn(rt, ins[1]!.data as Float32Array);
+      if (pa < 0 || pb < 0 || py < 0) js.run(ins, outs);
+      else rt.kernels.ewBinary(op, pa, pb, nb === n ? 1 : 0, py, n);
+    },
+    dispose() { constant?.free(); },
+  };
+}
+
+function wasmUnary(rt: Runtime, op: number, x: ValueInfo, js: Kernel): Kernel {
+  const n = product(x.dims);
+  if (x.type !== 'float' || n < WASM_MIN) return js;
+  return {
+    outputs: js.outputs,
+    run(ins, outs) {
+      const px = addressIn(rt, ins[0]!.data as Float32Array), py = addressIn(rt, outs[0].data as Float32Array);
+      if (px < 0 || py < 0) js.run(ins, outs);
+      else rt.kernels.ewUnary(op, px, py, n);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Operator builders
 
 /**
  * An operator on one input of a type among `types`, giving the same shape and type; `make` reads
  * the node's attributes and picks the loop for the input's type.
  */
-function unary(types: ElemType[], make: (node: OnnxNode, type: ElemType) => Map1): Op {
-  return (node, inputs) => {
+function unary(types: ElemType[], make: (node: OnnxNode, type: ElemType) => Map1, wasmOp?: number): Op {
+  return (node, inputs, ctx: OpContext) => {
     arity(node, inputs, 1);
     const x = required(node, inputs, 0, 'input X');
     expectType(node, x, types, 'input X');
-    return mapKernel(x, x.type, make(node, x.type));
+    const js = mapKernel(x, x.type, make(node, x.type));
+    return ctx.rt && wasmOp !== undefined ? wasmUnary(ctx.rt, wasmOp, x, js) : js;
   };
 }
 
 /** A float-only unary operator without attributes. */
-const floatMap = (map: Map1): Op => unary(['float'], () => map);
+const floatMap = (map: Map1, wasmOp?: number): Op => unary(['float'], () => map, wasmOp);
 
 /**
  * An operator on inputs A and B of one type among `types`, broadcast together: `row` computes
  * floats and bools, `int` ints (when it differs). The output has the inputs' type, or bool if `bool`.
  */
-function binary(types: ElemType[], row: Row2, options: { int?: Row2; bool?: boolean } = {}): Op {
-  return (node, inputs) => {
+function binary(types: ElemType[], row: Row2, options: { int?: Row2; bool?: boolean; wasmOp?: number } = {}): Op {
+  return (node, inputs, ctx: OpContext) => {
     arity(node, inputs, 2);
     const a = required(node, inputs, 0, 'input A'), b = required(node, inputs, 1, 'input B');
     const type = sameTypes(node, [a, b], types, ['input A', 'input B']);
-    return binaryKernel(node, a, b, options.bool ? 'bool' : type, (type === 'int' && options.int) || row);
+    const js = binaryKernel(node, a, b, options.bool ? 'bool' : type, (type === 'int' && options.int) || row);
+    return ctx.rt && options.wasmOp !== undefined && type === 'float' ? wasmBinary(ctx.rt, options.wasmOp, a, b, js) : js;
   };
 }
 
@@ -304,7 +350,7 @@ function castFn(to: number): Fn1 | undefined {
 // Operators that need more than a builder
 
 /** Pow(X, Y): X float or int, Y float or int (opset 12 allows them to differ); the output has X's type. */
-const Pow: Op = (node, inputs) => {
+const Pow: Op = (node, inputs, ctx) => {
   arity(node, inputs, 2);
   const x = required(node, inputs, 0, 'input X'), y = required(node, inputs, 1, 'input Y');
   expectType(node, x, NUMERIC, 'input X');
@@ -312,7 +358,8 @@ const Pow: Op = (node, inputs) => {
   // x² (magnitudes, as Silero's STFT squares its real and imaginary parts): a multiply, exactly
   // Math.pow's result, without the call per element.
   if (x.type === 'float' && y.value?.data.length === 1 && y.value.data[0] === 2 && y.dims.length <= x.dims.length) {
-    return mapKernel(x, 'float', (o, a, n) => { for (let i = 0; i < n; i++) { const v = a[i]; o[i] = v * v; } });
+    const js = mapKernel(x, 'float', (o, a, n) => { for (let i = 0; i < n; i++) { const v = a[i]; o[i] = v * v; } });
+    return ctx.rt ? wasmUnary(ctx.rt, WASM_UNARY.Square, x, js) : js;
   }
   return binaryKernel(node, x, y, x.type, x.type === 'int'
     ? (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = powInt(a[i], b[j]); }
@@ -441,11 +488,11 @@ const f32 = Math.fround;
 
 export const elementwiseOps: Record<string, Op> = {
   // Arithmetic: A and B of one type, broadcast; the output keeps the type.
-  Add: binary(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] + b[j]; }),
-  Sub: binary(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] - b[j]; }),
-  Mul: binary(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] * b[j]; }),
+  Add: binary(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] + b[j]; }, { wasmOp: WASM_BINARY.Add }),
+  Sub: binary(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] - b[j]; }, { wasmOp: WASM_BINARY.Sub }),
+  Mul: binary(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] * b[j]; }, { wasmOp: WASM_BINARY.Mul }),
   Div: binary(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] / b[j]; }, {
-    int: (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = divInt(a[i], b[j]); },
+    int: (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = divInt(a[i], b[j]); }, wasmOp: WASM_BINARY.Div,
   }),
   Pow,
   Mod,
@@ -457,10 +504,10 @@ export const elementwiseOps: Record<string, Op> = {
   // Unary maths
   Neg: unary(NUMERIC, (_, type) => (type === 'int'
     ? (o, x, n) => { for (let i = 0; i < n; i++) o[i] = 0 - x[i]; }       // no −0 among ints
-    : (o, x, n) => { for (let i = 0; i < n; i++) o[i] = -x[i]; })),
-  Abs: unary(NUMERIC, () => (o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.abs(x[i]); }),
+    : (o, x, n) => { for (let i = 0; i < n; i++) o[i] = -x[i]; }), WASM_UNARY.Neg),
+  Abs: unary(NUMERIC, () => (o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.abs(x[i]); }, WASM_UNARY.Abs),
   Sign: unary(NUMERIC, () => (o, x, n) => { for (let i = 0; i < n; i++) { const v = x[i]; o[i] = v > 0 ? 1 : v < 0 ? -1 : v; } }),
-  Sqrt: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.sqrt(x[i]); }),
+  Sqrt: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.sqrt(x[i]); }, WASM_UNARY.Sqrt),
   Reciprocal: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = 1 / x[i]; }),
   Exp: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.exp(x[i]); }),
   Log: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.log(x[i]); }),
@@ -472,7 +519,7 @@ export const elementwiseOps: Record<string, Op> = {
   Erf: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = erf(x[i]); }),
 
   // Activations
-  Relu: unary(NUMERIC, () => (o, x, n) => { for (let i = 0; i < n; i++) { const v = x[i]; o[i] = v < 0 ? 0 : v; } }),
+  Relu: unary(NUMERIC, () => (o, x, n) => { for (let i = 0; i < n; i++) { const v = x[i]; o[i] = v < 0 ? 0 : v; } }, WASM_UNARY.Relu),
   LeakyRelu: unary(['float'], (node) => {
     const alpha = attrFloat(node, 'alpha', f32(0.01));
     return (o, x, n) => { for (let i = 0; i < n; i++) { const v = x[i]; o[i] = v < 0 ? alpha * v : v; } };
