@@ -47,7 +47,8 @@ type Step =
   | { kind: 'kernel'; node: OnnxNode; kernel: Kernel; inputs: (Tensor | undefined)[]; outputs: Tensor[]; reads: number[]; writes: number[] }
   | { kind: 'if'; node: OnnxNode; cond: number; branches: [Branch, Branch]; writes: number[]; reads: number[] };
 
-interface Branch { steps: Step[]; results: Ref[] }
+/** A planned branch of an If, or the reason it cannot run with these shapes (raised if it is taken). */
+interface Branch { steps: Step[]; results: Ref[]; error?: RecurFormatError }
 
 /** Names visible in a graph: its own values, then the enclosing graphs' (If branches read outer values). */
 class Scope {
@@ -264,9 +265,17 @@ export class Plan {
       return;
     }
 
+    // A branch that cannot be planned for these shapes (Silero's 8 kHz branch given a 16 kHz
+    // frame) is an error only if the condition takes it, as it would be for onnxruntime.
     const branches = [then, otherwise].map((g): Branch => {
       const inner = new Scope(scope), branchSteps: Step[] = [];
-      this.planGraph(g, inner, branchSteps);
+      try {
+        this.planGraph(g, inner, branchSteps);
+      } catch (err) {
+        if (!(err instanceof RecurFormatError)) throw err;
+        for (const step of branchSteps) if (step.kind === 'kernel') this.dropKernel(step.kernel);
+        return { steps: [], results: [], error: err };
+      }
       const results = g.outputs.map((o) => {
         const ref = inner.get(o.name);
         if (!ref) throw nodeError(node, `its branch's output '${o.name}' is not computed`);
@@ -274,8 +283,9 @@ export class Plan {
       });
       return { steps: branchSteps, results };
     }) as [Branch, Branch];
+    if (branches[0].error && branches[1].error) throw branches[0].error;
     const writes = node.outputs.map((name, k) => {
-      const [a, b] = branches.map((br) => this.info(br.results[k])!);
+      const [a, b] = branches.map((br) => this.info(br.results[k] ?? branches[br === branches[0] ? 1 : 0].results[k])!);
       if (a.type !== b.type || a.dims.join() !== b.dims.join()) {
         throw nodeError(node, `output ${k} is ${a.type} [${a.dims.join(', ')}] in then_branch but ${b.type} [${b.dims.join(', ')}] in else_branch; recur plans fixed shapes`);
       }
@@ -293,7 +303,7 @@ export class Plan {
       const step = steps[i];
       if (!step.writes.some((s) => needed.has(this.slots[s].root))) {
         steps.splice(i, 1);
-        if (step.kind === 'kernel') { step.kernel.dispose?.(); this.kernels.splice(this.kernels.indexOf(step.kernel), 1); }
+        if (step.kind === 'kernel') this.dropKernel(step.kernel);
         continue;
       }
       if (step.kind === 'if') {
@@ -306,6 +316,12 @@ export class Plan {
       }
       for (const s of step.reads) needed.add(this.slots[s].root);
     }
+  }
+
+  private dropKernel(kernel: Kernel): void {
+    kernel.dispose?.();
+    const k = this.kernels.indexOf(kernel);
+    if (k >= 0) this.kernels.splice(k, 1);
   }
 
   /** One block of wasm memory for every float slot; JS arrays for the others. */
@@ -343,6 +359,7 @@ export class Plan {
     for (const step of steps) {
       if (step.kind === 'kernel') { step.kernel.run(step.inputs, step.outputs); continue; }
       const branch = step.branches[this.slots[step.cond].tensor.data[0] ? 0 : 1];
+      if (branch.error) throw branch.error;
       this.execute(branch.steps);
       branch.results.forEach((r, k) => {
         const from = r.kind === 'const' ? r.tensor : this.slots[r.slot].tensor;

@@ -64,6 +64,24 @@ describe('GraphStream', () => {
     v5.dispose(); legacy.dispose();
   });
 
+  it('runs If on the value of an input (sr not fixed): both branches planned, the one sr picks runs', async () => {
+    const open = await loadOnnxGraph(file('v5'));
+    expect(open.inputs.map((i) => i.name)).toEqual(['input', 'state', 'sr']);
+    for (const sr of [16000, 8000]) {
+      const fixed = await loadOnnxGraph(file('v5'), { fixedInputs: { sr } });
+      const n = sr === 16000 ? 576 : 288;
+      let state = new Float32Array(256), stateFixed = new Float32Array(256);
+      for (const frame of frames(5, n, sr)) {
+        const a = open.run({ input: { dims: [1, n], data: frame }, state: { dims: [2, 1, 128], data: state }, sr });
+        const b = fixed.run({ input: { dims: [1, n], data: frame }, state: { dims: [2, 1, 128], data: stateFixed } });
+        expect(Array.from(a.output.data)).toEqual(Array.from(b.output.data));
+        state = a.stateN.data as Float32Array; stateFixed = b.stateN.data as Float32Array;
+      }
+      fixed.dispose();
+    }
+    open.dispose();
+  });
+
   it('plans once per input shape, keeps four, and still runs a shape whose plan was dropped', async () => {
     const model = await loadOnnxGraph(file('legacy'), { fixedInputs: { sr: 16000 } });
     const s = model.stream();
