@@ -3,9 +3,9 @@
 // vocabulary sidecar, if IN has one, is written beside OUT too.
 
 import { loadModel, saveModel, type SaveDtype } from '../node/index.js';
-import { UsageError, choiceOption, stringOption, type CommandSpec, type Parsed } from './args.js';
+import { CliError, UsageError, choiceOption, stringOption, type CommandSpec, type Parsed } from './args.js';
 import { bytes, count, modelSummary } from './describe.js';
-import { loadAnyModel, readText, sidecarPath, writeBytes, writeSidecar, type LoadedModel } from './files.js';
+import { GraphOnlyError, loadAnyModel, readText, sidecarPath, sileroHint, writeBytes, writeSidecar, type LoadedModel } from './files.js';
 import { bitsPerChar } from './text.js';
 
 const DTYPES = ['f32', 'f16', 'int8'] as const;
@@ -22,7 +22,9 @@ Converts a model to a recur model file (safetensors, architecture in its metadat
 .onnx file (torch.onnx.export of Embedding/LSTM/GRU/RNN/Linear stacks, or ONNX LSTM/GRU/RNN
 graphs), a TensorFlow.js model.json (its weight files beside it), a PyTorch .safetensors state
 dict (its architecture in IN's .json sidecar) or a recur model. A vocabulary sidecar beside IN
-is copied beside OUT.
+is copied beside OUT. Other ONNX graphs (Silero VAD, a Conv before an LSTM, …) run on recur's
+graph runtime (importOnnx from recur/onnx; recur inspect describes them) but are not chains of
+layers, so they cannot become recur model files.
 
       --dtype D          f32 (default), f16 (half the size) or int8 (about a quarter)
       --drop-softmax     TensorFlow.js models ending in softmax: convert them as logits
@@ -46,7 +48,15 @@ every weight in half precision. The vocabulary sidecar beside IN is copied besid
 
 export async function convert({ positionals, values }: Parsed): Promise<number> {
   const dtype = choiceOption(values, 'dtype', DTYPES, 'f32')!;
-  const loaded = await loadAnyModel(positionals[0], { dropSoftmax: values['drop-softmax'] === true });
+  let loaded: LoadedModel;
+  try {
+    loaded = await loadAnyModel(positionals[0], { dropSoftmax: values['drop-softmax'] === true });
+  } catch (err) {
+    if (!(err instanceof GraphOnlyError) || !err.runs) throw err;
+    // Silero VAD and other graphs: recur runs them, but a recur model file is a stack of layers.
+    throw new CliError(`${err.path}: not a chain of recur's layers, so it cannot become a recur model file, which holds layers only; ` +
+      `recur runs this graph with importOnnx from recur/onnx${sileroHint(err.path, err.graph.inputs)}. The layer importer says: ${err.reason}`);
+  }
   try {
     for (const note of loaded.notes) process.stderr.write(`note: ${note}\n`);
     await save(loaded, positionals[1], dtype);

@@ -5,10 +5,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import {
-  loadModel, parseSafetensors, writeFileAtomic, RecurError,
+  loadModel, parseSafetensors, writeFileAtomic, RecurError, RecurFormatError,
   type SafetensorsFile, type SaveDtype, type Sequential, type SequentialDescription,
 } from '../node/index.js';
+import type { GraphValue, OnnxSequential } from '../onnx/for-node.js';
+import type { OnnxGraph } from '../onnx/onnx.js';
 import { CliError } from './args.js';
+import { looksLikeSilero } from './graph.js';
 import { Vocabulary } from './text.js';
 
 /** The file's bytes, or a CliError saying plainly why not. */
@@ -158,7 +161,7 @@ export async function loadAnyModel(path: string, options: LoadOptions = {}): Pro
         const model = await loadModel(bytes, { architecture, maxBytes: Math.max(bytes.byteLength, 1) });
         return { ...base, model, format, dtype: fileDtype(parseSafetensors(bytes)) };
       }
-      case 'onnx': return { ...base, ...(await loadOnnx(bytes)) };
+      case 'onnx': return { ...base, ...(await loadOnnx(path, bytes)) };
       case 'tfjs': return { ...base, ...(await loadTfjs(path, bytes, options)) };
       case 'checkpoint':
         throw new CliError(`${path} is a training checkpoint, not a model: continue training with recur train MODEL --checkpoint ${path} --resume`);
@@ -180,14 +183,109 @@ export function inFile(err: unknown, path: string): unknown {
   return err;
 }
 
-async function loadOnnx(bytes: Uint8Array): Promise<{ model: Sequential; format: 'onnx'; dtype: SaveDtype; notes: string[] }> {
-  let onnx: typeof import('../onnx/for-node.js');
+/** recur/onnx for Node (a separate chunk, loaded when an ONNX file is read). */
+export async function onnxSupport(): Promise<typeof import('../onnx/for-node.js')> {
   try {
-    onnx = await import('../onnx/for-node.js');
+    return await import('../onnx/for-node.js');
   } catch {
     throw new CliError('ONNX support is not built into this recur (dist/onnx-node.js is missing); run npm run build');
   }
-  const model = await onnx.importOnnx(bytes, { as: 'layers' });
+}
+
+/** The inputs, outputs and state pairs recur's graph runtime sees in an ONNX file, and the graph it decoded. */
+export interface GraphView {
+  inputs: GraphValue[];
+  outputs: GraphValue[];
+  states: Record<string, string>;
+  opset: number;
+  /** OnnxGraphModel's decoded graph (a private field: recur inspect lists its nodes). */
+  decoded?: OnnxGraph;
+}
+
+/** Whether recur's graph runtime could plan the graph: for which input shapes, or why not. */
+export interface GraphTrial {
+  /** The input shapes tried (declared sizes, and a guess for each size the file leaves open). */
+  shapes?: Record<string, number[]>;
+  /** Undefined when it planned; else the graph runtime's reason. */
+  error?: string;
+}
+
+/**
+ * An ONNX file that is not a chain of recur's layers, so it cannot become a Sequential or a recur
+ * model file, though recur's graph runtime has every operator it uses (Silero VAD, a Conv before
+ * an LSTM, …). `reason` is the layer importer's; `trial` says whether the graph runtime planned it
+ * (runs it). When it did not, the message is the layer importer's, as for any other refusal.
+ */
+export class GraphOnlyError extends CliError {
+  readonly reason: string;
+
+  constructor(readonly path: string, layerError: Error, readonly graph: GraphView, readonly trial: GraphTrial) {
+    const reason = layerError.message.replace(/^ONNX (graph|model): /, '');
+    super(trial.error === undefined
+      ? `${path}: not a chain of recur's layers, so not a recur model; recur runs this graph with importOnnx or loadOnnxGraph ` +
+        `from recur/onnx${sileroHint(path, graph.inputs)}. The layer importer says: ${reason}`
+      : `${path}: ${layerError.message}`);
+    this.name = 'GraphOnlyError';
+    this.reason = reason;
+  }
+
+  /** The graph runtime planned it: recur runs it, with importOnnx or loadOnnxGraph. */
+  get runs(): boolean { return this.trial.error === undefined; }
+}
+
+export function sileroHint(path: string, inputs: { name: string }[]): string {
+  return looksLikeSilero(inputs) ? `; for Silero VAD: recur vad AUDIO.wav --model ${path}` : '';
+}
+
+/**
+ * Sizes to plan a graph for where its inputs' shapes are open: Silero VAD's frame (64 + 512
+ * samples for v5/v6, 1536 for legacy) at batch 1; else a batch-like name (batch, N, B) 1 and
+ * other sizes 8, then every open size 1, then 8.
+ */
+function trialShapes(inputs: GraphValue[]): Record<string, number[]>[] {
+  const fill = (guess: (name: string | undefined, input: string, axis: number, rank: number) => number) =>
+    Object.fromEntries(inputs.map((i) => [i.name, i.dims!.map((d, axis) => (typeof d === 'number' ? d : guess(d, i.name, axis, i.dims!.length)))]));
+  if (looksLikeSilero(inputs)) {
+    const frame = inputs.some((i) => i.name === 'state') ? 576 : 1536;
+    return [fill((_, input, axis, rank) => (input === 'input' && axis === rank - 1 ? frame : 1))];
+  }
+  const batch = /^(batch|batch_size|n|b)$/i;
+  return [fill((name) => (name !== undefined && batch.test(name) ? 1 : 8)), fill(() => 1), fill(() => 8)];
+}
+
+async function tryGraph(onnx: typeof import('../onnx/for-node.js'), bytes: Uint8Array, inputs: GraphValue[]): Promise<GraphTrial> {
+  const unranked = inputs.find((i) => !i.dims);
+  if (unranked) return { error: `input '${unranked.name}' has no declared shape, so recur cannot plan it without being told one (loadOnnxGraph's shapes)` };
+  let trial: GraphTrial = {};
+  for (const shapes of trialShapes(inputs)) {
+    try {
+      (await onnx.loadOnnxGraph(bytes, { shapes })).dispose();
+      return { shapes };
+    } catch (err) {
+      if (!(err instanceof RecurError)) throw err;
+      trial = trial.error === undefined ? { shapes, error: err.message } : trial;   // the first guess's reason
+    }
+  }
+  return trial;
+}
+
+async function loadOnnx(path: string, bytes: Uint8Array): Promise<{ model: Sequential; format: 'onnx'; dtype: SaveDtype; notes: string[] }> {
+  const onnx = await onnxSupport();
+  let model: OnnxSequential;
+  try {
+    model = await onnx.importOnnx(bytes, { as: 'layers' });
+  } catch (err) {
+    if (!(err instanceof RecurFormatError)) throw err;
+    // Not a chain of layers: does the graph runtime have its operators, and can it plan it?
+    const graph = await onnx.loadOnnxGraph(bytes).catch(() => undefined);
+    if (!graph) throw err;
+    const view: GraphView = {
+      inputs: graph.inputs, outputs: graph.outputs, states: { ...graph.states }, opset: graph.opset,
+      decoded: graph.graph,
+    };
+    graph.dispose();
+    throw new GraphOnlyError(path, err, view, await tryGraph(onnx, bytes, view.inputs));
+  }
   const info = model.onnx;
   const notes: string[] = [];
   if (info.finalActivation) notes.push(`the graph's final ${info.finalActivation === 'softmax' ? 'Softmax' : 'LogSoftmax'} is not part of the recur model: its outputs are the logits before it`);

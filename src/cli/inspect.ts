@@ -1,11 +1,14 @@
 // recur inspect FILE: what a model file holds — its layers, their shapes, dtypes and parameter
 // counts, its size and every tensor — read from the file without building the model when it is
-// a safetensors file (recur model, PyTorch state dict, or training checkpoint).
+// a safetensors file (recur model, PyTorch state dict, or training checkpoint). An ONNX file that
+// is not a chain of recur's layers but runs on the graph runtime (Silero VAD) is described as the
+// runtime sees it (graph.ts).
 
 import { parseSafetensors, saveModel, type LayerDescription, type SafetensorsFile, type SequentialDescription } from '../node/index.js';
 import { CliError, type CommandSpec, type Parsed } from './args.js';
 import { DTYPE_NOTE, bytes, count, layerShape, table } from './describe.js';
-import { detectFormat, fileDtype, inFile, loadAnyModel, readBytes, readSidecar, type Sidecar } from './files.js';
+import { GraphOnlyError, detectFormat, fileDtype, inFile, loadAnyModel, readBytes, readSidecar, sileroHint, type Sidecar } from './files.js';
+import { describeGraph, modelHeader, shapeText, type GraphReport } from './graph.js';
 import { write } from './io.js';
 
 export const spec: CommandSpec = {
@@ -19,6 +22,11 @@ export const help = `Usage: recur inspect FILE [--json]
 Prints what a model file holds: format, size, weight dtype, parameter count, each layer (type,
 shape, parameters, dtype) and each tensor (dtype, shape, bytes). FILE is a recur or PyTorch
 .safetensors file, a training checkpoint, an .onnx file or a TensorFlow.js model.json.
+
+An ONNX file that is not a chain of recur's layers (Silero VAD, …) is described as recur's graph
+runtime sees it: producer and opset, nodes and operators (sub-graphs included), inputs and
+outputs with their types and declared shapes, the state inputs paired with outputs
+(state → stateN), and each If with what decides it.
 
       --json             the same as one JSON object
   -h, --help             this text`;
@@ -38,7 +46,14 @@ export async function inspect({ positionals, values }: Parsed): Promise<number> 
   const sidecar = await readSidecar(path);
   let report: Report;
   if (format === 'onnx' || format === 'tfjs') {
-    report = await importedReport(path, data.byteLength, values['drop-softmax'] === true);
+    try {
+      report = await importedReport(path, data.byteLength, values['drop-softmax'] === true);
+    } catch (err) {
+      if (!(err instanceof GraphOnlyError)) throw err;
+      const graph = graphReport(path, data, err);
+      await write(values.json ? `${JSON.stringify(graph, null, 1)}\n` : renderGraph(graph));
+      return 0;
+    }
   } else if (format === undefined) {
     throw new CliError(`cannot tell what kind of file ${path} is: recur reads .safetensors (recur or PyTorch), .onnx and TensorFlow.js model.json files`);
   } else {
@@ -109,6 +124,94 @@ async function importedReport(path: string, size: number, dropSoftmax: boolean):
   } finally {
     loaded.model.dispose();
   }
+}
+
+/** An ONNX file that runs on the graph runtime but is not a chain of recur's layers. */
+interface GraphFileReport extends GraphReport {
+  file: string; bytes: number; format: 'ONNX graph';
+  /** How recur runs it; null when the graph runtime could not plan it (see planned). */
+  runtime: string | null;
+  /** The input shapes recur's graph runtime planned it for (sizes the file leaves open guessed),
+   *  and its reason when it could not. */
+  planned: { shapes?: Record<string, number[]>; error?: string };
+  /** false: a recur model file holds layers only. */
+  convertible: false;
+  /** Why the layer importer cannot make it a chain of layers. */
+  reason: string;
+  notes: string[];
+}
+
+function graphReport(path: string, data: Uint8Array, err: GraphOnlyError): GraphFileReport {
+  const decoded = err.graph.decoded;
+  if (!decoded?.nodes) throw new CliError(`${path}: this recur's graph runtime does not expose the graph it decoded, so inspect cannot list its nodes`);
+  const described = describeGraph({ ...modelHeader(data), opset: err.graph.opset, graph: decoded }, err.graph);
+  const hint = sileroHint(path, err.graph.inputs);
+  return {
+    file: path, bytes: data.byteLength, format: 'ONNX graph',
+    ...described,
+    runtime: err.runs ? "recur's graph runtime: importOnnx or loadOnnxGraph from recur/onnx" : null,
+    planned: err.trial,
+    convertible: false, reason: err.reason,
+    notes: hint && err.runs ? [`Silero VAD${hint.slice(hint.indexOf(':'))}`] : [],
+  };
+}
+
+function renderGraph(r: GraphFileReport): string {
+  const label = (name: string) => `  ${name.padEnd(12)}`;
+  const states = Object.entries(r.states);
+  const lines = [`${r.file}: ONNX graph, not a chain of recur's layers`];
+  // (r.runtime is null when the graph runtime could not plan it either.)
+  lines.push(`${label('size')}${bytes(r.bytes)} (${count(r.bytes)} bytes)`);
+  lines.push(`${label('producer')}${r.producer || '(not given)'}, opset ${r.opset}, IR version ${r.irVersion}`);
+  lines.push(`${label('nodes')}${count(r.nodes)}, sub-graphs included`);
+  lines.push(...wrap(Object.entries(r.operators).map(([op, n]) => `${op} ${n},`), label('operators')));
+  lines[lines.length - 1] = lines[lines.length - 1].replace(/,$/, '');
+  lines.push(`${label('states')}${states.length ? states.map(([s, n]) => `${s} → ${n}`).join(', ')
+    : 'none recognised (a state input pairs with the output named after it: state → stateN, h → hn)'}`);
+  const shapes = r.planned.shapes ? Object.entries(r.planned.shapes).map(([name, dims]) => `${name} [${dims.join(', ')}]`).join(', ') : '';
+  if (r.runtime) lines.push(...wrap(words(`${r.runtime} (planned for ${shapes})`), label('runs on')));
+  else lines.push(...wrap(words(`no: recur's graph runtime has all its operators, but ${shapes ? `planning it for ${shapes} failed: ` : ''}${r.planned.error}`), label('runs on')));
+  lines.push(...wrap(words(`no: a recur model file holds a chain of recur's layers; the layer importer says: ${r.reason}`), label('convert')));
+  for (const n of r.notes) lines.push(`${label('note')}${n}`);
+  const values = (title: string, vs: GraphReport['inputs']) => table([[title, 'type', 'shape'], ...vs.map((v) => [v.name, v.type, shapeText(v.shape)])]);
+  lines.push('', values('input', r.inputs), '', values('output', r.outputs));
+  if (r.ifs.length) {
+    // The Ifs at the top of the graph in full; those inside branches summed up.
+    const top = r.ifs.filter((i) => i.in === '');
+    const inner = r.ifs.filter((i) => i.in !== '');
+    const nodes = (n: number) => `${count(n)} node${n === 1 ? '' : 's'}`;
+    const decided = (i: GraphReport['ifs'][number]) => (i.on.length ? `the value of ${i.on.join(', ')}` : 'shapes and constants');
+    lines.push('', table([['If', 'decided by', 'then', 'else'],
+      ...top.map((i) => [i.name, decided(i), nodes(i.thenNodes), nodes(i.elseNodes)])]));
+    if (inner.length) {
+      const byInputs = inner.filter((i) => i.on.length);
+      lines.push(`  and ${inner.length} If${inner.length > 1 ? 's' : ''} inside those branches, ` +
+        (byInputs.length ? `${byInputs.length} decided by the value of ${[...new Set(byInputs.flatMap((i) => i.on))].join(', ')}, ${inner.length - byInputs.length} by shapes and constants`
+          : 'all decided by shapes and constants'));
+    }
+    const valued = [...new Set(r.ifs.flatMap((i) => i.on))];
+    lines.push(...wrap(words(valued.length
+      ? `An If decided by an input's value runs the branch it picks on each call, or folds away when that input is fixed (loadOnnxGraph's fixedInputs: { ${valued[0]}: … }); one decided by shapes and constants is resolved when a plan is made.`
+      : 'Ifs decided by shapes and constants are resolved when a plan is made.'), '  '));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** The words of a text, a bracketed shape ([2, 1, 128]) counting as one. */
+const words = (text: string): string[] => text.match(/(?:\[[^\]]*\]|[^\s[])+/g) ?? [];
+
+/** Words (or list items) in lines of at most `width` characters, the first line after `label`,
+ *  the others indented as far. */
+function wrap(words: string[], label: string, width = 100): string[] {
+  const out: string[] = [];
+  let line = label, empty = true;
+  for (const word of words) {
+    if (!empty && line.length + 1 + word.length > width) { out.push(line); line = ' '.repeat(label.length); empty = true; }
+    line += (empty ? '' : ' ') + word;
+    empty = false;
+  }
+  out.push(line);
+  return out;
 }
 
 function json<T>(text: string | undefined, path: string, key: string): T {

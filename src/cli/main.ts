@@ -13,6 +13,7 @@ import * as convertCommand from './convert.js';
 import * as inspectCommand from './inspect.js';
 import * as runCommand from './run.js';
 import * as trainCommand from './train.js';
+import * as vadCommand from './vad.js';
 
 interface Command { spec: CommandSpec; help: string; summary: string; run: (args: Parsed) => Promise<number> }
 
@@ -20,13 +21,15 @@ const COMMANDS: Record<string, Command> = {
   run: { spec: runCommand.spec, help: runCommand.help, run: runCommand.run,
     summary: 'stream text or CSV rows through a model, or generate text' },
   inspect: { spec: inspectCommand.spec, help: inspectCommand.help, run: inspectCommand.inspect,
-    summary: 'layers, shapes, dtypes, size and parameter count of a model file' },
+    summary: 'layers, shapes, dtypes, size and parameters of a model file, or an ONNX graph' },
   convert: { spec: convertCommand.convertSpec, help: convertCommand.convertHelp, run: convertCommand.convert,
     summary: 'ONNX, TensorFlow.js or PyTorch safetensors → recur model file' },
   quantize: { spec: convertCommand.quantizeSpec, help: convertCommand.quantizeHelp, run: convertCommand.quantizeCommand,
     summary: 'store a model\'s weights as int8 or f16' },
   train: { spec: trainCommand.spec, help: trainCommand.help, run: trainCommand.train,
     summary: 'train a new model, or fine-tune one, on a text or CSV file' },
+  vad: { spec: vadCommand.spec, help: vadCommand.help, run: vadCommand.vad,
+    summary: 'speech segments in a WAV file, with a Silero VAD .onnx file' },
   bench: { spec: benchCommand.spec, help: benchCommand.help, run: benchCommand.bench,
     summary: 'speed of streaming, whole sequences and training on this machine' },
 };
@@ -45,7 +48,8 @@ Examples:
   recur run models/char-lstm.safetensors --generate 300 --prime "hacker " --seed 7
   recur inspect models/char-lstm.int8.safetensors
   recur convert model.onnx model.safetensors --dtype f16
-  recur train my.safetensors --data notes.txt --hidden 128 --steps 500 --checkpoint my.ckpt --resume`;
+  recur train my.safetensors --data notes.txt --hidden 128 --steps 500 --checkpoint my.ckpt --resume
+  recur vad speech.wav --model node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx`;
 
 export async function main(argv: string[]): Promise<number> {
   const stdoutClosed = (err: NodeJS.ErrnoException) => {

@@ -58,8 +58,8 @@ export class OnnxGraphModel {
   private readonly plans = new Map<string, Plan>();
   private disposed = false;
 
-  /** @internal Use loadOnnxGraph() or importOnnx(). */
-  constructor(private readonly graph: OnnxGraph, readonly opset: number, readonly runtime: Runtime, options: OnnxGraphOptions) {
+  /** @internal Use loadOnnxGraph() or importOnnx(). `graph` is the decoded file (read by recur inspect). */
+  constructor(readonly graph: OnnxGraph, readonly opset: number, readonly runtime: Runtime, options: OnnxGraphOptions) {
     if (graph.sparseInitializers) throw new RecurFormatError('ONNX graph: sparse initializers are not supported');
     if (!graph.outputs.length) throw new RecurFormatError('ONNX graph: it has no outputs');
     const unsupported = unsupportedOperators(graph);
@@ -108,7 +108,7 @@ export class OnnxGraphModel {
     if (!Object.keys(this.states).length) {
       throw new RecurFormatError(`stream: the graph has no state inputs paired with outputs (inputs ${this.inputs.map((i) => i.name).join(', ')}; outputs ${this.outputs.map((o) => o.name).join(', ')}); pass states: { input: output } to loadOnnxGraph`);
     }
-    return new GraphStream(this, options.batch ?? 1);
+    return new GraphStream(this, options?.batch ?? 1);
   }
 
   dispose(): void {
@@ -164,7 +164,7 @@ export class GraphStream {
 
   /** @internal */
   constructor(private readonly model: OnnxGraphModel, readonly batch: number) {
-    if (!Number.isSafeInteger(batch) || batch < 1 || batch > 65536) throw new RecurShapeError(`stream: batch must be an integer from 1 to 65536, got ${batch}`);
+    if (!Number.isSafeInteger(batch) || batch < 1 || batch > 65536) throw new RecurShapeError(`stream: batch must be an integer from 1 to 65536, got ${typeof batch === 'number' ? batch : typeof batch}`);
     this.stateNames = Object.keys(model.states);
     this.stateDims = this.stateNames.map((name) => {
       const info = model.inputs.find((i) => i.name === name)!;
@@ -309,13 +309,19 @@ function streamDims(info: GraphValue, length: number, batch: number): number[] {
   return dims;
 }
 
-/** A user's value as a tensor of the input's type and (declared) shape. */
+/**
+ * A user's value as a tensor of the input's type and (declared) shape: numbers, BigInts or
+ * booleans; an int input's values must be integers, a bool input's are true when nonzero.
+ */
 function toTensor(value: TensorInput, info: GraphValue, what: string): Tensor {
-  const v = typeof value === 'object' && value !== null ? value : { dims: [], data: [value as number] };
+  const scalar = typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean';
+  if (!scalar && (typeof value !== 'object' || value === null)) throw new RecurShapeError(`${what}: expected { dims, data } or a number, got ${value === null ? 'null' : typeof value}`);
+  const v = scalar ? { dims: [], data: [value] } : value as Exclude<TensorInput, number | bigint | boolean>;
   if (!Array.isArray(v.dims) || !v.dims.every((d) => Number.isSafeInteger(d) && d >= 0)) throw new RecurShapeError(`${what}: dims must be a list of non-negative integers`);
-  const data = v.data as ArrayLike<number | bigint | boolean>;
+  const data = v.data as ArrayLike<unknown>;
   if (!data || typeof data.length !== 'number') throw new RecurShapeError(`${what}: data must be an array or a typed array`);
-  const n = sizeOf(v.dims, what);
+  let n: number;
+  try { n = sizeOf(v.dims, what); } catch (err) { throw new RecurShapeError((err as Error).message); }
   if (data.length !== n) throw new RecurShapeError(`${what}: dims [${v.dims.join(', ')}] need ${n} values, got ${data.length}`);
   if (info.dims && (info.dims.length !== v.dims.length || info.dims.some((d, k) => typeof d === 'number' && d !== v.dims[k]))) {
     throw new RecurShapeError(`${what}: dims [${v.dims.join(', ')}] do not match the declared [${info.dims.map((d) => d ?? '?').join(', ')}]`);
@@ -323,7 +329,10 @@ function toTensor(value: TensorInput, info: GraphValue, what: string): Tensor {
   const t = alloc(info.type, v.dims as number[], what);
   for (let k = 0; k < n; k++) {
     const x = data[k];
-    t.data[k] = typeof x === 'bigint' ? Number(x) : typeof x === 'boolean' ? (x ? 1 : 0) : x;
+    const number = typeof x === 'number' ? x : typeof x === 'bigint' ? Number(x) : typeof x === 'boolean' ? (x ? 1 : 0) : undefined;
+    if (number === undefined) throw new RecurShapeError(`${what}: data[${k}] is ${x === null ? 'null' : typeof x}, not a number`);
+    if (info.type === 'int' && !Number.isInteger(number)) throw new RecurShapeError(`${what}: data[${k}] is ${number}, but the input holds integers`);
+    t.data[k] = info.type === 'bool' ? (number ? 1 : 0) : number;
   }
   return t;
 }

@@ -76,7 +76,7 @@ describe('recur convert', () => {
     }
   });
 
-  it('an ONNX operator recur cannot run is one line naming it', async () => {
+  it('an ONNX operator outside recur\'s layers is one line naming it (cli.onnx-graph.test.ts: graphs)', async () => {
     const r = await recur(['convert', join(root, 'test/fixtures/onnx/bad/conv_lstm.onnx'), path('bad.safetensors')]);
     expect(r.code).toBe(1);
     expect(expectOneLineError(r)).toMatch(/^recur convert: .*conv_lstm\.onnx: .*Conv/);

@@ -12,7 +12,7 @@ describe('recur usage', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^recur — /);
-    for (const command of ['run MODEL', 'inspect FILE', 'convert IN OUT', 'quantize IN OUT', 'train MODEL', 'bench [MODEL]']) {
+    for (const command of ['run MODEL', 'inspect FILE', 'convert IN OUT', 'quantize IN OUT', 'train MODEL', 'vad AUDIO', 'bench [MODEL]']) {
       expect(r.stderr).toContain(command);
     }
     expect(r.stderr).toContain('Exit status: 0 done, 1 error (bad file or data), 2 usage error.');
@@ -22,7 +22,7 @@ describe('recur usage', () => {
     const top = await recur(['--help']);
     expect(top.code).toBe(0);
     expect(top.stdout).toMatch(/^recur — /);
-    for (const command of ['run', 'inspect', 'convert', 'quantize', 'train', 'bench']) {
+    for (const command of ['run', 'inspect', 'convert', 'quantize', 'train', 'vad', 'bench']) {
       const r = await recur([command, '--help']);
       expect(r.code, command).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`^Usage: recur ${command} `));
@@ -32,7 +32,7 @@ describe('recur usage', () => {
   });
 
   it.each([
-    [['frobnicate'], /^recur: unknown command 'frobnicate'; commands: run, inspect, convert, quantize, train, bench$/],
+    [['frobnicate'], /^recur: unknown command 'frobnicate'; commands: run, inspect, convert, quantize, train, vad, bench$/],
     [['trian'], /^recur: unknown command 'trian' \(did you mean 'train'\?\)$/],
     [['run'], /^recur run: missing MODEL$/],
     [['convert', 'a.onnx'], /^recur convert: missing OUT$/],
