@@ -3,15 +3,16 @@
 //
 //   Gather(weight, ids)                        → Embedding
 //   LSTM / GRU / RNN                           → LSTM / GRU / RNN (recurrent.ts); consecutive nodes
-//                                                of one PyTorch module (same node-name scope, same
-//                                                options) fold into one layer with numLayers
+//                                                of one multi-layer module fold into one layer with
+//                                                numLayers, decided by data flow (grouping.ts)
 //   MatMul(x, Wᵀ) [+ Add(b)], Gemm(x, W, b)    → Linear
 //   Softmax / LogSoftmax as the very last op   → dropped; reported as finalActivation
 //
 // Everything else torch writes around these is layout and shape bookkeeping, which recur does
 // not need because its layers never move data between them: Transpose, Squeeze, Unsqueeze,
 // Reshape, Identity, Dropout, Cast on the activations; Shape, Gather, Concat, Slice,
-// ConstantOfShape, Expand, Constant building the zero initial states. The converter checks that
+// ConstantOfShape, Expand, Constant building the zero initial states, and Slice, Gather,
+// Unsqueeze reading initial states out of a graph input. The converter checks that
 // bookkeeping symbolically instead of running it: each axis of the activations is a list of
 // atoms — the model input's non-feature axes (which become seq and batch once a recurrent node
 // says which is which), directions D, and features — and every layer checks that its input is
@@ -22,6 +23,7 @@
 import { RecurFormatError } from '../errors.js';
 import type { LayerDescription, SequentialDescription } from '../model/sequential.js';
 import { DataType, decodeModel, tensorFloats, tensorInts, typeName, type OnnxGraph, type OnnxNode, type OnnxTensor } from './onnx.js';
+import { continuesGroup, stackedFinalStates, type RecurrentNode, type StateSource } from './grouping.js';
 import { cellAttributes, cellWeights, type CellAttributes, type CellType, type CellWeights } from './recurrent.js';
 
 /** What importOnnx makes of a file, before any wasm memory is used. */
@@ -32,8 +34,12 @@ export interface OnnxConversion {
   stateDict: Record<string, Float32Array>;
   /** The graph input that feeds the first layer; its axes in recur's terms ('seq', 'batch', 'features'). */
   input: { name: string; ids: boolean; axes: string[] };
-  /** Graph inputs that are a recurrent layer's initial state: pass them as forward(x, { states: { [layer]: { h, c } } }). */
-  initialStates: { input: string; layer: string; state: 'h' | 'c' }[];
+  /**
+   * Graph inputs that are a recurrent layer's initial state: pass them as forward(x, { states: { [layer]: { h, c } } }).
+   * `rows` [from, to): only those rows of the input are the state (an input packing several, such as
+   * Silero's [h; c] read with Gather); absent: all of it.
+   */
+  initialStates: { input: string; layer: string; state: 'h' | 'c'; rows?: [number, number] }[];
   /** Where each graph output is in forward()'s result. */
   outputs: OnnxOutput[];
   /** A Softmax/LogSoftmax the graph ends with, dropped: forward() returns the logits before it. */
@@ -59,23 +65,24 @@ type Dim = number | Atom[];
 
 type Value =
   | { kind: 'const'; name: string; dims: number[]; tensor?: OnnxTensor; floats?: Float32Array; ints?: number[] }
-  | { kind: 'data'; axes: Axis[]; stage: number; ids?: boolean; linear?: number; final?: 'softmax' | 'logSoftmax' }
+  /** stage: how many layers made them; sub: which node of a multi-layer recurrent layer (its Y). */
+  | { kind: 'data'; axes: Axis[]; stage: number; sub?: number; ids?: boolean; linear?: number; final?: 'softmax' | 'logSoftmax' }
   | { kind: 'shape'; dims?: Dim[]; scalar: boolean }
-  | { kind: 'zeros' }
+  /** Zeros; `origin` (the node output that made them) and rows [from, to) of it, when known, tell layers' states apart. */
+  | { kind: 'zeros'; origin?: string; from?: number; to?: number; squeezed?: boolean }
   | { kind: 'state'; layer: number; state: 'h' | 'c'; from: number; to: number; transposed: boolean; node: string }
-  | { kind: 'stateInput'; input: string; from: number; to?: number }
+  /** Rows [from, to) of a graph input that reaches only initial states; squeezed: one row read without its axis (Gather). */
+  | { kind: 'stateInput'; input: string; from: number; to?: number; squeezed?: boolean }
   | { kind: 'graphInput'; input: string };
 
 type Data = Extract<Value, { kind: 'data' }>;
 type Const = Extract<Value, { kind: 'const' }>;
 
-type StateSource = 'zeros' | { input: string; from: number; to?: number; transposed: boolean; node: string };
-
 type LayerPlan =
   | { type: 'embedding'; hint: string; weight: Float32Array; numEmbeddings: number; embeddingDim: number }
   | { type: 'linear'; hint: string; weight: Float32Array; bias?: Float32Array; inFeatures: number; outFeatures: number }
-  | { type: CellType; hint: string; scope: string; attrs: CellAttributes; bias: boolean; peephole: boolean;
-      sublayers: CellWeights[]; states: { h: StateSource[]; c: StateSource[] } };
+  | { type: CellType; hint: string; attrs: CellAttributes; bias: boolean; peephole: boolean;
+      sublayers: CellWeights[]; nodes: RecurrentNode[] };
 
 const RECURRENT: Record<string, CellType> = { LSTM: 'lstm', GRU: 'gru', RNN: 'rnn' };
 
@@ -86,6 +93,11 @@ const STEP_SELECTION = 'selecting part of the activations (such as y[-1], the la
 const MAX_SMALL = 64;
 /** An end index at or beyond this means "to the end" (exporters write INT64_MAX or INT32_MAX). */
 const TO_END = 2 ** 31 - 1;
+/** The sequence axis of a one-step model: its input [batch, features] is unsqueezed to X [1, batch, features]. */
+const ONE_STEP = 'step';
+
+/** Ops through which a graph input can still be (rows of) an initial state. */
+const ROW_OPS = new Set(['Slice', 'Identity', 'Gather', 'Unsqueeze', 'Squeeze']);
 
 const SUPPORTED = new Set([
   'LSTM', 'GRU', 'RNN', 'Gather', 'MatMul', 'Gemm', 'Add', 'Softmax', 'LogSoftmax',
@@ -109,6 +121,8 @@ class Converter {
   /** Which stream axis a recurrent node has used as the sequence axis. */
   private time?: string;
   private needed = new Set<string>();
+  /** Whether two recurrent nodes' final states are stacked by a Concat (grouping.ts). */
+  private stacked: (a: OnnxNode, b: OnnxNode) => boolean = () => false;
 
   constructor(private readonly graph: OnnxGraph, private readonly opset: number) {}
 
@@ -127,12 +141,13 @@ class Converter {
         'and the layout and shape ops exporters write around them');
     }
     const { name: inputName, stateInputs, otherInputs } = this.classifyInputs(nodes);
+    this.stacked = stackedFinalStates(nodes);
     for (const [name, t] of g.initializers) this.values.set(name, { kind: 'const', name, dims: t.dims, tensor: t });
     this.defineInput(inputName);
     for (const name of stateInputs) {
-      const dims = g.inputs.find((i) => i.name === name)?.dims;
-      const rows = typeof dims?.[0] === 'number' ? dims[0] : undefined;
-      this.values.set(name, { kind: 'stateInput', input: name, from: 0, to: rows });
+      const rows = this.stateRows(name);
+      // A [batch, hidden] input is one row without its axis (to be unsqueezed to [1, batch, hidden]).
+      this.values.set(name, { kind: 'stateInput', input: name, from: 0, to: rows, squeezed: this.graph.inputs.find((i) => i.name === name)?.dims?.length === 2 });
     }
     for (const name of otherInputs) this.values.set(name, { kind: 'graphInput', input: name });
     for (const n of nodes) this.node(n);
@@ -158,7 +173,7 @@ class Converter {
 
   /**
    * The one graph input the layers run on; the inputs that only reach a recurrent node's
-   * initial_h / initial_c (possibly through Slice or Identity), which become forward() states;
+   * initial_h / initial_c (possibly through Slice, Gather, Unsqueeze, Squeeze or Identity), which become forward() states;
    * and those that only reach its weights or sequence_lens (refused there, with the reason).
    */
   private classifyInputs(nodes: OnnxNode[]): { name: string; stateInputs: string[]; otherInputs: string[] } {
@@ -180,7 +195,7 @@ class Converter {
           if (RECURRENT[node.opType]) {
             if (!indices.includes(index) || (index === 6 && node.opType !== 'LSTM')) return false;
             reached = true;
-          } else if ((node.opType === 'Slice' || node.opType === 'Identity') && index === 0) todo.push(...node.outputs);
+          } else if (ROW_OPS.has(node.opType) && index === 0) todo.push(...node.outputs);
           else if (node.opType !== 'Shape') return false;
         }
       }
@@ -254,11 +269,11 @@ class Converter {
         if (value && tensorFloatsOrInts(value, `ONNX node '${n.name || n.opType}' value`).some((v) => v !== 0)) {
           this.fail(n, 'a non-zero fill value is only supported as a zero initial state');
         }
-        return this.set(n, 0, { kind: 'zeros' });
+        return this.set(n, 0, { kind: 'zeros', origin: n.outputs[0], from: 0, to: this.firstDim(n, this.need(n, x)) });
       }
       case 'Expand': {
         const v = this.need(n, x);
-        if (v.kind === 'zeros' || (v.kind === 'const' && this.isZero(n, v))) return this.set(n, 0, { kind: 'zeros' });
+        if (v.kind === 'zeros' || (v.kind === 'const' && this.isZero(n, v))) return this.set(n, 0, { kind: 'zeros', origin: n.outputs[0], from: 0 });
         return this.fail(n, `Expand of ${this.describe(v)} is not supported (only of zeros, for initial states)`);
       }
       case 'Transpose': return this.transpose(n, this.need(n, x));
@@ -314,24 +329,49 @@ class Converter {
       const row = table.from + this.index(n, picks[0], table.to - table.from);
       return this.set(n, 0, { ...table, from: row, to: row + 1 });
     }
-    if (table.kind === 'zeros') return this.set(n, 0, table);
+    if (table.kind === 'zeros' || table.kind === 'stateInput') {
+      // Rows of an initial state: Silero-style state[0], state[1] read out of one input.
+      const base = table.from ?? 0, size = table.to === undefined ? undefined : table.to - base;
+      const at = picks.map((p) => (p < 0 && size !== undefined ? p + size : p));
+      const consecutive = at.length > 0 && at.every((p, i) => p >= 0 && (size === undefined || p < size) && (i === 0 || p === at[i - 1] + 1));
+      if ((axis === 0 || axis === -3) && !table.squeezed && consecutive && (table.kind === 'stateInput' || table.origin !== undefined)) {
+        return this.set(n, 0, { ...table, from: base + at[0], to: base + at[0] + at.length, squeezed: scalar });
+      }
+      if (table.kind === 'zeros') return this.set(n, 0, { kind: 'zeros' });
+      return this.fail(n, `Gather of ${this.describe(table)} must read whole rows (axis 0, consecutive indices) to be an initial state`);
+    }
     if (table.kind === 'data') return this.fail(n, `${STEP_SELECTION} (here Gather of ${this.describe(table)})`);
     return this.fail(n, `Gather of ${this.describe(table)} is not supported (only embedding lookups and shape arithmetic)`);
+  }
+
+  /** The first entry of a shape vector, when it is known (the rows of the zeros ConstantOfShape makes). */
+  private firstDim(n: OnnxNode, shape: Value): number | undefined {
+    if (shape.kind === 'shape') return typeof shape.dims?.[0] === 'number' ? shape.dims[0] : undefined;
+    if (shape.kind !== 'const' || shape.dims.length !== 1) return undefined;
+    if (!shape.ints && shape.tensor?.dataType !== DataType.INT64 && shape.tensor?.dataType !== DataType.INT32) return undefined;
+    return this.ints(n, shape)[0];
   }
 
   private squeeze(n: OnnxNode, v: Value, unsqueeze: boolean): void {
     const given = this.opset >= 13 ? this.input(n, 1) : undefined;
     const axes = given ? this.ints(n, this.need(n, given)) : n.attributes.get('axes')?.ints;
     const what = unsqueeze ? 'Unsqueeze' : 'Squeeze';
-    if (v.kind === 'zeros') return this.set(n, 0, v);
+    const leading = axes?.length === 1 && (axes[0] === 0 || (!unsqueeze && axes[0] === -3));
+    if (v.kind === 'zeros' || v.kind === 'stateInput') {
+      // [B, H] ↔ [1, B, H]: one row of an initial state, read with Gather or sliced.
+      const rows = v.to === undefined || v.from === undefined ? undefined : v.to - v.from;
+      if (unsqueeze ? leading && v.squeezed : (leading || !axes) && !v.squeezed && rows === 1) return this.set(n, 0, { ...v, squeezed: !unsqueeze });
+      if (v.kind === 'zeros') return this.set(n, 0, { kind: 'zeros' });
+      return this.fail(n, `${what} of ${this.describe(v)} is supported only between one row [batch, hidden] and [1, batch, hidden]`);
+    }
     if (v.kind === 'shape') {
       if (unsqueeze ? v.scalar && axes?.length === 1 && (axes[0] === 0 || axes[0] === -1) : !v.scalar && v.dims?.length === 1) {
         return this.set(n, 0, { ...v, scalar: !unsqueeze });
       }
       return this.fail(n, `${what} of a shape vector is supported only between a scalar and a 1-element vector`);
     }
-    if (v.kind === 'state' && !unsqueeze && v.to - v.from === 1 && (!axes || (axes.length === 1 && (axes[0] === 0 || axes[0] === -3)))) {
-      return this.set(n, 0, v);   // [1, B, H] → [B, H]: the same memory
+    if (v.kind === 'state' && (unsqueeze ? leading : v.to - v.from === 1 && (!axes || leading))) {
+      return this.set(n, 0, v);   // [1, B, H] ↔ [B, H]: the same memory
     }
     if (v.kind !== 'data' && v.kind !== 'const') return this.fail(n, `${what} of ${this.describe(v)} is not supported`);
     const shape: Axis[] | number[] = v.kind === 'data' ? v.axes : v.dims;
@@ -389,7 +429,8 @@ class Converter {
     } else {
       starts = n.attributes.get('starts')?.ints ?? []; ends = n.attributes.get('ends')?.ints ?? []; axes = n.attributes.get('axes')?.ints;
     }
-    if (v.kind === 'zeros') return this.set(n, 0, v);
+    if (v.kind === 'zeros' && v.origin === undefined) return this.set(n, 0, v);
+    if (v.kind === 'zeros' && (starts.length !== 1 || ends.length !== 1 || v.squeezed || (steps && steps.some((s) => s !== 1)))) return this.set(n, 0, { kind: 'zeros' });
     if (starts.length !== 1 || ends.length !== 1 || (steps && steps.some((s) => s !== 1))) {
       return this.fail(n, `only a one-axis, step-1 Slice of a shape or an initial state is supported, not of ${this.describe(v)}`);
     }
@@ -407,17 +448,25 @@ class Converter {
       return this.set(n, 0, { ...v, dims: v.dims.slice(from, to) });
     }
     if (v.kind === 'shape') return this.set(n, 0, { kind: 'shape', scalar: false });
-    if ((v.kind === 'state' || v.kind === 'stateInput') && (axis === 0 || axis === -3)) {
-      const size = v.to === undefined ? undefined : v.to - v.from;
+    if (v.kind === 'zeros' || v.kind === 'stateInput') {
+      if (v.squeezed || (axis !== 0 && axis !== -3)) {
+        if (v.kind === 'zeros') return this.set(n, 0, { kind: 'zeros' });
+        return this.fail(n, `Slice of ${this.describe(v)} must take whole rows (axis 0) to be an initial state`);
+      }
+      const base = v.from ?? 0, size = v.to === undefined ? undefined : v.to - base;
       const [from, to] = range(size);
-      return this.set(n, 0, { ...v, from: v.from + from, to: to === undefined ? undefined : v.from + to } as Value);
+      return this.set(n, 0, { ...v, from: base + from, to: to === undefined ? undefined : base + to, squeezed: false });
+    }
+    if (v.kind === 'state' && (axis === 0 || axis === -3)) {
+      const [from, to] = range(v.to - v.from);
+      return this.set(n, 0, { ...v, from: v.from + from, to: v.from + to! });
     }
     if (v.kind === 'data') return this.fail(n, `${STEP_SELECTION} (here Slice of ${this.describe(v)})`);
     return this.fail(n, `Slice of ${this.describe(v)} is not supported`);
   }
 
   private transpose(n: OnnxNode, v: Value): void {
-    if (v.kind === 'zeros') return this.set(n, 0, v);
+    if (v.kind === 'zeros') return this.set(n, 0, { kind: 'zeros' });
     const rank = v.kind === 'data' ? v.axes.length : v.kind === 'const' ? v.dims.length : -1;
     if (rank < 0) return this.fail(n, `Transpose of ${this.describe(v)} is not supported`);
     const perm = n.attributes.get('perm')?.ints ?? [...Array(rank).keys()].reverse();
@@ -435,7 +484,7 @@ class Converter {
 
   private reshape(n: OnnxNode, v: Value): void {
     const target = this.need(n, this.input(n, 1));
-    if (v.kind === 'zeros') return this.set(n, 0, v);
+    if (v.kind === 'zeros') return this.set(n, 0, { kind: 'zeros' });
     const allowZero = (n.attributes.get('allowzero')?.i ?? 0) !== 0;
     let tokens: Dim[];
     if (target.kind === 'const') tokens = this.ints(n, target);
@@ -605,67 +654,73 @@ class Converter {
     const weights = cellWeights(type, attrs, { W, R, B, P }, fail);
     const D = attrs.bidirectional ? 2 : 1, H = weights.hiddenSize;
 
-    if (this.stream.length !== 2 || x.axes.length !== 3) {
-      fail(`X must be ${attrs.batchMajor ? '[batch, seq, features]' : '[seq, batch, features]'}, got ${this.describe(x)}`);
-    }
+    const expected = attrs.batchMajor ? '[batch, seq, features]' : '[seq, batch, features]';
+    if (x.axes.length !== 3) fail(`X must be ${expected}, got ${this.describe(x)}`);
     const [seq, batch] = attrs.batchMajor ? [x.axes[1], x.axes[0]] : [x.axes[0], x.axes[1]];
-    if (seq.length !== 1 || batch.length !== 1 || !this.stream.includes(seq[0].label) || !this.stream.includes(batch[0].label) || seq[0].label === batch[0].label) {
-      fail(`X must be ${attrs.batchMajor ? '[batch, seq, features]' : '[seq, batch, features]'} of the model input's axes, got ${this.describe(x)}`);
+    // A one-step model: its input [batch, features] unsqueezed to X [1, batch, features].
+    const step = this.stream.length === 1 && seq.length === 0 && batch.length === 1 && batch[0].label === this.stream[0];
+    if (!step && (this.stream.length !== 2 || seq.length !== 1 || batch.length !== 1 || !this.stream.includes(seq[0].label) ||
+        !this.stream.includes(batch[0].label) || seq[0].label === batch[0].label)) {
+      fail(`X must be ${expected} of the model input's axes${this.stream.length === 1 ? ' (or one step of a [batch, features] input, unsqueezed to its sequence axis)' : ''}, got ${this.describe(x)}`);
     }
-    if (this.time !== undefined && this.time !== seq[0].label) {
-      fail(`it runs along the ${this.atomName(seq[0])} axis, but an earlier layer ran along the ${this.atomName({ label: this.time })} axis`);
+    const time = step ? ONE_STEP : seq[0].label;
+    if (this.time !== undefined && this.time !== time) {
+      fail(`it runs along the ${step ? 'one-step' : this.atomName(seq[0])} axis, but an earlier layer ran along the ${this.atomName({ label: this.time })} axis`);
     }
-    this.time = seq[0].label;
+    this.time = time;
     const features = featureSize(x.axes[2]);
     if (features !== weights.inputSize) fail(`W takes ${weights.inputSize} input features but X has ${features === undefined ? this.describe(x) : features}`);
 
     const lens = this.input(n, 4);
     if (lens) {
-      const length = this.declared[seq[0].label];
+      const length = step ? 1 : this.declared[time];
       const values = lens.kind === 'const' ? this.ints(n, lens, 1 << 20) : undefined;
       if (!values || typeof length !== 'number' || values.some((v) => v !== length)) {
         fail('sequence_lens (per-example lengths) is not supported: recur runs every sequence of a batch to the same length ' +
           '(a constant sequence_lens equal to the declared sequence length is accepted)');
       }
     }
-    const h0 = this.stateSource(n, 5, 'initial_h', D), c0 = type === 'lstm' ? this.stateSource(n, 6, 'initial_c', D) : 'zeros';
+    const options = [type, H, D, attrs.batchMajor, attrs.linearBeforeReset, attrs.nonlinearity, attrs.clip, !!B, !!P].join('|');
+    const me: RecurrentNode = {
+      node: n, scope: scopeOf(n.name) || moduleName(W.name), options,
+      h: this.stateSource(n, 5, 'initial_h', D),
+      c: type === 'lstm' ? this.stateSource(n, 6, 'initial_c', D) : { kind: 'zeros', node: n.name },
+    };
 
-    const scope = scopeOf(n.name) || moduleName(W.name);
+    // One more layer of the multi-layer module before it, or a new layer (grouping.ts).
     const last = this.layers[this.layers.length - 1];
-    let layer: number, sub: number;
-    if (last && last.type === type && scope !== '' && last.scope === scope && last.sublayers[0].hiddenSize === H &&
-        last.attrs.bidirectional === attrs.bidirectional && last.attrs.linearBeforeReset === attrs.linearBeforeReset &&
-        last.attrs.nonlinearity === attrs.nonlinearity && last.attrs.clip === attrs.clip && last.bias === !!B && last.peephole === !!P) {
+    let layer = this.layers.length - 1, sub: number;
+    if (last && last.type === type && continuesGroup(last.nodes, me, this.stacked)) {
       last.sublayers.push(weights);
-      last.states.h.push(h0);
-      last.states.c.push(c0);
-      layer = this.layers.length - 1;
+      last.nodes.push(me);
       sub = last.sublayers.length - 1;
     } else {
-      this.layers.push({ type, hint: scope, scope, attrs, bias: !!B, peephole: !!P, sublayers: [weights], states: { h: [h0], c: [c0] } });
+      this.layers.push({ type, hint: me.scope, attrs, bias: !!B, peephole: !!P, sublayers: [weights], nodes: [me] });
       layer = this.layers.length - 1;
       sub = 0;
     }
     const directions: Axis = D > 1 ? [{ label: 'D', size: D }] : [];
     const hidden: Axis = [{ label: 'F', size: H }];
     const y: Axis[] = attrs.batchMajor ? [batch, seq, directions, hidden] : [seq, directions, batch, hidden];
-    this.set(n, 0, { kind: 'data', axes: y, stage: this.layers.length });
+    this.set(n, 0, { kind: 'data', axes: y, stage: this.layers.length, sub });
     const state = (which: 'h' | 'c'): Value => ({ kind: 'state', layer, state: which, from: sub * D, to: (sub + 1) * D, transposed: attrs.batchMajor && D > 1, node: n.name });
     this.set(n, 1, state('h'));
     if (type === 'lstm') this.set(n, 2, state('c'));
   }
 
-  /** Where a recurrent node's initial state comes from: zeros, or rows of a graph input. */
+  /** Where a recurrent node's initial state comes from: zeros (of which tensor, when known), or rows of a graph input. */
   private stateSource(n: OnnxNode, index: number, role: string, D: number): StateSource {
-    const v = this.input(n, index);
-    if (!v || v.kind === 'zeros') return 'zeros';
+    const v = this.input(n, index), node = n.name;
+    if (!v) return { kind: 'zeros', node };
+    if (v.kind === 'zeros') return { kind: 'zeros', origin: v.origin, from: v.from, to: v.to, node };
     if (v.kind === 'const') {
-      if (this.isZero(n, v)) return 'zeros';
+      if (this.isZero(n, v)) return { kind: 'zeros', origin: v.name, from: 0, to: v.dims[0], node };
       return this.fail(n, `${role} is a constant non-zero tensor; recur takes initial states when it runs (forward(x, { states })), so make it a graph input`);
     }
     if (v.kind === 'stateInput') {
+      if (v.squeezed) this.fail(n, `${role} is a row of graph input '${v.input}' without its leading axis; it must be [directions, batch, hidden] (Unsqueeze it)`);
       const batchMajor = (n.attributes.get('layout')?.i ?? 0) === 1;
-      return { input: v.input, from: v.from, to: v.to, transposed: batchMajor && D > 1, node: n.name };
+      return { kind: 'input', input: v.input, from: v.from, to: v.to, transposed: batchMajor && D > 1, node };
     }
     if (v.kind === 'state') return this.fail(n, `${role} is the final state of another layer (an encoder–decoder); recur's Sequential passes only activations between layers`);
     return this.fail(n, `${role} is ${this.describe(v)}, not a graph input or zeros`);
@@ -703,13 +758,15 @@ class Converter {
           for (const [key, values] of Object.entries(tensors)) stateDict[`${name}.${key}_l${l}${dir ? '_reverse' : ''}`] = values;
         }));
         for (const state of ['h', 'c'] as const) {
-          const input = this.initialState(plan, state, name);
-          if (input) initialStates.push({ input, layer: name, state });
+          const source = this.initialState(plan, state, name);
+          if (source) initialStates.push({ input: source.input, layer: name, state, ...(source.rows ? { rows: source.rows } : {}) });
         }
       }
       architecture.layers.push(d);
     });
-    const twice = initialStates.find((s, i) => initialStates.findIndex((t) => t.input === s.input) !== i);
+    const overlap = (s: OnnxConversion['initialStates'][number], t: typeof s) => s.input === t.input &&
+      (!s.rows || !t.rows || (s.rows[0] < t.rows[1] && t.rows[0] < s.rows[1]));
+    const twice = initialStates.find((s, i) => initialStates.some((t, j) => j < i && overlap(s, t)));
     if (twice) throw new RecurFormatError(`ONNX graph input '${twice.input}' is the initial state of more than one layer; recur takes one per layer`);
 
     const outputs: OnnxOutput[] = this.graph.outputs.map(({ name }) => {
@@ -719,8 +776,9 @@ class Converter {
       }
       if (v.kind === 'data') {
         const where = `ONNX graph output '${name}'`;
-        if (v.stage !== this.layers.length) {
-          throw new RecurFormatError(`${where} is the output of an inner layer ('${names[v.stage - 1] ?? 'the input'}'); recur returns the last layer's output and each recurrent layer's final state`);
+        if (v.stage !== this.layers.length || !this.latest(v)) {
+          const inner = v.stage !== this.layers.length ? `'${names[v.stage - 1] ?? 'the input'}'` : `layer ${v.sub} of '${names[v.stage - 1]}'`;
+          throw new RecurFormatError(`${where} is the output of an inner layer (${inner}); recur returns the last layer's output and each recurrent layer's final state`);
         }
         this.checkLayout(v.axes.flat(), `${where} ${this.describe(v)}`);
         return { name, from: 'output', ...(v.final ? { activation: v.final } : {}) };
@@ -741,26 +799,39 @@ class Converter {
     };
   }
 
-  /** The graph input that holds a recurrent layer's initial h or c, checked to be [layers·D, batch, H] rows in order. */
-  private initialState(plan: Extract<LayerPlan, { type: CellType }>, state: 'h' | 'c', name: string): string | undefined {
-    const sources = plan.states[state];
-    if (sources.every((s) => s === 'zeros')) return undefined;
+  /**
+   * The graph input that holds a recurrent layer's initial h or c, checked to be [layers·D, batch, H]
+   * consecutive rows in order; with `rows` when the input holds more than this state.
+   */
+  private initialState(plan: Extract<LayerPlan, { type: CellType }>, state: 'h' | 'c', name: string): { input: string; rows?: [number, number] } | undefined {
+    const sources = plan.nodes.map((node) => node[state]);
+    if (sources.every((s) => s.kind === 'zeros')) return undefined;
     const D = plan.attrs.bidirectional ? 2 : 1, L = sources.length;
-    const first = sources.find((s) => s !== 'zeros') as Exclude<StateSource, 'zeros'>;
+    const first = sources.find((s) => s.kind === 'input') as Extract<StateSource, { kind: 'input' }>;
     const where = `layer '${name}': initial_${state}`;
+    const base = sources[0].kind === 'input' ? sources[0].from : 0;
     sources.forEach((s, l) => {
-      if (s === 'zeros') throw new RecurFormatError(`${where} of node '${first.node}' is graph input '${first.input}' but that of another of its nodes is zeros; recur takes one initial state per layer`);
+      if (s.kind === 'zeros') throw new RecurFormatError(`${where} of node '${first.node}' is graph input '${first.input}' but that of another of its nodes is zeros; recur takes one initial state per layer`);
       if (s.input !== first.input) throw new RecurFormatError(`${where} comes from two graph inputs ('${first.input}', '${s.input}'); recur takes one per layer`);
       if (s.transposed) throw new RecurFormatError(`${where} ('${s.input}') is laid out [batch, directions, hidden] (layout = 1); recur takes [directions, batch, hidden]`);
-      if (s.from !== l * D || (s.to !== (l + 1) * D && !(s.to === undefined && l === L - 1))) {
-        throw new RecurFormatError(`${where}: node '${s.node}' takes rows [${s.from}, ${s.to ?? 'end'}) of '${s.input}', expected [${l * D}, ${(l + 1) * D}) (layer ${l} of ${L}, ${D} direction${D > 1 ? 's' : ''})`);
+      if (s.from !== base + l * D || (s.to !== base + (l + 1) * D && !(s.to === undefined && l === L - 1))) {
+        throw new RecurFormatError(`${where}: node '${s.node}' takes rows [${s.from}, ${s.to ?? 'end'}) of '${s.input}', expected [${base + l * D}, ${base + (l + 1) * D}) (layer ${l} of ${L}, ${D} direction${D > 1 ? 's' : ''})`);
       }
     });
-    const dims = this.graph.inputs.find((i) => i.name === first.input)?.dims;
-    if (typeof dims?.[0] === 'number' && dims[0] !== L * D) {
-      throw new RecurFormatError(`${where}: graph input '${first.input}' has ${dims[0]} rows but the layer has ${L} layer${L > 1 ? 's' : ''} × ${D} direction${D > 1 ? 's' : ''}`);
+    const end = base + L * D, declared = this.stateRows(first.input);
+    const toEnd = sources[L - 1].kind === 'input' && (sources[L - 1] as { to?: number }).to === undefined;
+    if (declared !== undefined && (declared < end || (toEnd && declared !== end))) {
+      throw new RecurFormatError(`${where}: graph input '${first.input}' has ${declared} rows but the layer has ${L} layer${L > 1 ? 's' : ''} × ${D} direction${D > 1 ? 's' : ''}`);
     }
-    return first.input;
+    const whole = base === 0 && (declared === undefined || declared === end);
+    return { input: first.input, ...(whole ? {} : { rows: [base, end] as [number, number] }) };
+  }
+
+  /** The declared rows of an initial-state input: [rows, batch, hidden], or 1 for [batch, hidden]; undefined if unknown. */
+  private stateRows(input: string): number | undefined {
+    const dims = this.graph.inputs.find((i) => i.name === input)?.dims;
+    if (dims?.length === 2) return 1;
+    return typeof dims?.[0] === 'number' ? dims[0] : undefined;
   }
 
   /**
@@ -808,7 +879,13 @@ class Converter {
   private current(n: OnnxNode, x: Data): void {
     if (x.final) this.fail(n, `it follows a ${x.final === 'softmax' ? 'Softmax' : 'LogSoftmax'}, which recur supports only as the graph's last op`);
     if (x.ids && n.opType !== 'Gather') this.fail(n, 'it takes token ids; recur needs an embedding (Gather) first');
-    if (x.stage !== this.layers.length) this.fail(n, "it takes the output of an earlier layer, not the last one; recur's Sequential is a chain of layers");
+    if (x.stage !== this.layers.length || !this.latest(x)) this.fail(n, "it takes the output of an earlier layer, not the last one; recur's Sequential is a chain of layers");
+  }
+
+  /** Whether activations of the last layer are its final output: of a multi-layer recurrent layer, its last node's Y. */
+  private latest(x: Data): boolean {
+    const last = this.layers[x.stage - 1];
+    return x.sub === undefined || !last || !('nodes' in last) || x.sub === last.nodes.length - 1;
   }
 
   /** Features of activations laid out as recur has them ([stream axes…, features]); fails otherwise. */
