@@ -17,6 +17,7 @@
 // cannot decode says so by name.
 
 import { RecurError, RecurFormatError, RecurOptionError, RecurShapeError, RecurStateDictError } from '../errors.js';
+import { MAX_LAYERS, MAX_SIZE } from '../layers/options.js';
 import { Sequential, type LayerDescription, type SequentialDescription } from '../model/sequential.js';
 import { init, type Runtime } from '../runtime/runtime.js';
 import { float32FromBytes, littleEndianBytes, uint16FromBytes } from './bytes.js';
@@ -214,6 +215,15 @@ function checkTensors(file: SafetensorsFile, description: SequentialDescription)
     throw new RecurStateDictError(`model file does not fit the architecture: ${parts.join('; ')}`);
   }
   if (shapes.length) throw new RecurShapeError(`model file does not fit the architecture: ${shapes.join('; ')}`);
+  // Building the model allocates what the architecture claims, so the file must hold that many
+  // values. (Implied by the checks above for every layer they judge; a layer they cannot judge
+  // is refused by Sequential's option checks, which run before anything is allocated.)
+  let needed = 0, held = 0;
+  for (const shape of expected.values()) needed += product(shape);
+  for (const t of Object.values(file.tensors)) held += product(t.shape);
+  if (needed > held) {
+    throw new RecurFormatError(`model file: the architecture needs ${needed} parameters but the file's tensors hold ${held} values`);
+  }
 }
 
 const list = (names: string[], more: boolean) =>
@@ -322,7 +332,9 @@ const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 const GATES: Record<string, number> = { lstm: 4, gru: 3, rnn: 1 };
 
-const isSize = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+// The layers' own bounds (layers/options.ts): a size beyond them is left to Sequential, whose
+// option checks refuse it before any loop or allocation grows with it.
+const isSize = (v: unknown, max = MAX_SIZE): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= max;
 const isFlag = (v: unknown) => v === undefined || typeof v === 'boolean';
 
 /**
@@ -349,7 +361,7 @@ function layerShapes(d: LayerDescription, limit: number): [string, number[]][] |
       return out;
     case 'lstm': case 'gru': case 'rnn': {
       const layers = o.numLayers ?? 1;
-      if (!isSize(o.inputSize) || !isSize(o.hiddenSize) || !isSize(layers)) return undefined;
+      if (!isSize(o.inputSize) || !isSize(o.hiddenSize) || !isSize(layers, MAX_LAYERS)) return undefined;
       if (!isFlag(o.bias) || !isFlag(o.bidirectional) || !isFlag(o.peephole)) return undefined;
       const G = GATES[d.type], H = o.hiddenSize, D = o.bidirectional === true ? 2 : 1;
       for (let l = 0; l < layers && out.length < limit; l++) {

@@ -7,7 +7,7 @@ import { init, type Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { Tape } from '../train/tape.js';
 import { Module } from './module.js';
-import { noUnknown, positiveInt, seedOption } from './options.js';
+import { noUnknown, parameterBudget, positiveInt, seedOption } from './options.js';
 
 export interface EmbeddingOptions {
   numEmbeddings: number;
@@ -28,6 +28,7 @@ export class Embedding extends Module {
     this.embeddingDim = positiveInt('embedding', 'embeddingDim', options.embeddingDim);
     this.seed = seedOption('embedding', options.seed);
     const n = this.numEmbeddings * this.embeddingDim;
+    parameterBudget('embedding', n, `numEmbeddings ${this.numEmbeddings}, embeddingDim ${this.embeddingDim}`);
     this.params = new Parameters(rt, [{ name: 'weight', shape: [this.numEmbeddings, this.embeddingDim], layout: { kind: 'plain' } }]);
     if (initialize) this.params.set('weight', new Random(this.seed).normal(n));   // PyTorch: N(0, 1)
   }

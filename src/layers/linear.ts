@@ -7,7 +7,7 @@ import { init, type Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { Tape } from '../train/tape.js';
 import { Module } from './module.js';
-import { flag, noUnknown, oneOf, positiveInt, seedOption } from './options.js';
+import { flag, noUnknown, oneOf, parameterBudget, positiveInt, seedOption } from './options.js';
 
 export interface LinearOptions {
   inFeatures: number;
@@ -34,6 +34,7 @@ export class Linear extends Module {
     this.seed = seedOption('linear', options.seed);
     this.quantize = options.quantize === undefined ? undefined : oneOf('linear', 'quantize', options.quantize, ['int8'] as const, 'int8');
     const K = this.inFeatures, N = this.outFeatures;
+    parameterBudget('linear', N * K + (this.bias ? N : 0), `inFeatures ${K}, outFeatures ${N}`);
     const specs: ParamSpec[] = [{ name: 'weight', shape: [N, K], layout: { kind: this.quantize === 'int8' ? 'int8' : 'packed', gates: 1, hidden: N, inputs: K } }];
     if (this.bias) specs.push({ name: 'bias', shape: [N], layout: { kind: 'plain' } });
     this.params = new Parameters(rt, specs);

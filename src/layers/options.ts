@@ -2,12 +2,30 @@
 
 import { RecurOptionError } from '../errors.js';
 
-export function positiveInt(layer: string, name: string, value: unknown, fallback?: number): number {
+// Upper bounds, checked before any loop or allocation grows with a size: a description is plain
+// JSON (a model file's metadata), so it can claim numLayers 2^53 in a few bytes.
+/** Largest size of one dimension (units, features, vocabulary, batch, steps): wasm32 memory is
+ *  4 GiB, 2^30 floats, so no larger dimension can ever be allocated. */
+export const MAX_SIZE = 2 ** 30;
+/** Most stacked layers in one recurrent layer (far deeper than any trained RNN). */
+export const MAX_LAYERS = 1024;
+/** Most parameters one layer may have: 2^30 floats fill the whole 4 GiB of wasm32 memory. */
+export const MAX_PARAMETERS = 2 ** 30;
+
+export function positiveInt(layer: string, name: string, value: unknown, fallback?: number, max = MAX_SIZE): number {
   const v = value === undefined ? fallback : value;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
     throw new RecurOptionError(`${layer}: ${name} must be a positive integer, got ${JSON.stringify(value)}`);
   }
+  if (v > max) throw new RecurOptionError(`${layer}: ${name} must be at most ${max}, got ${v}`);
   return v;
+}
+
+/** Refuses a layer whose parameters could never fit wasm32 memory, before anything is allocated. */
+export function parameterBudget(layer: string, count: number, sizes: string): void {
+  if (!(count <= MAX_PARAMETERS)) {
+    throw new RecurOptionError(`${layer}: ${count} parameters (${sizes}) are more than the 2^30 (${MAX_PARAMETERS}) that wasm32 memory (4 GiB) can hold`);
+  }
 }
 
 export function flag(layer: string, name: string, value: unknown, fallback: boolean): boolean {

@@ -15,7 +15,7 @@ import { Stream, type StreamOptions } from '../stream/stream.js';
 import { recurrentBackward, type BackwardInput, type DirectionBackward, type Gradients, type RecurrentTape } from '../train/recurrent-backward.js';
 import { Tape } from '../train/tape.js';
 import { Module } from './module.js';
-import { flag, noUnknown, oneOf, positiveInt, seedOption } from './options.js';
+import { flag, MAX_LAYERS, noUnknown, oneOf, parameterBudget, positiveInt, seedOption } from './options.js';
 
 export interface RecurrentOptions {
   inputSize: number;
@@ -95,7 +95,7 @@ export abstract class Recurrent extends Module {
     noUnknown(type, options, known);
     this.inputSize = positiveInt(type, 'inputSize', options.inputSize);
     this.hiddenSize = positiveInt(type, 'hiddenSize', options.hiddenSize);
-    this.numLayers = positiveInt(type, 'numLayers', options.numLayers, 1);
+    this.numLayers = positiveInt(type, 'numLayers', options.numLayers, 1, MAX_LAYERS);
     this.bias = flag(type, 'bias', options.bias, true);
     this.batchFirst = flag(type, 'batchFirst', options.batchFirst, false);
     this.bidirectional = flag(type, 'bidirectional', options.bidirectional, false);
@@ -112,7 +112,10 @@ export abstract class Recurrent extends Module {
    * initialize = false leaves them 0, for a caller about to load every one (loadModel).
    */
   protected build(initialize: boolean): void {
-    this.params = new Parameters(this.rt, this.paramSpecs());
+    const specs = this.paramSpecs();              // at most MAX_LAYERS · 2 · 5 specs
+    parameterBudget(this.type, specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1), 0),
+      `inputSize ${this.inputSize}, hiddenSize ${this.hiddenSize}, numLayers ${this.numLayers}${this.bidirectional ? ', bidirectional' : ''}`);
+    this.params = new Parameters(this.rt, specs);
     if (initialize) this.initialize(new Random(this.seed));
   }
 
