@@ -51,9 +51,17 @@ export function decodeCheckpoint(bytes: Uint8Array): DecodedCheckpoint {
   if (Number(meta.version) !== CHECKPOINT_VERSION) throw new RecurFormatError(`checkpoint version ${meta.version} is not supported (this recur reads ${CHECKPOINT_VERSION})`);
   let info: { optimizer: string; updates: number; skipped: number; optimizerStep: number; lr: number };
   try { info = JSON.parse(meta.trainer); } catch { throw new RecurFormatError('checkpoint: its trainer metadata is not JSON'); }
-  const ints = [info?.updates, info?.skipped, info?.optimizerStep];
-  if (!ints.every((n) => Number.isInteger(n) && n >= 0) || typeof info.optimizer !== 'string' || !(info.lr >= 0)) {
-    throw new RecurFormatError('checkpoint: its trainer metadata is malformed');
+  if (typeof info !== 'object' || info === null) throw new RecurFormatError('checkpoint: its trainer metadata is not a JSON object');
+  for (const key of ['updates', 'skipped', 'optimizerStep'] as const) {
+    const n = info[key];
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+      throw new RecurFormatError(`checkpoint: trainer metadata ${key} must be an integer in [0, 2^53), got ${String(n)}`);
+    }
+  }
+  if (typeof info.optimizer !== 'string') throw new RecurFormatError(`checkpoint: trainer metadata optimizer must be a name, got ${String(info.optimizer)}`);
+  // JSON.parse reads 1e999 as Infinity.
+  if (typeof info.lr !== 'number' || !Number.isFinite(info.lr) || info.lr < 0) {
+    throw new RecurFormatError(`checkpoint: trainer metadata lr must be a finite number ≥ 0, got ${String(info.lr)}`);
   }
   const weights: Record<string, Float32Array> = {};
   const buffers: Float32Array[] = [];

@@ -9,7 +9,7 @@
 //
 // Results equal torch 1.13's single-tensor CPU path to float32 rounding: see assembly/optim.ts.
 
-import { RecurDisposedError, RecurOptionError, RecurShapeError } from '../errors.js';
+import { RecurDisposedError, RecurOptionError, RecurShapeError, RecurValueError } from '../errors.js';
 import { noUnknown } from '../layers/options.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
@@ -106,7 +106,10 @@ export abstract class Optimizer {
 
   /** Learning rate of the next step (set it for a schedule, as param_groups[0]['lr'] in torch). */
   get lr(): number { return this.learningRate; }
-  set lr(value: number) { this.learningRate = nonNegative(this.name, 'lr', value); }
+  set lr(value: number) { this.learningRate = this.checkLr(value); }
+
+  /** Throws unless `value` is a learning rate this optimizer takes; returns it. Changes nothing. */
+  checkLr(value: unknown): number { return nonNegative(this.name, 'lr', value); }
 
   /** Steps taken so far (torch's state['step']). */
   get stepCount(): number { return this.steps; }
@@ -132,25 +135,49 @@ export abstract class Optimizer {
     return { step: this.steps, buffers };
   }
 
+  /** How many state buffers exportState() gives and importState() takes (buffers per slot × slots). */
+  get bufferCount(): number { return this.slots.length * this.perSlot; }
+
   /** Restores what exportState() returned (for the same slots and options); changes nothing on error. */
   importState(state: OptimizerState): void {
     this.alive();
+    this.checkState(state);
+    const { step, buffers } = state;
+    buffers.forEach((b, j) => this.rt.f32(this.buffer(Math.floor(j / this.perSlot), j % this.perSlot), b.length).set(b));
+    this.steps = step;
+  }
+
+  /**
+   * Throws unless importState(state) would succeed: step a safe integer ≥ 0, bufferCount
+   * Float32Arrays of their slots' lengths, every value finite and within the optimizer's range
+   * (Adam's exp_avg_sq ≥ 0). Changes nothing. `label(j)` names buffer j in messages (a
+   * checkpoint calls it by its tensor name).
+   */
+  checkState(state: OptimizerState, label = (j: number) => `${this.name}.importState: buffers[${j}]`): void {
+    this.alive();
     const { step, buffers } = state ?? ({} as OptimizerState);
-    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) {
-      throw new RecurOptionError(`${this.name}.importState: step must be an integer ≥ 0, got ${JSON.stringify(step)}`);
+    if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) {
+      throw new RecurOptionError(`${this.name}.importState: step must be an integer ≥ 0, got ${String(step)}`);
     }
-    const count = this.slots.length * this.perSlot;
+    const count = this.bufferCount;
     if (!Array.isArray(buffers) || buffers.length !== count) {
       throw new RecurShapeError(`${this.name}.importState: expected ${count} buffers (${this.perSlot} per slot × ${this.slots.length} slots), got ${Array.isArray(buffers) ? buffers.length : typeof buffers}`);
     }
-    buffers.forEach((b, j) => {
+    for (let j = 0; j < count; j++) {
+      const b: unknown = buffers[j];
       const floats = this.slots[Math.floor(j / this.perSlot)].floats;
       if (!(b instanceof Float32Array) || b.length !== floats) {
-        throw new RecurShapeError(`${this.name}.importState: buffers[${j}] should be a Float32Array of ${floats}, got ${b instanceof Float32Array ? b.length : typeof b}`);
+        throw new RecurShapeError(`${label(j)} should be a Float32Array of ${floats}, got ${b instanceof Float32Array ? b.length : b === null ? 'null' : typeof b}`);
       }
-    });
-    buffers.forEach((b, j) => this.rt.f32(this.buffer(Math.floor(j / this.perSlot), j % this.perSlot), b.length).set(b));
-    this.steps = step;
+      const floor = this.bufferFloor(j % this.perSlot);
+      for (let i = 0; i < b.length; i++) {
+        const v = b[i];
+        if (!Number.isFinite(v)) throw new RecurValueError(`${label(j)}: value ${v} at index ${i} is not finite`);
+        if (floor !== undefined && v < floor.min) {
+          throw new RecurValueError(`${label(j)}: value ${v} at index ${i} should be ≥ ${floor.min} (${floor.why})`);
+        }
+      }
+    }
   }
 
   /** Frees the state buffers. The parameters and gradients belong to the layers and are untouched. */
@@ -164,6 +191,9 @@ export abstract class Optimizer {
   protected buffer(i: number, k: number): number { return this.state ? this.state.at(`${i}.${k}`) : 0; }
 
   protected abstract update(slot: ParamSlot, index: number, step: number): void;
+
+  /** The least value state buffer k of a slot may hold, if bounded. */
+  protected bufferFloor(_k: number): { min: number; why: string } | undefined { return undefined; }
 
   private alive(): void {
     if (this.disposed) throw new RecurDisposedError(`${this.name}: used after dispose()`);
@@ -230,6 +260,10 @@ abstract class AdamBase extends Optimizer {
     this.eps = eps;
     this.weightDecay = weightDecay;
   }
+
+  // Buffer 1 is exp_avg_sq, a running mean of squared gradients: a negative entry would make
+  // √v̂ NaN in the next step.
+  protected bufferFloor(k: number) { return k === 1 ? { min: 0, why: `${this.name}'s exp_avg_sq is a mean of squares` } : undefined; }
 
   protected update(s: ParamSlot, i: number, step: number): void {
     const [beta1, beta2] = this.betas;

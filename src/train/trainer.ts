@@ -179,15 +179,26 @@ export class Trainer {
     if (c.optimizer.name !== this.optimizer.name) {
       throw new RecurFormatError(`checkpoint: it was saved with ${c.optimizer.name}, this trainer uses ${this.optimizer.name}`);
     }
-    const before = this.net.stateDict();
-    this.net.loadStateDict(c.weights);
+    // Everything is checked before anything changes: the optimizer's state and lr here, the
+    // weights by loadStateDict, which validates them all before writing any.
+    const optimizerState = { step: c.optimizer.step, buffers: c.optimizer.buffers };
+    this.optimizer.checkState(optimizerState, (j) => `checkpoint: tensor 'optimizer.${j}'`);
     try {
-      this.optimizer.importState({ step: c.optimizer.step, buffers: c.optimizer.buffers });
+      this.optimizer.checkLr(c.optimizer.lr);
     } catch (err) {
-      this.net.loadStateDict(before);
-      throw err;
+      throw new RecurFormatError(`checkpoint: ${(err as Error).message}`);
     }
-    if (this.net !== this.model) this.model.loadStateDict(this.net.stateDict());
+    const before = this.net !== this.model ? this.net.stateDict() : undefined;
+    this.net.loadStateDict(c.weights);
+    if (before) {
+      try {
+        this.model.loadStateDict(this.net.stateDict());     // re-quantize the int8 model
+      } catch (err) {
+        this.net.loadStateDict(before);
+        throw err;
+      }
+    }
+    this.optimizer.importState(optimizerState);             // checked above: cannot throw
     this.optimizer.lr = c.optimizer.lr;
     this.updates = c.updates;
     this.skippedCount = c.skipped;
