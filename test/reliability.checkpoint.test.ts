@@ -109,3 +109,27 @@ describe('a refused checkpoint changes nothing', () => {
     expect(snapshot(target)).toEqual(snapshot(source));
   });
 });
+
+describe('optimizer buffer indices are bounded by the optimizer', () => {
+  const adam: TrainerOptions = { loss: 'crossEntropy', optimizer: 'adam', lr: 0.01 };
+
+  it.each([
+    // embed.weight, 4 GRU tensors, head.weight and head.bias: 7 slots, Adam's m and v for each.
+    ['optimizer.4294967294', /optimizer\.4294967294.*this trainer's Adam has 14 state buffers/],
+    ['optimizer.14', /optimizer\.14.*this trainer's Adam has 14 state buffers/],
+    ['optimizer.99999999999999999999', /optimizer\.99999999999999999999/],
+    ['optimizer.01', /optimizer\.01/],
+  ])('a small checkpoint with a tensor named %s is refused at once', async (name, message) => {
+    const saved = (await trained(adam, 1, 0)).saveCheckpoint();
+    const target = await trained(adam, 1, 50);
+    const bytes = tamper(saved, (t) => { t[name] = { dtype: 'F32', shape: [1], data: new Uint8Array(4) }; });
+    refusedAndUnchanged(target, bytes, RecurFormatError, message);
+  });
+
+  it('a missing buffer is named', async () => {
+    const saved = (await trained(adam, 1, 0)).saveCheckpoint();
+    const target = await trained(adam, 1, 50);
+    const bytes = tamper(saved, (t) => { delete t['optimizer.5']; });
+    refusedAndUnchanged(target, bytes, RecurFormatError, /optimizer buffer 5 is missing/);
+  });
+});

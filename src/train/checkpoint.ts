@@ -44,7 +44,12 @@ export interface DecodedCheckpoint {
   skipped: number;
 }
 
-export function decodeCheckpoint(bytes: Uint8Array): DecodedCheckpoint {
+/**
+ * The checkpoint's parts, checked for form. `optimizer` says how many state buffers the trainer's
+ * optimizer has: a tensor `optimizer.<i>` must have i below that, so a name cannot make the
+ * reader walk a huge index range (`optimizer.4294967294` in a 2 kB file).
+ */
+export function decodeCheckpoint(bytes: Uint8Array, optimizer: { name: string; bufferCount: number }): DecodedCheckpoint {
   const file = parseSafetensors(bytes);
   const meta = file.metadata;
   if (meta.format !== CHECKPOINT_FORMAT) throw new RecurFormatError(`not a recur checkpoint (format ${JSON.stringify(meta.format)})`);
@@ -63,18 +68,27 @@ export function decodeCheckpoint(bytes: Uint8Array): DecodedCheckpoint {
   if (typeof info.lr !== 'number' || !Number.isFinite(info.lr) || info.lr < 0) {
     throw new RecurFormatError(`checkpoint: trainer metadata lr must be a finite number ≥ 0, got ${String(info.lr)}`);
   }
+  if (info.optimizer !== optimizer.name) {
+    throw new RecurFormatError(`checkpoint: it was saved with ${info.optimizer}, this trainer uses ${optimizer.name}`);
+  }
   const weights: Record<string, Float32Array> = {};
-  const buffers: Float32Array[] = [];
+  const count = optimizer.bufferCount;
+  const buffers: (Float32Array | undefined)[] = new Array(count).fill(undefined);
   for (const [name, t] of Object.entries(file.tensors)) {
     if (t.dtype !== 'F32') throw new RecurFormatError(`checkpoint: tensor '${name}' is ${t.dtype}, expected F32`);
-    const values = float32FromBytes(t.data);
-    const m = /^optimizer\.(\d+)$/.exec(name);
-    if (m) buffers[Number(m[1])] = values; else weights[name] = values;
+    if (name.startsWith('optimizer.')) {
+      const index = name.slice('optimizer.'.length);
+      if (!/^(0|[1-9][0-9]{0,8})$/.test(index) || Number(index) >= count) {
+        throw new RecurFormatError(`checkpoint: tensor '${name}' is no optimizer buffer: this trainer's ${optimizer.name} has ${count} state buffers, optimizer.0…optimizer.${count - 1}`);
+      }
+      buffers[Number(index)] = float32FromBytes(t.data);
+    } else {
+      weights[name] = float32FromBytes(t.data);
+    }
   }
-  if (buffers.some((b) => b === undefined) || buffers.length !== [...buffers].length) throw new RecurFormatError('checkpoint: optimizer buffers are not numbered 0…n-1');
-  for (let i = 0; i < buffers.length; i++) if (!buffers[i]) throw new RecurFormatError(`checkpoint: optimizer buffer ${i} is missing`);
+  for (let i = 0; i < count; i++) if (!buffers[i]) throw new RecurFormatError(`checkpoint: optimizer buffer ${i} is missing`);
   return {
     model: meta.model, weights, updates: info.updates, skipped: info.skipped,
-    optimizer: { name: info.optimizer, step: info.optimizerStep, lr: info.lr, buffers },
+    optimizer: { name: info.optimizer, step: info.optimizerStep, lr: info.lr, buffers: buffers as Float32Array[] },
   };
 }

@@ -169,15 +169,12 @@ export class Trainer {
    * and frozen layers; anything else throws and changes nothing.
    */
   loadCheckpoint(bytes: Uint8Array): void {
-    const c = decodeCheckpoint(bytes);
+    const c = decodeCheckpoint(bytes, this.optimizer);
     const architecture = (json: string) => {
       try { return JSON.stringify((JSON.parse(json).layers as Record<string, unknown>[]).map(({ seed: _seed, ...rest }) => rest)); } catch { return ''; }
     };
     if (architecture(c.model) !== architecture(JSON.stringify(this.net.toJSON()))) {
       throw new RecurFormatError('checkpoint: it was saved from a model with another architecture');
-    }
-    if (c.optimizer.name !== this.optimizer.name) {
-      throw new RecurFormatError(`checkpoint: it was saved with ${c.optimizer.name}, this trainer uses ${this.optimizer.name}`);
     }
     // Everything is checked before anything changes: the optimizer's state and lr here, the
     // weights by loadStateDict, which validates them all before writing any.
