@@ -46,17 +46,36 @@ import { loadN, storeN } from './vec';
 // @ts-ignore: decorator
 @inline function scalar2(x: f64): v128 { return f64x2.splat(<f64><f32>x); }
 
+// −1 in each of the first `left` lanes of x that is NaN or ±Infinity (all exponent bits set), else
+// 0; lanes past `left` (the ragged end, computed from zeros) never count.
+// @ts-ignore: decorator
+@inline function nonFinite(x: v128, left: i32): v128 {
+  const mask = i32x4.splat(0x7f800000);
+  const lanes = i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(left));
+  return v128.and(i32x4.eq(v128.and(x, mask), mask), lanes);
+}
+
+// The lanes of a nonFinite() count vector, summed (each counted lane holds −1).
+// @ts-ignore: decorator
+@inline function countOf(bad: v128): i32 {
+  return -(i32x4.extract_lane(bad, 0) + i32x4.extract_lane(bad, 1) + i32x4.extract_lane(bad, 2) + i32x4.extract_lane(bad, 3));
+}
+
 // torch.optim.SGD, one step:
 //   d = g + wd·p                                   (if wd ≠ 0)
 //   buf = firstStep ? d : momentum·buf + (1 − dampening)·d        (if momentum ≠ 0)
 //   d = nesterov ? d + momentum·buf : buf                          (if momentum ≠ 0)
 //   p = p − lr·d
 // p, g: [n] f32; buf: [n] f32 momentum buffer, or 0 when momentum = 0 (read only after step 1).
+// Both optimizer kernels return how many of the new p and state values are NaN or ±Infinity,
+// and store them only if `write` is 1: the host calls them with write = 0 first, so an update
+// that would overflow (a huge lr or decay) is refused before it touches anything.
 export function sgdStep(p: usize, g: usize, buf: usize, n: i32, lr: f64, momentum: f64,
-                        dampening: f64, nesterov: i32, weightDecay: f64, firstStep: i32): void {
+                        dampening: f64, nesterov: i32, weightDecay: f64, firstStep: i32, write: i32): i32 {
   const wd = scalar2(weightDecay), mom = f32x4.splat(<f32>momentum), mom2 = scalar2(momentum);
   const keep = scalar2(1.0 - dampening), negLr = scalar2(-lr);
   const useMomentum = momentum != 0 && buf != 0;
+  let bad = i32x4.splat(0);
   for (let i = 0; i < n; i += 4) {
     const left = n - i, off = <usize>i << 2;
     const pv = loadN(p + off, left);
@@ -66,11 +85,15 @@ export function sgdStep(p: usize, g: usize, buf: usize, n: i32, lr: f64, momentu
       let b: v128;
       if (firstStep) b = d;
       else b = fma4(d, keep, f32x4.mul(loadN(buf + off, left), mom));
-      storeN(buf + off, b, left);
+      bad = i32x4.add(bad, nonFinite(b, left));
+      if (write) storeN(buf + off, b, left);
       d = nesterov ? fma4(b, mom2, d) : b;
     }
-    storeN(p + off, fma4(d, negLr, pv), left);
+    const next = fma4(d, negLr, pv);
+    bad = i32x4.add(bad, nonFinite(next, left));
+    if (write) storeN(p + off, next, left);
   }
+  return countOf(bad);
 }
 
 // torch.optim.Adam (decoupled = 0) or AdamW (decoupled = 1), one step:
@@ -80,10 +103,10 @@ export function sgdStep(p: usize, g: usize, buf: usize, n: i32, lr: f64, momentu
 // with the bias corrections bc1 = 1 − β1^t, bc2 = 1 − β2^t of step t (t = 1 on the first step),
 // computed by the host in f64 as Python does. g = 0 from the start keeps m = v = 0 and gives an
 // update of exactly 0 (0 / eps), so zero padding stays zero.
-// p, g, m, v: [n] f32
+// p, g, m, v: [n] f32. Returns the non-finite count and writes only if `write`, as sgdStep.
 export function adamStep(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f64, beta1: f64,
                          beta2: f64, eps: f64, weightDecay: f64, decoupled: i32,
-                         biasCorrection1: f64, biasCorrection2: f64): void {
+                         biasCorrection1: f64, biasCorrection2: f64, write: i32): i32 {
   const b1 = f32x4.splat(<f32>beta1), b2 = f32x4.splat(<f32>beta2);
   const c1 = scalar2(1.0 - beta1), c2 = f32x4.splat(<f32>(1.0 - beta2));
   const wd = scalar2(weightDecay), shrink = f32x4.splat(<f32>(1.0 - lr * weightDecay));
@@ -91,6 +114,7 @@ export function adamStep(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f64
   const bc2Sqrt = f32x4.splat(<f32>Math.sqrt(biasCorrection2));
   const e = f32x4.splat(<f32>eps);
   const l2 = !decoupled && weightDecay != 0;
+  let bad = i32x4.splat(0);
   for (let i = 0; i < n; i += 4) {
     const left = n - i, off = <usize>i << 2;
     let pv = loadN(p + off, left);
@@ -100,10 +124,15 @@ export function adamStep(p: usize, g: usize, m: usize, v: usize, n: i32, lr: f64
     const mv = fma4(gv, c1, f32x4.mul(loadN(m + off, left), b1));
     const vv = fmaV(f32x4.mul(c2, gv), gv, f32x4.mul(loadN(v + off, left), b2));
     const denom = f32x4.add(f32x4.div(f32x4.sqrt(vv), bc2Sqrt), e);
-    storeN(m + off, mv, left);
-    storeN(v + off, vv, left);
-    storeN(p + off, f32x4.add(pv, f32x4.div(f32x4.mul(negStep, mv), denom)), left);
+    const next = f32x4.add(pv, f32x4.div(f32x4.mul(negStep, mv), denom));
+    bad = i32x4.add(bad, i32x4.add(i32x4.add(nonFinite(mv, left), nonFinite(vv, left)), nonFinite(next, left)));
+    if (write) {
+      storeN(m + off, mv, left);
+      storeN(v + off, vv, left);
+      storeN(p + off, next, left);
+    }
   }
+  return countOf(bad);
 }
 
 // Σ x², accumulated in f64 (the square of an f32 is exact there), so the global gradient norm

@@ -122,13 +122,15 @@ export function intOption(values: Values, name: string, { min = 0, max = Number.
   return n;
 }
 
-/** A finite number option; `positive` requires > 0, `min` ≥ min. */
-export function numberOption(values: Values, name: string, { positive = false, min, fallback }: { positive?: boolean; min?: number; fallback?: number } = {}): number | undefined {
+/** A finite number option; `positive` requires > 0, `min` ≥ min, `float32` a value float32 can hold. */
+export function numberOption(values: Values, name: string, { positive = false, min, float32 = false, fallback }: { positive?: boolean; min?: number; float32?: boolean; fallback?: number } = {}): number | undefined {
   const raw = stringOption(values, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || (positive && !(n > 0)) || (min !== undefined && n < min)) {
-    throw new UsageError(`--${name} must be a${positive ? ' positive' : ''} number${min !== undefined ? ` ≥ ${min}` : ''}, got '${raw}'`);
+  if (raw.trim() === '' || !Number.isFinite(n) || (positive && !(n > 0)) || (min !== undefined && n < min) ||
+      (float32 && !Number.isFinite(Math.fround(n)))) {
+    throw new UsageError(`--${name} must be a${positive ? ' positive' : ''} number${min !== undefined ? ` ≥ ${min}` : ''}` +
+      `${float32 ? ' that float32 can hold (at most 3.4028e+38)' : ''}, got '${raw}'`);
   }
   return n;
 }

@@ -138,7 +138,7 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
   const batch = saved?.batch ?? intOption(values, 'batch', { min: 1, fallback: 32 })!;
   const tbptt = saved ? saved.tbptt : intOption(values, 'tbptt', { min: 1 });
   const seed = saved?.seed ?? intOption(values, 'seed', { min: 0, max: 2 ** 31 - 1, fallback: 1 })!;
-  const lr = numberOption(values, 'lr', { positive: true }) ?? saved?.lr ?? 2e-3;
+  const lr = numberOption(values, 'lr', { positive: true, float32: true }) ?? saved?.lr ?? 2e-3;
   const clip = numberOption(values, 'clip', { min: 0 }) ?? saved?.clip ?? 1;
   const schedule = choiceOption(values, 'schedule', ['constant', 'cosine'] as const) ?? saved?.schedule ?? 'constant';
   const cell = choiceOption(values, 'cell', ['lstm', 'gru', 'rnn'] as const, 'lstm')!;

@@ -49,11 +49,12 @@ export interface Kernels {
               whhT: Ptr, dh: Ptr, reverse: number): void;
   embeddingBackward(n: number, ids: Ptr, dy: Ptr, dim: number, dtable: Ptr): void;
   // Optimizers and gradient clipping (assembly/optim.ts); scalars are f64, rounded to f32 inside.
+  // The two steps return how many new values are non-finite, and store them only if write = 1.
   sgdStep(p: Ptr, g: Ptr, buf: Ptr, n: number, lr: number, momentum: number, dampening: number,
-          nesterov: number, weightDecay: number, firstStep: number): void;
+          nesterov: number, weightDecay: number, firstStep: number, write: number): number;
   adamStep(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number,
            eps: number, weightDecay: number, decoupled: number,
-           biasCorrection1: number, biasCorrection2: number): void;
+           biasCorrection1: number, biasCorrection2: number, write: number): number;
   sumSquares(x: Ptr, n: number): number;
   maxAbs(x: Ptr, n: number): number;
   scale(x: Ptr, n: number, s: number): void;

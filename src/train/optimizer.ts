@@ -19,6 +19,7 @@ export interface ParamSlot {
   param: number;
   grad: number;
   floats: number;
+  name?: string;           // the tensor's name, for messages (Trainer passes state-dict names)
 }
 
 export interface SGDOptions {
@@ -72,6 +73,22 @@ export function checkSlots(rt: Runtime, slots: readonly ParamSlot[], who: string
   });
 }
 
+const F32_MAX = 3.4028234663852886e38;
+
+/**
+ * A learning rate: finite, ≥ 0, and finite once rounded to float32, as the kernels use it (1e39
+ * would become Infinity there and turn every weight NaN).
+ */
+function learningRate(who: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new RecurOptionError(`${who}: lr must be a finite number ≥ 0, got ${String(value)}`);
+  }
+  if (!Number.isFinite(Math.fround(value))) {
+    throw new RecurOptionError(`${who}: lr must be a number float32 can hold (at most ${F32_MAX.toPrecision(5)}), got ${String(value)}`);
+  }
+  return value;
+}
+
 function nonNegative(who: string, name: string, value: unknown, fallback?: number): number {
   const v = value === undefined ? fallback : value;
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
@@ -93,8 +110,8 @@ export abstract class Optimizer {
                         buffersPerSlot: number) {
     checkSlots(rt, slots, name);
     this.rt = rt;
-    this.slots = slots.map((s) => ({ param: s.param, grad: s.grad, floats: s.floats }));
-    this.learningRate = nonNegative(name, 'lr', lr);
+    this.slots = slots.map((s) => ({ param: s.param, grad: s.grad, floats: s.floats, name: s.name }));
+    this.learningRate = learningRate(name, lr);
     this.perSlot = buffersPerSlot;
     if (buffersPerSlot > 0 && slots.length > 0) {
       const blocks: Record<string, number> = {};
@@ -109,16 +126,33 @@ export abstract class Optimizer {
   set lr(value: number) { this.learningRate = this.checkLr(value); }
 
   /** Throws unless `value` is a learning rate this optimizer takes; returns it. Changes nothing. */
-  checkLr(value: unknown): number { return nonNegative(this.name, 'lr', value); }
+  checkLr(value: unknown): number { return learningRate(this.name, value); }
 
   /** Steps taken so far (torch's state['step']). */
   get stepCount(): number { return this.steps; }
 
-  /** Updates every slot's parameters from its gradients: one kernel call per slot. */
-  step(): void {
+  /**
+   * Updates every slot's parameters from its gradients: one kernel call per slot. Returns false,
+   * having changed nothing (parameters, state, step count), if the update would make any
+   * parameter or state value NaN or ±Infinity (an lr or decay so large the update overflows).
+   */
+  step(): boolean { return this.tryStep() === undefined; }
+
+  /** @internal step(), returning why it was refused (undefined if it was applied). */
+  tryStep(): string | undefined {
     this.alive();
-    this.steps++;
-    this.slots.forEach((s, i) => this.update(s, i, this.steps));
+    const step = this.steps + 1;
+    // A dry run first (the kernels count what they would write), so a refused update writes nothing.
+    for (let i = 0; i < this.slots.length; i++) {
+      const s = this.slots[i];
+      const bad = this.update(s, i, step, false);
+      if (bad > 0) {
+        return `the update would make ${bad} value${bad > 1 ? 's' : ''} of '${s.name ?? `slot ${i}`}' non-finite (${this.name}, lr ${this.learningRate})`;
+      }
+    }
+    this.steps = step;
+    this.slots.forEach((s, i) => this.update(s, i, step, true));
+    return undefined;
   }
 
   /** Sets every gradient to 0 (padding entries included, which are 0 anyway). */
@@ -190,7 +224,8 @@ export abstract class Optimizer {
   /** Byte address of state buffer k of slot i. */
   protected buffer(i: number, k: number): number { return this.state ? this.state.at(`${i}.${k}`) : 0; }
 
-  protected abstract update(slot: ParamSlot, index: number, step: number): void;
+  /** Runs the kernel for one slot; stores the result only if `write`. Returns how many new values are non-finite. */
+  protected abstract update(slot: ParamSlot, index: number, step: number, write: boolean): number;
 
   /** The least value state buffer k of a slot may hold, if bounded. */
   protected bufferFloor(_k: number): { min: number; why: string } | undefined { return undefined; }
@@ -231,9 +266,9 @@ export class SGD extends Optimizer {
     this.weightDecay = weightDecay;
   }
 
-  protected update(s: ParamSlot, i: number, step: number): void {
-    this.rt.kernels.sgdStep(s.param, s.grad, this.buffer(i, 0), s.floats, this.lr, this.momentum,
-      this.dampening, this.nesterov ? 1 : 0, this.weightDecay, step === 1 ? 1 : 0);
+  protected update(s: ParamSlot, i: number, step: number, write: boolean): number {
+    return this.rt.kernels.sgdStep(s.param, s.grad, this.buffer(i, 0), s.floats, this.lr, this.momentum,
+      this.dampening, this.nesterov ? 1 : 0, this.weightDecay, step === 1 ? 1 : 0, write ? 1 : 0);
   }
 }
 
@@ -265,11 +300,11 @@ abstract class AdamBase extends Optimizer {
   // √v̂ NaN in the next step.
   protected bufferFloor(k: number) { return k === 1 ? { min: 0, why: `${this.name}'s exp_avg_sq is a mean of squares` } : undefined; }
 
-  protected update(s: ParamSlot, i: number, step: number): void {
+  protected update(s: ParamSlot, i: number, step: number, write: boolean): number {
     const [beta1, beta2] = this.betas;
     // As torch 1.13 (adam.py, non-capturable path): Python doubles, rounded to f32 in the kernel.
-    this.rt.kernels.adamStep(s.param, s.grad, this.buffer(i, 0), this.buffer(i, 1), s.floats, this.lr,
-      beta1, beta2, this.eps, this.weightDecay, this.decoupled ? 1 : 0, 1 - beta1 ** step, 1 - beta2 ** step);
+    return this.rt.kernels.adamStep(s.param, s.grad, this.buffer(i, 0), this.buffer(i, 1), s.floats, this.lr,
+      beta1, beta2, this.eps, this.weightDecay, this.decoupled ? 1 : 0, 1 - beta1 ** step, 1 - beta2 ** step, write ? 1 : 0);
   }
 }
 

@@ -48,7 +48,9 @@ export interface StepOptions { seqLen: number; batch: number }
 export interface StepResult {
   loss: number;          // mean loss of the step (over chunks, for truncated BPTT)
   gradNorm: number;      // global L2 norm of the gradients before clipping (last update)
-  skipped: boolean;      // a non-finite loss or gradient: no update was made
+  skipped: boolean;      // no update was made: the loss or a gradient was non-finite, or the
+                         // update would have made a weight or optimizer state non-finite
+  reason?: string;       // why, when skipped
   updates: number;       // optimizer updates made (more than 1 with truncated BPTT)
 }
 
@@ -297,7 +299,7 @@ export class Trainer {
       updates += last.updates;
       total += r.loss; chunks++;
     }
-    return { loss: total / chunks, gradNorm: last.gradNorm, skipped: last.skipped, updates };
+    return { loss: total / chunks, gradNorm: last.gradNorm, skipped: last.skipped, ...(last.reason ? { reason: last.reason } : {}), updates };
   }
 
   /** Clipping, the finite check and the optimizer step, after gradients are accumulated. */
@@ -305,14 +307,25 @@ export class Trainer {
     const gradNormBefore = this.options.clipNorm !== undefined
       ? clipGradNorm(this.rt, this.slots, this.options.clipNorm)
       : gradNorm(this.rt, this.slots);
-    if (!Number.isFinite(loss) || !Number.isFinite(gradNormBefore) || !gradsFinite(this.rt, this.slots)) {
+    const skip = (reason: string): StepResult => {
       this.skippedCount++;
       this.optimizer.zeroGrad();
-      return { loss, gradNorm: gradNormBefore, skipped: true, updates: 0 };
-    }
+      return { loss, gradNorm: gradNormBefore, skipped: true, reason, updates: 0 };
+    };
+    if (!Number.isFinite(loss)) return skip(`the loss is ${loss}`);
+    if (!Number.isFinite(gradNormBefore) || !gradsFinite(this.rt, this.slots)) return skip('a gradient is not finite');
     if (this.options.clipValue !== undefined) clipGradValue(this.rt, this.slots, this.options.clipValue);
-    if (this.options.schedule) this.optimizer.lr = this.options.schedule(this.updates, this.baseLr);
-    this.optimizer.step();
+    if (this.options.schedule) {
+      const lr = this.options.schedule(this.updates, this.baseLr);
+      try {
+        this.optimizer.lr = lr;
+      } catch (err) {
+        throw new RecurOptionError(`Trainer: schedule(${this.updates}, ${this.baseLr}) returned ${String(lr)}: ${(err as Error).message}`);
+      }
+    }
+    // The optimizer refuses, changing nothing, an update that would make a weight non-finite.
+    const refused = this.optimizer.tryStep();
+    if (refused !== undefined) return skip(refused);
     this.updates++;
     if (this.net !== this.model) this.model.loadStateDict(this.net.stateDict());   // re-quantize
     return { loss, gradNorm: gradNormBefore, skipped: false, updates: 1 };
