@@ -28,3 +28,16 @@ export class RecurWasmError extends RecurError {}
 
 /** A model file is malformed (bad header, offsets, dtype, …). */
 export class RecurFormatError extends RecurError {}
+
+/** What a value is, for messages: null, undefined, its class (Float64Array, Object) or its type. */
+export function kindOf(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  if (typeof value === 'object') return (value as object).constructor?.name ?? 'object';
+  return typeof value;
+}
+
+/** A value as a message shows it: primitives as themselves, objects by their kind. */
+export function shown(value: unknown): string {
+  if (typeof value === 'object' && value !== null) return kindOf(value);
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}

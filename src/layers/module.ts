@@ -2,6 +2,7 @@
 // gradients (allocated on first use), PyTorch-style state dicts, and dispose().
 
 import { RecurDisposedError, RecurOptionError } from '../errors.js';
+import { stateDictObject } from './options.js';
 import type { Parameters } from '../runtime/params.js';
 import type { Runtime } from '../runtime/runtime.js';
 
@@ -30,12 +31,14 @@ export abstract class Module {
   /** Loads parameters by PyTorch name; missing, extra, wrongly sized or non-finite tensors throw and change nothing. */
   loadStateDict(dict: Record<string, ArrayLike<number>>, prefix = ''): void {
     this.alive();
+    stateDictObject(`${this.type}.loadStateDict`, dict);
     this.params.load(dict, prefix);
   }
 
   /** @internal loadStateDict without the undo copy, for a layer nobody has seen yet (loadModel disposes it on failure). */
   loadFresh(dict: Record<string, ArrayLike<number>>, prefix: string): void {
     this.alive();
+    stateDictObject(`${this.type}.loadStateDict`, dict);
     this.params.load(dict, prefix, false);
   }
 

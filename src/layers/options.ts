@@ -1,6 +1,6 @@
 // Checking the plain-JSON options every layer takes.
 
-import { RecurOptionError } from '../errors.js';
+import { RecurOptionError, RecurStateDictError, shown } from '../errors.js';
 
 // Upper bounds, checked before any loop or allocation grows with a size: a description is plain
 // JSON (a model file's metadata), so it can claim numLayers 2^53 in a few bytes.
@@ -44,8 +44,25 @@ export function oneOf<T extends string>(layer: string, name: string, value: unkn
   return value as T;
 }
 
+/** An options argument: undefined means none ({}); anything but a plain object is refused. */
+export function optionsObject<T extends object>(who: string, options: T | undefined): T {
+  if (options === undefined) return {} as T;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new RecurOptionError(`${who}: options must be an object, got ${shown(options)}`);
+  }
+  return options;
+}
+
+/** A state dict argument: an object of tensors by name. */
+export function stateDictObject(who: string, dict: unknown): void {
+  if (typeof dict !== 'object' || dict === null || Array.isArray(dict)) {
+    throw new RecurStateDictError(`${who}: state dict must be an object of tensors by name, got ${shown(dict)}`);
+  }
+}
+
 /** Rejects options the layer does not know (a typo would otherwise be silently ignored). */
 export function noUnknown(layer: string, options: object, known: string[]): void {
+  optionsObject(layer, options ?? null);
   const unknown = Object.keys(options).filter((k) => !known.includes(k));
   if (unknown.length) {
     throw new RecurOptionError(`${layer}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; known: ${known.join(', ')}`);

@@ -3,7 +3,7 @@
 // supplies its gate count, its extra parameters, and the one kernel call that runs a whole
 // sequence of one layer in one direction.
 
-import { RecurOptionError, RecurShapeError } from '../errors.js';
+import { RecurOptionError, RecurShapeError, shown } from '../errors.js';
 import { padHidden } from '../runtime/pack.js';
 import { Parameters, type ParamSpec } from '../runtime/params.js';
 import { Random } from '../runtime/random.js';
@@ -15,7 +15,7 @@ import { Stream, type StreamOptions } from '../stream/stream.js';
 import { recurrentBackward, type BackwardInput, type DirectionBackward, type Gradients, type RecurrentTape } from '../train/recurrent-backward.js';
 import { Tape } from '../train/tape.js';
 import { Module } from './module.js';
-import { flag, MAX_LAYERS, noUnknown, oneOf, parameterBudget, positiveInt, seedOption } from './options.js';
+import { flag, MAX_LAYERS, noUnknown, oneOf, optionsObject, parameterBudget, positiveInt, seedOption } from './options.js';
 
 export interface RecurrentOptions {
   inputSize: number;
@@ -136,8 +136,9 @@ export abstract class Recurrent extends Module {
     };
   }
 
-  forward(input: Float32Array, options: ForwardOptions = {}): ForwardResult {
+  forward(input: Float32Array, options?: ForwardOptions): ForwardResult {
     this.alive();
+    options = optionsObject(`${this.type}.forward`, options);
     const { rt } = this;
     const I = this.inputSize, H = this.hiddenSize, L = this.numLayers, D = this.numDirections;
     if (!(input instanceof Float32Array)) throw new RecurShapeError(`${this.type}.forward: input must be a Float32Array`);
@@ -263,6 +264,9 @@ export abstract class Recurrent extends Module {
   /** @internal The backward pass of a training forward(); see RecurrentTape. */
   backwardFrom(ws: Workspace<string>, shape: { T: number; B: number; transpose: boolean }, upstream: BackwardInput): Gradients {
     this.alive();
+    if (typeof upstream !== 'object' || upstream === null) {
+      throw new RecurOptionError(`${this.type} backward: the upstream gradients must be an object { output, h, c }, got ${shown(upstream)}`);
+    }
     const grads = this.gradBlock();
     return recurrentBackward(this, this.rt, grads, ws, shape, upstream);
   }

@@ -3,6 +3,7 @@
 // gives for a module with attributes of those names (embed.weight, lstm.weight_ih_l0, head.bias).
 
 import { RecurDisposedError, RecurOptionError, RecurShapeError, RecurStateDictError } from '../errors.js';
+import { optionsObject, stateDictObject } from '../layers/options.js';
 import { Embedding, type EmbeddingOptions } from '../layers/embedding.js';
 import { GRU, type GRUOptions } from '../layers/gru.js';
 import { Linear, type LinearOptions } from '../layers/linear.js';
@@ -110,6 +111,7 @@ export class Sequential {
 
   /** Tensors of no layer are an error, named. */
   private checkStrangers(dict: Record<string, ArrayLike<number>>): void {
+    stateDictObject('Sequential.loadStateDict', dict);
     const prefixes = this.layers.map(({ name }) => `${name}.`);
     const strangers = Object.keys(dict).filter((k) => !prefixes.some((p) => k.startsWith(p)));
     if (strangers.length) {
@@ -153,8 +155,9 @@ export class Sequential {
    * (batch-first if the recurrent layers are). Returns the last layer's output and each
    * recurrent layer's final state.
    */
-  forward(input: Float32Array | Int32Array, options: SequentialForwardOptions = {}): SequentialForwardResult {
+  forward(input: Float32Array | Int32Array, options?: SequentialForwardOptions): SequentialForwardResult {
     this.alive();
+    options = optionsObject('Sequential.forward', options);
     const batch = options.batch ?? 1;
     const train = options.train === true;
     let x: Float32Array | Int32Array = input;

@@ -2,7 +2,7 @@
 // want, addressed by PyTorch name. get() and set() convert from and to PyTorch's layout, so
 // stateDict() gives back exactly what loadStateDict() was given.
 
-import { RecurShapeError, RecurStateDictError, RecurValueError } from '../errors.js';
+import { kindOf, RecurShapeError, RecurStateDictError, RecurValueError } from '../errors.js';
 import { ALIGN } from './allocator.js';
 import { packedLength, packQ8, padGates, padHidden, q8Layout, unpackQ8, unpackWeight, unpadGates } from './pack.js';
 import type { Random } from './random.js';
@@ -27,6 +27,11 @@ export interface ParamSpec {
 interface Slot { spec: ParamSpec; offset: number; length: number }
 
 const product = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** A tensor's values: an array or a typed array of numbers (not BigInt64Array, not a DataView). */
+const isNumbers = (data: unknown): data is ArrayLike<number> =>
+  Array.isArray(data) || (ArrayBuffer.isView(data) && !(data instanceof DataView) &&
+                          !(data instanceof BigInt64Array) && !(data instanceof BigUint64Array));
 
 const groupsOf = (l: { gates: number; groups?: number[] }) => l.groups ?? [l.gates];
 
@@ -113,6 +118,9 @@ export class Parameters {
 
   /** Stores a tensor given in PyTorch's layout, after checking its length and values. */
   set(name: string, data: ArrayLike<number>, label = name): void {
+    if (!isNumbers(data)) {
+      throw new RecurStateDictError(`${label}: expected a Float32Array (or an array of numbers), got ${kindOf(data)}`);
+    }
     const expected = this.checkLength(name, data.length, label);
     const staging = this.rt.alloc(expected * 4);
     try {

@@ -16,8 +16,8 @@
 // an f32 copy, updates that, and re-quantizes the int8 model after every update, so inference
 // and saveModel always see the latest weights at int8 precision.
 
-import { RecurFormatError, RecurOptionError, RecurShapeError } from '../errors.js';
-import { flag, noUnknown, oneOf, positiveInt } from '../layers/options.js';
+import { kindOf, RecurFormatError, RecurOptionError, RecurShapeError, shown } from '../errors.js';
+import { flag, noUnknown, oneOf, optionsObject, positiveInt } from '../layers/options.js';
 import { Sequential, type LayerDescription, type RecurrentState } from '../model/sequential.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
@@ -73,6 +73,7 @@ export class Trainer {
   private skippedCount = 0;
 
   constructor(readonly model: Sequential, options: TrainerOptions) {
+    if (!(model instanceof Sequential)) throw new RecurOptionError(`Trainer: model must be a Sequential, got ${shown(model)}`);
     noUnknown('Trainer', options, OPTIONS);
     oneOf('Trainer', 'loss', options.loss, ['crossEntropy', 'mse'], 'crossEntropy');
     if (options.loss === undefined) throw new RecurOptionError("Trainer: loss is required ('crossEntropy' or 'mse')");
@@ -130,7 +131,16 @@ export class Trainer {
    * ids Int32Array [T, B] (crossEntropy) or Float32Array shaped like the output (mse).
    * The recurrent state starts at zero.
    */
-  step(inputs: Float32Array | Int32Array, targets: Float32Array | Int32Array, { seqLen, batch }: StepOptions): StepResult {
+  step(inputs: Float32Array | Int32Array, targets: Float32Array | Int32Array, options: StepOptions): StepResult {
+    if (typeof options !== 'object' || options === null) {
+      throw new RecurOptionError(`Trainer.step: options { seqLen, batch } are required, got ${shown(options)}`);
+    }
+    for (const [name, value] of [['inputs', inputs], ['targets', targets]] as const) {
+      if (!(value instanceof Float32Array || value instanceof Int32Array)) {
+        throw new RecurShapeError(`Trainer.step: ${name} must be a Float32Array or an Int32Array, got ${kindOf(value)}`);
+      }
+    }
+    const { seqLen, batch } = options;
     const T = positiveInt('Trainer.step', 'seqLen', seqLen), B = positiveInt('Trainer.step', 'batch', batch);
     const perStep = inputs.length / (T * B);
     if (!Number.isInteger(perStep) || perStep < 1) throw new RecurShapeError(`Trainer.step: inputs should hold seqLen·batch·features values, got ${inputs.length} for seqLen ${T}, batch ${B}`);
@@ -144,7 +154,12 @@ export class Trainer {
 
   /** Whole runs: every example of the dataset once per epoch, a step each. */
   async fit(dataset: Iterable<Example> | AsyncIterable<Example> | (() => Iterable<Example> | AsyncIterable<Example>),
-            { epochs = 1, onProgress }: { epochs?: number; onProgress?: (p: FitProgress) => void } = {}): Promise<FitProgress> {
+            options?: { epochs?: number; onProgress?: (p: FitProgress) => void }): Promise<FitProgress> {
+    const { epochs = 1, onProgress } = optionsObject('Trainer.fit', options);
+    const iterable = (d: unknown) => typeof d === 'object' && d !== null && (Symbol.iterator in d || Symbol.asyncIterator in d);
+    if (typeof dataset !== 'function' && !iterable(dataset)) {
+      throw new RecurOptionError(`Trainer.fit: dataset must be an iterable, an async iterable or a function returning one, got ${shown(dataset)}`);
+    }
     positiveInt('Trainer.fit', 'epochs', epochs);
     let last: FitProgress = { epoch: 0, step: this.updates, loss: NaN, gradNorm: NaN, skipped: this.skippedCount, stepsPerSecond: 0 };
     const started = performance.now();
