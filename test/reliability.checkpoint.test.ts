@@ -133,3 +133,15 @@ describe('optimizer buffer indices are bounded by the optimizer', () => {
     refusedAndUnchanged(target, bytes, RecurFormatError, /optimizer buffer 5 is missing/);
   });
 });
+
+describe('tensor names that are object machinery', () => {
+  it("a checkpoint tensor named '__proto__' is an unexpected tensor, not a new prototype", async () => {
+    const adam: TrainerOptions = { loss: 'crossEntropy', optimizer: 'adam', lr: 0.01 };
+    const saved = (await trained(adam, 1, 0)).saveCheckpoint();
+    const target = await trained(adam, 1, 50);
+    const bytes = tamper(saved, (t) => {
+      Object.defineProperty(t, '__proto__', { value: { dtype: 'F32', shape: [1], data: new Uint8Array(4) }, enumerable: true });
+    });
+    refusedAndUnchanged(target, bytes, RecurError, /__proto__/);
+  });
+});

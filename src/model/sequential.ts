@@ -56,6 +56,9 @@ export interface SequentialForwardResult {
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Layer names key plain objects (forward().states, backward's states): these would set or shadow
+// an object's prototype machinery instead of adding an entry.
+const RESERVED = ['__proto__', 'constructor', 'prototype'];
 
 export class Sequential {
   private disposed = false;
@@ -79,6 +82,9 @@ export class Sequential {
     for (const d of list) {
       if (typeof d?.name !== 'string' || !NAME.test(d.name)) {
         throw new RecurOptionError(`Sequential: layer name ${JSON.stringify(d?.name)} must be an identifier (letters, digits, _)`);
+      }
+      if (RESERVED.includes(d.name)) {
+        throw new RecurOptionError(`Sequential: layer name '${d.name}' is reserved (${RESERVED.join(', ')} are JavaScript's object machinery); choose another`);
       }
       if (seen.has(d.name)) throw new RecurOptionError(`Sequential: two layers are named '${d.name}'`);
       seen.add(d.name);
@@ -176,7 +182,7 @@ export class Sequential {
           else x = layer.forward(x);
         } else {
           if (!(x instanceof Float32Array)) throw new RecurShapeError(`Sequential: layer '${name}' needs Float32Array input (token ids need an embedding layer first)`);
-          const init = options.states?.[name];
+          const init = options.states && Object.hasOwn(options.states, name) ? options.states[name] : undefined;
           const r = layer.forward(x, { seqLen, batch, h0: init?.h, c0: init?.c, train });
           if (r.tape) tapes.push({ name, layer, tape: r.tape });
           seqLen = r.output.length / (batch * layer.outputSize);
@@ -209,7 +215,7 @@ export class Sequential {
       if (layer instanceof Embedding) { tape.backward(dy); dy = undefined; }
       else if (layer instanceof Linear) dy = tape.backward(dy);
       else {
-        const s = up.states?.[name];
+        const s = up.states && Object.hasOwn(up.states, name) ? up.states[name] : undefined;
         const g = tape.backward({ output: dy, h: s?.h, c: s?.c });
         states[name] = g.c0 ? { h: g.h0, c: g.c0 } : { h: g.h0 };
         dy = g.input;

@@ -83,7 +83,8 @@ export function decodeCheckpoint(bytes: Uint8Array, optimizer: { name: string; b
       }
       buffers[Number(index)] = float32FromBytes(t.data);
     } else {
-      weights[name] = float32FromBytes(t.data);
+      // defineProperty: a tensor named __proto__ must be an entry, not a new prototype.
+      Object.defineProperty(weights, name, { value: float32FromBytes(t.data), enumerable: true, writable: true, configurable: true });
     }
   }
   for (let i = 0; i < count; i++) if (!buffers[i]) throw new RecurFormatError(`checkpoint: optimizer buffer ${i} is missing`);
