@@ -4,7 +4,7 @@
 // runtime without WebAssembly — are refused with a typed RecurError that says why.
 
 import { describe, expect, it } from 'vitest';
-import { Sequential, RecurError, RecurOptionError } from '../src/node/index.js';
+import { sampleLogits, Sequential, RecurError, RecurOptionError, RecurShapeError, RecurValueError } from '../src/node/index.js';
 
 type ErrorClass = abstract new (...args: never[]) => RecurError;
 
@@ -28,5 +28,23 @@ describe('Sequential layer names', () => {
     expect(Object.keys(states)).toEqual(['proto']);
     expect(Object.getPrototypeOf(states)).toBe(Object.prototype);
     model.dispose();
+  });
+});
+
+describe('sampleLogits', () => {
+  it('an empty logits vector is a RecurShapeError, not token 0', async () => {
+    await failure(() => sampleLogits(new Float32Array(0), 1), RecurShapeError, /sampleLogits: logits must hold at least one value, got 0/);
+    await failure(() => sampleLogits(new Float32Array(0), 0), RecurShapeError, /got 0/);
+    await failure(() => sampleLogits(null as never, 1), RecurShapeError, /sampleLogits: logits must be an array of numbers, got null/);
+  });
+
+  it('a NaN logit or temperature is refused, not silently the argmax', async () => {
+    await failure(() => sampleLogits(new Float32Array([0.5, NaN, 0.1]), 1), RecurValueError, /sampleLogits: logits\[1\] is NaN/);
+    await failure(() => sampleLogits(new Float32Array([0.5, 0.1]), NaN), RecurOptionError, /sampleLogits: temperature must be a number ≥ 0, got NaN/);
+  });
+
+  it('ordinary logits still sample', () => {
+    expect(sampleLogits(new Float32Array([0.1, 3, 0.2]), 0)).toBe(1);
+    expect(sampleLogits([0.1, 3, 0.2], 1, () => 0)).toBe(0);
   });
 });
