@@ -4,7 +4,8 @@
 // runtime without WebAssembly — are refused with a typed RecurError that says why.
 
 import { describe, expect, it } from 'vitest';
-import { sampleLogits, Sequential, RecurError, RecurOptionError, RecurShapeError, RecurValueError } from '../src/node/index.js';
+import { importTfjs } from '../src/tfjs/index.js';
+import { sampleLogits, Sequential, RecurError, RecurFormatError, RecurOptionError, RecurShapeError, RecurValueError } from '../src/node/index.js';
 
 type ErrorClass = abstract new (...args: never[]) => RecurError;
 
@@ -46,5 +47,36 @@ describe('sampleLogits', () => {
   it('ordinary logits still sample', () => {
     expect(sampleLogits(new Float32Array([0.1, 3, 0.2]), 0)).toBe(1);
     expect(sampleLogits([0.1, 3, 0.2], 1, () => 0)).toBe(0);
+  });
+});
+
+describe('TF.js class names are looked up as own properties', () => {
+  /** A Sequential model.json with one layer of the given class (an LSTM's config and weights). */
+  const modelJson = (className: string, wrapped?: string) => {
+    const lstm = { units: 4, activation: 'tanh', recurrent_activation: 'sigmoid', return_sequences: true, name: 'rec', batch_input_shape: [null, null, 3] };
+    const layer = wrapped
+      ? { class_name: className, config: { name: 'wrap', merge_mode: 'concat', layer: { class_name: wrapped, config: lstm } } }
+      : { class_name: className, config: lstm };
+    return {
+      format: 'layers-model',
+      modelTopology: { class_name: 'Sequential', config: { name: 'm', layers: [layer] } },
+      weightsManifest: [{ paths: ['w.bin'], weights: [
+        { name: 'rec/kernel', shape: [3, 16], dtype: 'float32' },
+        { name: 'rec/recurrent_kernel', shape: [4, 16], dtype: 'float32' },
+        { name: 'rec/bias', shape: [16], dtype: 'float32' }] }],
+    };
+  };
+  const weights = new ArrayBuffer((48 + 64 + 16) * 4);
+
+  it.each(['toString', 'constructor', 'hasOwnProperty', '__proto__'])("class_name '%s' is an unsupported layer, named as such", async (name) => {
+    await failure(() => importTfjs(modelJson(name), weights), RecurFormatError, new RegExp(`unsupported layers? ${name.replace(/_/g, '_')} 'rec'`));
+  });
+
+  it("Bidirectional(toString) is an unsupported layer too", async () => {
+    await failure(() => importTfjs(modelJson('Bidirectional', 'toString'), weights), RecurFormatError, /unsupported layers? Bidirectional\(toString\) 'wrap'/);
+  });
+
+  it('the same file with class_name LSTM imports', async () => {
+    (await importTfjs(modelJson('LSTM'), weights)).dispose();
   });
 });

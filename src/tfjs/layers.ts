@@ -41,6 +41,9 @@ const IDENTITY = ['Dropout', 'SpatialDropout1D', 'GaussianNoise', 'GaussianDropo
 const RECURRENT: Record<string, { type: 'lstm' | 'gru' | 'rnn'; gates: number }> = {
   LSTM: { type: 'lstm', gates: 4 }, GRU: { type: 'gru', gates: 3 }, SimpleRNN: { type: 'rnn', gates: 1 },
 };
+/** RECURRENT's entry for a class name, looked up as an own property: a class_name such as
+ *  'toString' or 'constructor' must not find Object.prototype's members. */
+const recurrentClass = (className: string) => (Object.hasOwn(RECURRENT, className) ? RECURRENT[className] : undefined);
 const SUPPORTED = 'InputLayer, Embedding, LSTM, GRU, SimpleRNN, Bidirectional(LSTM|GRU|SimpleRNN), Dense, TimeDistributed(Dense), Activation(linear|softmax), Dropout and other inference no-ops';
 
 const label = (l: KerasLayer) => `${l.className} '${l.name}'`;
@@ -56,9 +59,9 @@ function inner(l: KerasLayer): KerasLayer {
 /** Whether recur can import the layer at all (checked for every layer first, to list them all). */
 function supported(l: KerasLayer, first: boolean): boolean {
   if (l.className === 'InputLayer') return first;
-  if (l.className === 'Bidirectional') return inner(l).className in RECURRENT;
+  if (l.className === 'Bidirectional') return recurrentClass(inner(l).className) !== undefined;
   if (l.className === 'TimeDistributed') return inner(l).className === 'Dense';
-  return ['Embedding', 'Dense', 'Activation', ...IDENTITY].includes(l.className) || l.className in RECURRENT;
+  return ['Embedding', 'Dense', 'Activation', ...IDENTITY].includes(l.className) || recurrentClass(l.className) !== undefined;
 }
 
 function activationOf(l: KerasLayer): string {
@@ -95,7 +98,7 @@ export function planLayers(chain: KerasLayer[], specs: WeightSpec[], options: { 
       features = shape[shape.length - 1];
     }
     if (isIdentity(l)) return;
-    if (plan.lastStepOnly && (l.className in RECURRENT || l.className === 'Bidirectional')) {
+    if (plan.lastStepOnly && (recurrentClass(l.className) || l.className === 'Bidirectional')) {
       throw fail(lastRecurrent!, `has return_sequences: false but recurrent layer '${l.name}' follows it; a recurrent layer inside the model must return sequences`);
     }
     if (l.className === 'Activation') {
@@ -137,7 +140,7 @@ function recurrent(l: KerasLayer, name: string, weights: WeightIndex, features: 
   const wrapped = l.className === 'Bidirectional';
   const cell = wrapped ? inner(l) : l;
   const c = cell.config;
-  const { type, gates: G } = RECURRENT[cell.className];
+  const { type, gates: G } = recurrentClass(cell.className)!;   // supported() checked it
   const where = wrapped ? `Bidirectional(${cell.className}) '${l.name}'` : label(l);
   const reject = (message: string) => new RecurFormatError(`tfjs: ${where}: ${message}`);
   if (wrapped) {
