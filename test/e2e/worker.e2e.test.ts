@@ -152,6 +152,19 @@ describe('examples/worker in workerd', () => {
     expect(((await res.json()) as any).message).toMatch(/ids/);
   });
 
+  it('refuses token ids that are not integers in the vocabulary (1.5 was truncated to 1), and makes no step', async () => {
+    const before = (await (await mf.dispatchFetch('http://worker/')).json() as any).trainedSteps;
+    for (const bad of [1.5, -1, '3', 1e10, null, model.vocab.length]) {
+      for (const [path, body] of [['/step', { session: 'bad-ids', ids: [2, bad] }], ['/fine-tune', { ids: [2, bad, 3] }]] as const) {
+        const res = await mf.dispatchFetch(`http://worker${path}`, { method: 'POST', body: JSON.stringify(body) });
+        const json = (await res.json()) as any;
+        expect(res.status, `${path} ${JSON.stringify(bad)}`).toBe(400);
+        expect(json.message).toBe(`ids[1] is ${JSON.stringify(bad)}; token ids are integers from 0 to ${model.vocab.length - 1}`);
+      }
+    }
+    expect((await (await mf.dispatchFetch('http://worker/')).json() as any).trainedSteps).toBe(before);
+  });
+
   describe('POST /vad', () => {
     const audio = join(root, 'test/fixtures/audio');
     const WAV16 = readFileSync(join(audio, 'speech-mix-16k.wav'));

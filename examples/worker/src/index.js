@@ -32,8 +32,20 @@ const sessions = new Map();           // session id → { stream, steps }
 // instantiation from the compiled module and the weights, ~10–20 ms for the 325k-weight model.
 const model = await loadModel(new Uint8Array(modelFile));
 const parameters = Object.values(model.stateDict()).reduce((n, t) => n + t.length, 0);
+const vocabulary = model.toJSON().layers[0].numEmbeddings;
 
 class BadRequest extends Error {}
+
+/** The request's token ids, each an integer in the vocabulary: Int32Array.from would truncate
+ *  1.5 to 1 and wrap 1e10, answering a question nobody asked. */
+function tokenIds(ids) {
+  ids.forEach((id, i) => {
+    if (!Number.isInteger(id) || id < 0 || id >= vocabulary) {
+      throw new BadRequest(`ids[${i}] is ${JSON.stringify(id)}; token ids are integers from 0 to ${vocabulary - 1}`);
+    }
+  });
+  return Int32Array.from(ids);
+}
 
 export default {
   async fetch(request) {
@@ -60,6 +72,7 @@ export default {
 
 function step({ session, ids }) {
   if (typeof session !== 'string' || !Array.isArray(ids) || ids.length === 0) throw new BadRequest('give { session: string, ids: [token ids] }');
+  const tokens = tokenIds(ids);
   let s = sessions.get(session);
   if (s) sessions.delete(session);   // re-inserted below, so the Map stays in order of use
   else {
@@ -71,7 +84,7 @@ function step({ session, ids }) {
     }
   }
   sessions.set(session, s);
-  const out = s.stream.steps(Int32Array.from(ids), ids.length);   // one wasm call for all ids
+  const out = s.stream.steps(tokens, tokens.length);   // one wasm call for all ids
   s.steps += ids.length;
   return { logits: Array.from(out.subarray(out.length - s.stream.outputSize)), steps: s.steps };
 }
@@ -84,6 +97,7 @@ function reset({ session }) {
 
 function fineTune({ ids, budgetMs = 5, seqLen = 16, maxSteps = Infinity }) {
   if (!Array.isArray(ids) || ids.length < 2) throw new BadRequest('give { ids: [at least two token ids] }');
+  const tokens = tokenIds(ids);
   trainer ??= new Trainer(model, { loss: 'crossEntropy', optimizer: 'adam', lr: 3e-3, clipNorm: 1 });
   const T = Math.min(seqLen, ids.length - 1);
   // Deployed Workers do not advance performance.now() during CPU work, so the budget is kept by
@@ -97,8 +111,8 @@ function fineTune({ ids, budgetMs = 5, seqLen = 16, maxSteps = Infinity }) {
   for (let i = 0; i < planned; i++) {
     if (i > 0 && performance.now() - started >= budgetMs) break;
     if (cursor + T + 1 > ids.length) cursor = 0;
-    const inputs = Int32Array.from(ids.slice(cursor, cursor + T));
-    const targets = Int32Array.from(ids.slice(cursor + 1, cursor + T + 1));
+    const inputs = tokens.slice(cursor, cursor + T);
+    const targets = tokens.slice(cursor + 1, cursor + T + 1);
     losses.push(trainer.step(inputs, targets, { seqLen: T, batch: 1 }).loss);
     cursor += T;
   }
