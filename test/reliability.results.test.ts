@@ -3,9 +3,15 @@
 // token 0, a TF.js class name found on Object.prototype, a fractional token id truncated, a
 // runtime without WebAssembly — are refused with a typed RecurError that says why.
 
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ensureBuilt, root } from './cli/helpers.js';
+import { defaultWasmUrl } from './helpers.js';
 import { importTfjs } from '../src/tfjs/index.js';
-import { sampleLogits, Sequential, RecurError, RecurFormatError, RecurOptionError, RecurShapeError, RecurValueError } from '../src/node/index.js';
+import {
+  sampleLogits, Sequential, RecurError, RecurFormatError, RecurOptionError, RecurShapeError, RecurValueError, RecurWasmError, Runtime,
+} from '../src/node/index.js';
 
 type ErrorClass = abstract new (...args: never[]) => RecurError;
 
@@ -79,4 +85,27 @@ describe('TF.js class names are looked up as own properties', () => {
   it('the same file with class_name LSTM imports', async () => {
     (await importTfjs(modelJson('LSTM'), weights)).dispose();
   });
+});
+
+describe('a runtime without WebAssembly', () => {
+  it('Runtime.create is a RecurWasmError saying WebAssembly is unavailable', async () => {
+    const bytes = new Uint8Array(readFileSync(defaultWasmUrl()));
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'WebAssembly')!;
+    Reflect.deleteProperty(globalThis, 'WebAssembly');
+    try {
+      await failure(() => Runtime.create(bytes), RecurWasmError, /WebAssembly is unavailable in this JavaScript runtime/);
+    } finally {
+      Object.defineProperty(globalThis, 'WebAssembly', saved);
+    }
+  });
+
+  it('node --jitless (no WebAssembly global): creating a layer is a RecurWasmError, not a ReferenceError', async () => {
+    await ensureBuilt();
+    const script = `import('./dist/node.js').then(async (r) => {
+      try { await r.LSTM.create({ inputSize: 2, hiddenSize: 3 }); console.log('created'); }
+      catch (e) { console.log(e.name + ': ' + e.message); }
+    });`;
+    const r = spawnSync(process.execPath, ['--jitless', '-e', script], { cwd: root, encoding: 'utf8' });
+    expect(r.stdout.trim()).toMatch(/^RecurWasmError: WebAssembly is unavailable in this JavaScript runtime \(node --jitless/);
+  }, 120_000);
 });

@@ -13,8 +13,20 @@ export type WasmSource =
 const isResponse = (x: unknown): x is Response =>
   typeof Response !== 'undefined' && x instanceof Response;
 
+/**
+ * Some runtimes have no WebAssembly at all: Node with --jitless (or --no-expose-wasm), iOS
+ * Lockdown Mode, interpreters. Say so, instead of a ReferenceError from the first use.
+ */
+function checkWebAssembly(): void {
+  if (typeof WebAssembly !== 'object' || WebAssembly === null) {
+    throw new RecurWasmError('WebAssembly is unavailable in this JavaScript runtime (node --jitless, --no-expose-wasm, ' +
+      'or a browser with WebAssembly turned off, such as iOS Lockdown Mode); recur needs it to run its kernels');
+  }
+}
+
 /** Compiles (or passes through) the kernel module. */
 export async function compileKernels(source: WasmSource): Promise<WebAssembly.Module> {
+  checkWebAssembly();
   if (source instanceof WebAssembly.Module) return source;
   try {
     if (source instanceof ArrayBuffer) return await WebAssembly.compile(source);
@@ -42,6 +54,7 @@ const REQUIRED = ['memory', 'heapBase', 'relaxedSimd', 'gemm', 'lstmForward', 'g
 
 /** Instantiates the kernels. A kernel abort (only possible in a debug build) becomes a readable error. */
 export async function instantiateKernels(module: WebAssembly.Module): Promise<Kernels> {
+  checkWebAssembly();
   let memory: WebAssembly.Memory | undefined;
   const imports = {
     env: {
