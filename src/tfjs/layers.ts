@@ -19,7 +19,7 @@
 
 import { RecurFormatError } from '../errors.js';
 import type { LayerDescription } from '../model/sequential.js';
-import { isObject, type KerasLayer } from './topology.js';
+import { isObject, quoted, type KerasLayer } from './topology.js';
 import { elementCount, type WeightSpec } from './weights.js';
 
 /** A recur layer made from one Keras layer. */
@@ -66,7 +66,7 @@ function supported(l: KerasLayer, first: boolean): boolean {
 
 function activationOf(l: KerasLayer): string {
   const a = l.config.activation ?? 'linear';
-  return typeof a === 'string' ? a : String(a?.class_name ?? JSON.stringify(a)).toLowerCase();
+  return typeof a === 'string' ? a : (typeof a?.class_name === 'string' ? a.class_name : quoted(a)).toLowerCase();
 }
 
 export function planLayers(chain: KerasLayer[], specs: WeightSpec[], options: { dropSoftmax?: boolean }): Plan {
@@ -146,7 +146,7 @@ function recurrent(l: KerasLayer, name: string, weights: WeightIndex, features: 
   if (wrapped) {
     // merge_mode null makes Keras return the two directions as two outputs: not a chain.
     const merge = l.config.merge_mode === undefined ? 'concat' : l.config.merge_mode;
-    if (merge !== 'concat') throw reject(`has merge_mode ${JSON.stringify(merge)}; recur's bidirectional layers concatenate (merge_mode 'concat')`);
+    if (merge !== 'concat') throw reject(`has merge_mode ${quoted(merge)}; recur's bidirectional layers concatenate (merge_mode 'concat')`);
     const back = l.config.backward_layer;
     if (isObject(back) && (back.class_name !== cell.className || back.config?.units !== c.units
         || ['activation', 'recurrent_activation', 'use_bias', 'reset_after'].some((k) => back.config?.[k] !== c[k]))) {
@@ -161,18 +161,18 @@ function recurrent(l: KerasLayer, name: string, weights: WeightIndex, features: 
   if (c.time_major === true) throw reject('has time_major: true; recur imports batch-first Keras layers');
   const activation = c.activation ?? 'tanh';
   if (type === 'rnn') {
-    if (activation !== 'tanh' && activation !== 'relu') throw reject(`has activation ${JSON.stringify(activation)}; recur's RNN supports 'tanh' and 'relu'`);
+    if (activation !== 'tanh' && activation !== 'relu') throw reject(`has activation ${quoted(activation)}; recur's RNN supports 'tanh' and 'relu'`);
   } else {
-    if (activation !== 'tanh') throw reject(`has activation ${JSON.stringify(activation)}; recur's ${cell.className} uses 'tanh'`);
+    if (activation !== 'tanh') throw reject(`has activation ${quoted(activation)}; recur's ${cell.className} uses 'tanh'`);
     // tfjs-layers writes its default (hard_sigmoid) into every config it saves.
     const gate = c.recurrent_activation ?? 'hard_sigmoid';
     if (gate === 'hard_sigmoid') {
       throw reject("has recurrent_activation 'hard_sigmoid' (the default of tfjs-layers and of Keras before 2.3); recur's gates use the logistic sigmoid, so its outputs would differ — build the model with recurrentActivation: 'sigmoid' (Keras 2.3+'s default) and retrain or fine-tune it");
     }
-    if (gate !== 'sigmoid') throw reject(`has recurrent_activation ${JSON.stringify(gate)}; recur's gates use 'sigmoid'`);
+    if (gate !== 'sigmoid') throw reject(`has recurrent_activation ${quoted(gate)}; recur's gates use 'sigmoid'`);
   }
   const H = c.units;
-  if (!Number.isInteger(H) || H < 1) throw reject(`units must be a positive integer, got ${JSON.stringify(H)}`);
+  if (!Number.isInteger(H) || H < 1) throw reject(`units must be a positive integer, got ${quoted(H)}`);
   const bias = c.use_bias ?? true;
   const resetAfter = type === 'gru' && c.reset_after === true;
   // z r h → r z n for the GRU; LSTM and RNN keep their order.
@@ -212,7 +212,7 @@ function recurrent(l: KerasLayer, name: string, weights: WeightIndex, features: 
 
 function dense_(l: KerasLayer, dense: KerasLayer, name: string, weights: WeightIndex, features: number | undefined) {
   const N = dense.config.units;
-  if (!Number.isInteger(N) || N < 1) throw fail(l, `units must be a positive integer, got ${JSON.stringify(N)}`);
+  if (!Number.isInteger(N) || N < 1) throw fail(l, `units must be a positive integer, got ${quoted(N)}`);
   const K = features ?? weights.find(l, 'kernel').shape[0];
   const bias = dense.config.use_bias ?? true;
   const kernel = weights.take(l, 'kernel', [K, N]);
@@ -230,7 +230,7 @@ function dense_(l: KerasLayer, dense: KerasLayer, name: string, weights: WeightI
 function embedding(l: KerasLayer, name: string, weights: WeightIndex) {
   const { input_dim: V, output_dim: D } = l.config;
   if (!Number.isInteger(V) || V < 1 || !Number.isInteger(D) || D < 1) {
-    throw fail(l, `input_dim and output_dim must be positive integers, got ${JSON.stringify(V)} and ${JSON.stringify(D)}`);
+    throw fail(l, `input_dim and output_dim must be positive integers, got ${quoted(V)} and ${quoted(D)}`);
   }
   if (l.config.mask_zero === true) {
     throw fail(l, 'has mask_zero: true; Keras then skips the padded steps in the recurrent layers, which recur does not do');

@@ -10,7 +10,7 @@
 // Its inbound_nodes are [[["name", node, tensor, {}]]] (Keras 2, tfjs) or
 // [{ args: [{ config: { keras_history: ["name", node, tensor] } }] }] (Keras 3).
 
-import { RecurFormatError } from '../errors.js';
+import { kindOf, RecurFormatError } from '../errors.js';
 
 export interface KerasLayer {
   className: string;
@@ -28,7 +28,7 @@ export function modelRoot(modelJson: unknown): Record<string, any> {
   }
   if (!isObject(root)) throw new RecurFormatError('tfjs: model.json must be an object (or its JSON text)');
   if (root.format != null && root.format !== 'layers-model') {
-    throw new RecurFormatError(`tfjs: model.json has format ${JSON.stringify(root.format)}; recur imports 'layers-model' (tf.LayersModel, Keras), not graph models`);
+    throw new RecurFormatError(`tfjs: model.json has format ${quoted(root.format)}; recur imports 'layers-model' (tf.LayersModel, Keras), not graph models`);
   }
   return root;
 }
@@ -76,14 +76,17 @@ function functionalChain(config: any): KerasLayer[] {
   if (inputs.length !== 1 || outputs.length !== 1) {
     throw new RecurFormatError(`tfjs: the model has ${inputs.length} inputs and ${outputs.length} outputs; recur imports chains with one of each`);
   }
-  // Walk back from the output; each step must have exactly one predecessor.
+  // Walk back from the output; each step must have exactly one predecessor. Linear in the
+  // number of layers: a model.json can hold a chain of 100,000 Dropouts.
   const chain: KerasLayer[] = [];
+  const onChain = new Set<string>();
   let name = outputs[0][0];
   for (;;) {
     const entry = byName.get(name);
     if (!entry) throw new RecurFormatError(`tfjs: the model refers to a layer '${name}' it does not define`);
-    if (chain.includes(entry.layer)) throw new RecurFormatError(`tfjs: the layer graph has a cycle through '${name}'`);
-    chain.unshift(entry.layer);
+    if (onChain.has(name)) throw new RecurFormatError(`tfjs: the layer graph has a cycle through '${name}'`);
+    onChain.add(name);
+    chain.push(entry.layer);
     if (name === inputs[0][0]) break;
     if (entry.nodes.length !== 1) {
       throw new RecurFormatError(`tfjs: layer '${name}' is called ${entry.nodes.length} times; recur imports chains (no shared layers)`);
@@ -94,7 +97,8 @@ function functionalChain(config: any): KerasLayer[] {
     }
     name = refs[0][0];
   }
-  const off = list.map((e, i) => layerOf(e, i).name).filter((n) => !chain.some((l) => l.name === n));
+  chain.reverse();                                  // input to output
+  const off = [...byName.keys()].filter((n) => !onChain.has(n));
   if (off.length) {
     throw new RecurFormatError(`tfjs: layers ${off.join(', ')} are not on the path from input to output; recur imports chains`);
   }
@@ -107,23 +111,48 @@ function endpoints(value: unknown, what: string): TensorRef[] {
   return (typeof value[0] === 'string' ? [value] : value) as TensorRef[];
 }
 
+/** Deepest nesting of a Keras 3 call's args and kwargs we walk (real files nest a handful). */
+const MAX_NESTING = 64;
+
 /** The tensors each call of a layer takes: one list of [layer, node, tensor] per call. */
 function inboundNodes(entry: any, name: string): TensorRef[][] {
   const nodes = entry?.inbound_nodes ?? [];
   if (!Array.isArray(nodes)) throw new RecurFormatError(`tfjs: layer '${name}' has malformed inbound_nodes`);
   return nodes.map((node: any) => {
-    if (Array.isArray(node)) return node.map((ref: any) => ref.slice(0, 3) as TensorRef);
+    if (Array.isArray(node)) {
+      return node.map((ref: unknown) => {
+        if (!Array.isArray(ref)) throw new RecurFormatError(`tfjs: layer '${name}' has malformed inbound_nodes (an input is not ["layer", node, tensor])`);
+        return ref.slice(0, 3) as TensorRef;
+      });
+    }
+    // Keras 3: tensors anywhere in args and kwargs, as { config: { keras_history } }. Walked with
+    // an explicit stack, depth-bounded: a hostile file can nest arrays 20,000 deep.
     const refs: TensorRef[] = [];
-    const visit = (v: any): void => {
-      if (Array.isArray(v)) v.forEach(visit);
+    const stack: [value: unknown, depth: number][] = [[[node?.args, node?.kwargs], 0]];
+    while (stack.length) {
+      const [v, depth] = stack.pop()!;
+      if (depth > MAX_NESTING) throw new RecurFormatError(`tfjs: layer '${name}': its inbound_nodes nest deeper than ${MAX_NESTING} levels`);
+      let children: unknown[];
+      if (Array.isArray(v)) children = v;
       else if (isObject(v)) {
-        if (Array.isArray(v.config?.keras_history)) refs.push(v.config.keras_history.slice(0, 3));
-        else Object.values(v).forEach(visit);
-      }
-    };
-    visit([node?.args, node?.kwargs]);
+        if (Array.isArray(v.config?.keras_history)) { refs.push(v.config.keras_history.slice(0, 3)); continue; }
+        children = Object.values(v);
+      } else continue;
+      for (let i = children.length - 1; i >= 0; i--) stack.push([children[i], depth + 1]);   // visited in order
+    }
     return refs;
   });
+}
+
+/**
+ * A model.json value as a message quotes it: its JSON, cut at 80 characters. A value nested too
+ * deep for JSON.stringify (a hostile file) is named by its kind instead of overflowing the stack.
+ */
+export function quoted(value: unknown): string {
+  let text: string | undefined;
+  try { text = JSON.stringify(value); } catch { return kindOf(value); }
+  if (text === undefined) return String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 export function isObject(v: unknown): v is Record<string, any> {

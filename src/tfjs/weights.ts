@@ -13,6 +13,7 @@
 import { RecurFormatError, RecurOptionError } from '../errors.js';
 import { float32FromBytes, uint16FromBytes } from '../formats/bytes.js';
 import { float16ToFloat32 } from '../formats/f16.js';
+import { quoted } from './topology.js';
 
 export interface WeightSpec {
   name: string;
@@ -45,15 +46,15 @@ export function weightSpecs(root: Record<string, unknown>): WeightSpec[] {
     if (seen.has(name)) throw new RecurFormatError(`tfjs: weight '${name}' is listed twice in the manifest`);
     seen.add(name);
     if (!Array.isArray(s.shape) || !s.shape.every((d: unknown) => Number.isInteger(d) && (d as number) >= 0)) {
-      throw new RecurFormatError(`tfjs: weight '${name}' has shape ${JSON.stringify(s.shape)}; expected an array of sizes`);
+      throw new RecurFormatError(`tfjs: weight '${name}' has shape ${quoted(s.shape)}; expected an array of sizes`);
     }
     if (!['float32', 'int32', 'bool'].includes(s.dtype)) {
-      throw new RecurFormatError(`tfjs: weight '${name}' has dtype ${JSON.stringify(s.dtype)}; recur reads float32 weights (and skips int32 and bool ones)`);
+      throw new RecurFormatError(`tfjs: weight '${name}' has dtype ${quoted(s.dtype)}; recur reads float32 weights (and skips int32 and bool ones)`);
     }
     const q = s.quantization;
     if (q != null) {
       if (!['uint8', 'uint16', 'float16'].includes(q.dtype)) {
-        throw new RecurFormatError(`tfjs: weight '${name}' has quantization dtype ${JSON.stringify(q.dtype)}; known: uint8, uint16, float16`);
+        throw new RecurFormatError(`tfjs: weight '${name}' has quantization dtype ${quoted(q.dtype)}; known: uint8, uint16, float16`);
       }
       if (q.dtype !== 'float16' && !(Number.isFinite(q.scale) && Number.isFinite(q.min))) {
         throw new RecurFormatError(`tfjs: weight '${name}' is ${q.dtype}-quantized but lacks a finite scale and min`);
