@@ -2,8 +2,9 @@
 // the vocabulary sidecar beside a model, and the one-line errors for a file that is missing,
 // unreadable or malformed.
 
-import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { constants } from 'node:fs';
+import { open, readFile, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   loadModel, parseSafetensors, writeFileAtomic, RecurError, RecurFormatError,
   type SafetensorsFile, type SaveDtype, type Sequential, type SequentialDescription,
@@ -307,20 +308,62 @@ async function loadTfjs(path: string, bytes: Uint8Array, options: LoadOptions): 
   }
   const tfjs = await import('../tfjs/for-node.js');
   const architecture = tfjs.tfjsArchitecture(modelJson, { dropSoftmax: options.dropSoftmax });
-  // The weight files, in manifest order, relative to model.json.
-  const shards: Uint8Array[] = [];
-  for (const [i, group] of (modelJson.weightsManifest ?? []).entries()) {
-    if (!Array.isArray(group.paths)) throw new CliError(`${path}: weightsManifest[${i}].paths must list the weight files`);
-    for (const p of group.paths) {
-      if (typeof p !== 'string') throw new CliError(`${path}: weightsManifest[${i}].paths must be file names`);
-      shards.push(await readBytes(resolve(dirname(path), p), `weight file of ${basename(path)}`));
-    }
-  }
+  const shards = await readWeightFiles(path, modelJson.weightsManifest ?? [], tfjs.weightFileBytes(modelJson));
   const model = await tfjs.importTfjs(modelJson, shards, { dropSoftmax: options.dropSoftmax });
   const notes: string[] = [];
   if (architecture.lastStepOnly) notes.push("the Keras model returns only the last step (return_sequences: false); recur's model returns every step, the last of which is Keras's output");
   if (architecture.droppedSoftmax) notes.push('the final softmax was dropped (--drop-softmax): outputs are logits');
   return { model, format: 'tfjs', dtype: 'f32', notes };
+}
+
+/**
+ * The weight files a model.json's manifest names, in manifest order, relative to model.json.
+ * The manifest is data from the file, so each must be a regular file inside the model's folder
+ * (symlinks resolved), and a group's files are read no further than the bytes its weights
+ * declare: a hostile model.json cannot make recur read ../secret.txt, /dev/zero or a FIFO.
+ */
+async function readWeightFiles(path: string, manifest: { paths?: unknown }[], declared: number[]): Promise<Uint8Array[]> {
+  const what = `weight file of ${basename(path)}`;
+  const dir = dirname(path);
+  let folder: string;
+  try { folder = await realpath(dir); } catch (err) { throw fileError(err, dir, 'model folder'); }
+  const shards: Uint8Array[] = [];
+  for (const [i, group] of manifest.entries()) {
+    if (!Array.isArray(group.paths)) throw new CliError(`${path}: weightsManifest[${i}].paths must list the weight files`);
+    let remaining = declared[i] ?? 0;
+    for (const p of group.paths) {
+      if (typeof p !== 'string') throw new CliError(`${path}: weightsManifest[${i}].paths must be file names`);
+      const file = resolve(dir, p);
+      let real: string;
+      try { real = await realpath(file); } catch (err) { throw fileError(err, file, what); }
+      const inside = relative(folder, real);
+      if (inside.startsWith('..') || isAbsolute(inside)) {
+        throw new CliError(`${path}: weight file '${p}' is outside the model's folder (${folder}); a manifest names files beside model.json`);
+      }
+      // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+      let handle;
+      try { handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK); } catch (err) { throw fileError(err, file, what); }
+      try {
+        const info = await handle.stat();
+        if (!info.isFile()) throw new CliError(`${path}: weight file '${p}' is not a regular file`);
+        if (info.size > remaining) {
+          throw new CliError(`${path}: weight file '${p}' has ${info.size} bytes, more than the ${remaining} the manifest declares (weightsManifest[${i}]${group.paths.length > 1 ? ', its remaining files' : ''})`);
+        }
+        const bytes = new Uint8Array(info.size);
+        let at = 0;
+        while (at < bytes.byteLength) {
+          const { bytesRead } = await handle.read(bytes, at, bytes.byteLength - at, at);
+          if (bytesRead === 0) break;                  // shrank since stat: decodeWeights names the shortfall
+          at += bytesRead;
+        }
+        shards.push(bytes.subarray(0, at));
+        remaining -= at;
+      } finally {
+        await handle.close();
+      }
+    }
+  }
+  return shards;
 }
 
 /** `a/b/name.ext` → `a/b/name<suffix>` for default output names. */

@@ -8,7 +8,7 @@ import { Sequential, type SequentialDescription } from '../model/sequential.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { planLayers, type Plan } from './layers.js';
 import { chainLayers, modelRoot } from './topology.js';
-import { concatBytes, decodeWeights, weightSpecs, type WeightSpec } from './weights.js';
+import { concatBytes, decodeWeights, manifestGroupBytes, weightSpecs, type WeightSpec } from './weights.js';
 
 export interface TfjsImportOptions {
   /** The runtime the model is created in; default the shared one. */
@@ -59,6 +59,15 @@ export function tfjsArchitecture(modelJson: ModelJson, options: TfjsImportOption
     droppedSoftmax: p.droppedSoftmax,
     layerNames: Object.fromEntries(p.layers.map((l) => [l.kerasName, l.description.name])),
   };
+}
+
+/**
+ * For a model.json read from disk: how many bytes the weight files of each weightsManifest group
+ * hold together, as the manifest's weights declare (their shapes and dtypes). A reader should
+ * read no more than that from the files a group names.
+ */
+export function weightFileBytes(modelJson: ModelJson): number[] {
+  return manifestGroupBytes(modelRoot(modelJson));
 }
 
 /**

@@ -66,6 +66,18 @@ export function weightSpecs(root: Record<string, unknown>): WeightSpec[] {
 
 export const elementCount = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
+/**
+ * Bytes the weight files of each weightsManifest group hold together, as its weights declare
+ * (empty for ModelArtifacts, which carry their weight data): what a reader of model.json from
+ * disk may read from the files a group's paths name, and no more.
+ */
+export function manifestGroupBytes(root: Record<string, unknown>): number[] {
+  weightSpecs(root);                                   // checks every spec first
+  if (!Array.isArray(root.weightsManifest)) return [];
+  return root.weightsManifest.map((group: { weights: WeightSpec[] }) => group.weights.reduce(
+    (n, s) => n + elementCount(s.shape) * STORED_BYTES[s.quantization?.dtype ?? s.dtype], 0));
+}
+
 /** One buffer from the weight file, or from its shards in manifest order. */
 export function concatBytes(data: ArrayBuffer | Uint8Array | (ArrayBuffer | Uint8Array)[]): Uint8Array {
   const asBytes = (d: unknown, what: string): Uint8Array => {
