@@ -59,12 +59,11 @@ describe('functional model walk', () => {
     (await importTfjs(text, weightData())).dispose();
   });
 
+  // The quadratic walk took 33 s here, the linear one 0.8 s: the test's 20 s limit is a hang
+  // guard with a wide margin for a busy machine, not a speed target (those are npm run bench's).
   it('a chain of 100,000 Dropout layers imports (a linear walk)', async () => {
-    const started = performance.now();
     const model = await importTfjs(dropoutChain(100_000), weightData());
     expect(model.toJSON().layers.map((l) => l.type)).toEqual(['lstm']);
-    // The quadratic walk took 33 s here, the linear one under 1 s: a wide margin for a busy machine.
-    expect(performance.now() - started).toBeLessThan(10_000);
     model.dispose();
-  }, 60_000);
+  }, 20_000);
 });
