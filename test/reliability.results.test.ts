@@ -109,3 +109,14 @@ describe('a runtime without WebAssembly', () => {
     expect(r.stdout.trim()).toMatch(/^RecurWasmError: WebAssembly is unavailable in this JavaScript runtime \(node --jitless/);
   }, 120_000);
 });
+
+describe('ONNX recurrent attributes', () => {
+  it('clip = NaN is refused (it was ignored); clip = Infinity clamps nothing', async () => {
+    const { cellAttributes } = await import('../src/onnx/recurrent.js');
+    const attr = (f: number) => new Map([['clip', { f, ints: [], floats: [], strings: [] }]]);
+    const fail = (m: string): never => { throw new RecurFormatError(m); };
+    expect(() => cellAttributes('lstm', attr(NaN), fail)).toThrow(/clip = NaN/);
+    expect(cellAttributes('gru', attr(Infinity), fail).clip).toBeUndefined();
+    expect(cellAttributes('rnn', attr(0.5), fail).clip).toBe(0.5);
+  });
+});

@@ -192,7 +192,7 @@ class Converter {
         if (seen.has(name)) continue;
         seen.add(name);
         for (const { node, index } of consumers.get(name) ?? []) {
-          if (RECURRENT[node.opType]) {
+          if (Object.hasOwn(RECURRENT, node.opType)) {
             if (!indices.includes(index) || (index === 6 && node.opType !== 'LSTM')) return false;
             reached = true;
           } else if (ROW_OPS.has(node.opType) && index === 0) todo.push(...node.outputs);
@@ -242,7 +242,7 @@ class Converter {
 
   private node(n: OnnxNode): void {
     const op = n.opType;
-    if (RECURRENT[op]) return this.recurrent(n, RECURRENT[op]);
+    if (Object.hasOwn(RECURRENT, op)) return this.recurrent(n, RECURRENT[op]);
     const x = this.input(n, 0);
     switch (op) {
       case 'Identity': return this.set(n, 0, this.need(n, x));

@@ -58,7 +58,9 @@ export function cellAttributes(type: CellType, attributes: Map<string, Attr>, fa
   const D = direction === 'bidirectional' ? 2 : 1;
 
   // Cell clip bounds the inputs of the gate activations (as onnxruntime does; not the cell state).
+  // An infinite clip clamps nothing; NaN is a broken file (it used to be ignored silently).
   const clipValue = attributes.get('clip')?.f;
+  if (clipValue !== undefined && Number.isNaN(clipValue)) fail('clip = NaN: the cell clip must be a positive number');
   const clip = clipValue !== undefined && Number.isFinite(clipValue) ? clipValue : undefined;
   if (clip !== undefined && !(clip > 0)) fail(`clip = ${clip}: the cell clip must be positive`);
   if (type === 'lstm' && int('input_forget', 0) !== 0) fail('input_forget = 1 (coupled input and forget gates) has no recur equivalent');
