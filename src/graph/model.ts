@@ -13,7 +13,7 @@ import { RecurDisposedError, RecurFormatError, RecurOptionError, RecurShapeError
 import { decodeModel, type OnnxGraph, type OnnxValueInfo } from '../onnx/onnx.js';
 import { init, type Runtime } from '../runtime/runtime.js';
 import { decodeSnapshot, encodeSnapshot, fnv1a } from '../stream/snapshot.js';
-import { Plan, unsupportedOperators, type PlanInput } from './plan.js';
+import { MAX_PLAN_ELEMENTS, MAX_RUN_WORK, Plan, unsupportedOperators, type PlanInput } from './plan.js';
 import { alloc, elemTypeOf, sizeOf, type ElemType, type Tensor } from './tensor.js';
 
 /** A tensor given to run(): { dims, data } (data converted to the input's type), or a scalar. */
@@ -35,9 +35,11 @@ export interface OnnxGraphOptions {
   shapes?: Record<string, number[]>;
   /** State inputs and the outputs that carry them to the next call; default: recognised by name. */
   states?: Record<string, string>;
+  /** Most work one run may take (plan.ts MAX_RUN_WORK, 2^30 units: a few seconds); raise it for heavy graphs or long inputs. */
+  maxRunWork?: number;
 }
 
-/** Plans kept per model, one per set of input shapes. */
+/** Plans kept per model, one per set of input shapes (and no more elements than one plan may hold). */
 const MAX_PLANS = 4;
 
 export async function loadOnnxGraph(bytes: Uint8Array | ArrayBuffer, options: OnnxGraphOptions = {}): Promise<OnnxGraphModel> {
@@ -54,6 +56,7 @@ export class OnnxGraphModel {
   readonly outputs: GraphValue[];
   /** State input → the output that holds its next value. */
   readonly states: Readonly<Record<string, string>>;
+  private readonly maxRunWork: number;
   private readonly fixed = new Map<string, Tensor>();
   private readonly plans = new Map<string, Plan>();
   private disposed = false;
@@ -76,6 +79,9 @@ export class OnnxGraphModel {
     this.inputs = declared.filter((i) => !this.fixed.has(i.name)).map(valueInfo);
     this.outputs = graph.outputs.map(valueInfo);
     this.states = options.states ? checkStates(options.states, this.inputs, this.outputs) : recogniseStates(this.inputs, this.outputs);
+    const maxRunWork = options.maxRunWork ?? MAX_RUN_WORK;
+    if (!(typeof maxRunWork === 'number' && maxRunWork > 0)) throw new RecurOptionError(`maxRunWork must be a positive number, got ${String(maxRunWork)}`);
+    this.maxRunWork = maxRunWork;
     // Plan now when the shapes are known (given, or all declared), so problems show at import.
     const shapes = options.shapes ?? (this.inputs.every((i) => i.dims?.every((d) => typeof d === 'number'))
       ? Object.fromEntries(this.inputs.map((i) => [i.name, i.dims as number[]])) : undefined);
@@ -129,11 +135,15 @@ export class OnnxGraphModel {
 
   private plan(inputs: PlanInput[]): Plan {
     const key = inputs.map((i) => i.dims.join('x')).join('|');
-    const plan = new Plan(this.graph, inputs, this.fixed, { opset: this.opset, rt: this.runtime });
+    const plan = new Plan(this.graph, inputs, this.fixed, { opset: this.opset, rt: this.runtime }, this.maxRunWork);
     this.plans.set(key, plan);
-    if (this.plans.size > MAX_PLANS) {
+    // At most MAX_PLANS, and together no more than one plan may hold: the least recently used go.
+    let held = 0;
+    for (const p of this.plans.values()) held += p.elements;
+    while (this.plans.size > MAX_PLANS || (this.plans.size > 1 && held > MAX_PLAN_ELEMENTS)) {
       const [oldest, p] = this.plans.entries().next().value as [string, Plan];
       this.plans.delete(oldest);
+      held -= p.elements;
       p.dispose();
     }
     return plan;

@@ -36,6 +36,13 @@ export interface Kernel {
   alias?: number;
   /** With `alias`: output 0 starts this many elements into the input (a contiguous Slice). */
   aliasOffset?: number;
+  /**
+   * What one run() costs, in units of an element read or written by a JavaScript loop (a few ns);
+   * default: one per element of the inputs and outputs. Operators whose work grows faster than
+   * their data (MatMul, Gemm, Conv, ConvTranspose, LSTM/GRU/RNN) or whose elements are dear (Pow,
+   * Erf, Softmax) say. The plan bounds the sum (MAX_FOLD_WORK while folding, MAX_RUN_WORK a run).
+   */
+  work?: number;
   /** Frees what compile() took (wasm memory for packed weights). */
   dispose?(): void;
 }
@@ -45,16 +52,33 @@ export interface OpContext {
   opset: number;
   /** The runtime whose kernels heavy operators may use; absent when only folding on the host. */
   rt?: Runtime;
+  /**
+   * Counts floats of wasm memory a kernel is about to take until dispose() (packed weights,
+   * scratch) with the plan's buffers (MAX_PLAN_ELEMENTS); throws, before anything is allocated,
+   * when they do not fit. Absent outside a plan.
+   */
+  reserve?(floats: number): void;
 }
 
 export type Op = (node: OnnxNode, inputs: (ValueInfo | undefined)[], ctx: OpContext) => Kernel;
 
+/**
+ * Kernel.work per multiply-add, by what does it (measured): a JavaScript loop, recur's wasm GEMM
+ * and recurrent kernels (SIMD, weights packed), its direct wasm convolution.
+ */
+export const WORK = { loop: 1, gemm: 1 / 64, direct: 1 / 8 } as const;
+
 // ---------------------------------------------------------------------------------------------
 // Helpers for operators
 
+/** How errors name a node: its name, or its first output when it has none (as exporters often leave it). */
+export function nodeName(node: OnnxNode): string {
+  return node.name || node.outputs.find(Boolean) || '?';
+}
+
 /** A RecurFormatError naming the node: `ONNX node 'conv1' (Conv): <message>`. */
 export function nodeError(node: OnnxNode, message: string): RecurFormatError {
-  return new RecurFormatError(`ONNX node '${node.name || node.outputs[0] || '?'}' (${node.opType}): ${message}`);
+  return new RecurFormatError(`ONNX node '${nodeName(node)}' (${node.opType}): ${message}`);
 }
 
 function attribute(node: OnnxNode, name: string): OnnxAttribute | undefined {
@@ -137,7 +161,7 @@ export function evaluateNode(op: Op, node: OnnxNode, inputs: (Tensor | undefined
   const infos = inputs.map((t) => (t ? { type: t.type, dims: t.dims, value: t } : undefined));
   const kernel = op(node, infos, ctx);
   try {
-    const outputs = kernel.outputs.map((o) => alloc(o.type, o.dims, `ONNX node '${node.name}' output`));
+    const outputs = kernel.outputs.map((o) => alloc(o.type, o.dims, `ONNX node '${nodeName(node)}' output`));
     kernel.run(inputs, outputs);
     return outputs;
   } finally {

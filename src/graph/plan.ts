@@ -20,12 +20,28 @@ import { RecurFormatError } from '../errors.js';
 import type { OnnxGraph, OnnxNode } from '../onnx/onnx.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { tensorFromOnnx } from './constant.js';
-import { nodeError, type Kernel, type OpContext, type ValueInfo } from './op.js';
+import { nodeError, nodeName, type Kernel, type OpContext, type ValueInfo } from './op.js';
 import { OPS } from './ops/index.js';
 import { alloc, sizeOf, type ElemType, type Tensor } from './tensor.js';
 
-/** Most elements the buffers and folded constants of one plan may hold (1 GiB of f32). */
-export const MAX_PLAN_ELEMENTS = 2 ** 28;
+/** Most elements the buffers and folded constants of one plan may hold (256 MiB of f32). */
+export const MAX_PLAN_ELEMENTS = 2 ** 26;
+
+/**
+ * Most work (Kernel.work: elements of a JavaScript loop, a few ns each) constant folding may do
+ * while a plan is made: a second or so. Folding is all the file's doing, so a small file cannot
+ * make loading last long (a [1] constant expanded to [4096, 4096] and multiplied by itself would
+ * take minutes). recur's wasm GEMM does 2^34 multiply-adds in it, its LSTM kernel as many.
+ */
+export const MAX_FOLD_WORK = 2 ** 28;
+
+/**
+ * Most work one run of a plan's steps may take by default: a few seconds, 4 times the folding
+ * budget (an LSTM 512 → 512 over 30,000 steps fits; so does a 1024³ MatMul in JavaScript). A run's
+ * cost also grows with the inputs the caller gives, so loadOnnxGraph's `maxRunWork` raises it;
+ * the default stops a tiny file from turning a tiny input into minutes of work.
+ */
+export const MAX_RUN_WORK = 2 ** 30;
 
 /** A value while planning: known now, or computed by the plan into slot `slot`. */
 type Ref = { kind: 'const'; tensor: Tensor } | { kind: 'slot'; slot: number };
@@ -78,7 +94,9 @@ export class Plan {
   private readonly slots: Slot[] = [];
   private readonly steps: Step[] = [];
   private readonly kernels: Kernel[] = [];
-  private elements = 0;
+  private held = 0;
+  private foldWork = 0;
+  private runWork = 0;
   private block = 0;
   private buffer?: ArrayBufferLike;
   /** Slots of the graph inputs that are not fixed, in the order given. */
@@ -91,7 +109,8 @@ export class Plan {
    * Plans `graph` for inputs of these types and shapes; `fixed` are inputs whose values are
    * known at import (Silero's sample rate): they fold like initializers.
    */
-  constructor(graph: OnnxGraph, inputs: PlanInput[], fixed: Map<string, Tensor>, private readonly ctx: OpContext & { rt: Runtime }) {
+  constructor(graph: OnnxGraph, inputs: PlanInput[], fixed: Map<string, Tensor>, private readonly ctx: OpContext & { rt: Runtime },
+              private readonly maxRunWork = MAX_RUN_WORK) {
     try {
       const scope = new Scope();
       for (const [name, t] of fixed) scope.set(name, { kind: 'const', tensor: t });
@@ -113,6 +132,9 @@ export class Plan {
       throw err;
     }
   }
+
+  /** Elements of buffers, folded constants and kernels' wasm memory the plan holds. */
+  get elements(): number { return this.held; }
 
   /** Whether the plan can still run (models drop plans for newer shapes, and dispose them). */
   get live(): boolean { return !this.disposed; }
@@ -157,14 +179,14 @@ export class Plan {
   }
 
   private count(n: number, what: string): void {
-    this.elements += n;
-    if (this.elements > MAX_PLAN_ELEMENTS) throw new RecurFormatError(`ONNX graph: ${what} takes the plan past 2^28 elements of buffers and constants`);
+    this.held += n;
+    if (this.held > MAX_PLAN_ELEMENTS) throw new RecurFormatError(`ONNX graph: ${what} takes the plan past 2^26 elements of buffers and constants`);
   }
 
   private planGraph(graph: OnnxGraph, scope: Scope, steps: Step[]): void {
     for (const [name, t] of graph.initializers) {
+      this.count(sizeOf(t.dims, `ONNX initializer '${name}'`), `initializer '${name}'`);   // before decoding it
       const tensor = tensorFromOnnx(t, `ONNX initializer '${name}'`);
-      this.count(tensor.data.length, `initializer '${name}'`);
       scope.set(name, { kind: 'const', tensor });
     }
     for (const node of graph.nodes) this.planNode(node, scope, steps);
@@ -193,7 +215,8 @@ export class Plan {
     // Shape and Size need only shapes, which are all known: give them a stand-in with no data.
     const shapeOnly = node.opType === 'Shape' || node.opType === 'Size';
     const infos = refs.map((r, k) => (shapeOnly && k === 0 && r?.kind === 'slot' ? this.constShape(r.slot) : this.info(r)));
-    const kernel = op(node, infos, this.ctx);
+    let reserved = 0;                                      // floats of wasm memory the kernel keeps
+    const kernel = op(node, infos, { ...this.ctx, reserve: (n) => { this.count(n, `the weights and scratch of node '${nodeName(node)}'`); reserved += n; } });
     if (kernel.outputs.length < node.outputs.filter(Boolean).length) {
       kernel.dispose?.();
       throw nodeError(node, `it has ${node.outputs.length} outputs; the operator makes ${kernel.outputs.length}`);
@@ -201,14 +224,16 @@ export class Plan {
 
     if (infos.every((v) => !v || v.value)) {               // constant folding
       try {
+        this.spend(node, kernel, infos, true);
         const outs = kernel.outputs.map((o, k) => {
-          this.count(sizeOf(o.dims), `the output of node '${node.name}'`);
-          return alloc(o.type, o.dims, `ONNX node '${node.name}' output ${k}`);
+          this.count(sizeOf(o.dims), `the output of node '${nodeName(node)}'`);
+          return alloc(o.type, o.dims, `ONNX node '${nodeName(node)}' output ${k}`);
         });
         kernel.run(infos.map((v) => v?.value), outs);
         node.outputs.forEach((name, k) => { if (name) scope.set(name, { kind: 'const', tensor: outs[k] }); });
       } finally {
         kernel.dispose?.();
+        this.held -= reserved;                               // its wasm memory is freed
       }
       return;
     }
@@ -216,7 +241,9 @@ export class Plan {
     const source = refs[0];
     if (kernel.alias === 0 && source?.kind === 'slot' && node.outputs.filter(Boolean).length === 1 && node.outputs[0]) {
       kernel.dispose?.();                                   // a new shape over the same buffer
+      this.held -= reserved;
       const from = this.slots[source.slot], o = kernel.outputs[0];
+      sizeOf(o.dims, `the output of node '${nodeName(node)}'`);
       const slot = this.slots.length;
       this.slots.push({ type: o.type, dims: o.dims, root: from.root, tensor: { type: o.type, dims: o.dims, data: new Float32Array(0) },
         offset: -1, view: from.view + (kernel.aliasOffset ?? 0) });
@@ -225,7 +252,8 @@ export class Plan {
     }
 
     this.kernels.push(kernel);
-    const writes = kernel.outputs.map((o, k) => this.newSlot(o.type, o.dims, `the output ${k} of node '${node.name}'`));
+    this.spend(node, kernel, infos, false);
+    const writes = kernel.outputs.map((o, k) => this.newSlot(o.type, o.dims, `the output ${k} of node '${nodeName(node)}'`));
     node.outputs.forEach((name, k) => { if (name) scope.set(name, { kind: 'slot', slot: writes[k] }); });
     const reads = refs.flatMap((r) => (r?.kind === 'slot' ? [r.slot] : []));
     steps.push({
@@ -233,6 +261,19 @@ export class Plan {
       inputs: refs.map((r) => (r ? (r.kind === 'const' ? r.tensor : this.slots[r.slot].tensor) : undefined)),
       outputs: writes.map((s) => this.slots[s].tensor),
     });
+  }
+
+  /** Counts what one run of the kernel costs: against MAX_FOLD_WORK when folding, else MAX_RUN_WORK. */
+  private spend(node: OnnxNode, kernel: Kernel, infos: (ValueInfo | undefined)[], folding: boolean): void {
+    const size = (dims: number[]) => dims.reduce((n, d) => n * d, 1);
+    const work = kernel.work ?? [...infos, ...kernel.outputs].reduce((n, v) => n + (v ? size(v.dims) : 0), 0);
+    if (folding) {
+      this.foldWork += work;
+      if (!(this.foldWork <= MAX_FOLD_WORK)) throw nodeError(node, 'with the constants folded before it, folding it takes planning past 2^28 units of work (a second or so); recur refuses graphs this heavy');
+    } else {
+      this.runWork += work;
+      if (!(this.runWork <= this.maxRunWork)) throw nodeError(node, `with the nodes before it, it takes one run past ${this.maxRunWork} units of work (MAX_RUN_WORK is 2^30, a few seconds); pass a larger maxRunWork to loadOnnxGraph to allow it`);
+    }
   }
 
   /** A constant that has a slot's shape but no data (only Shape and Size see it). */
@@ -289,7 +330,7 @@ export class Plan {
       if (a.type !== b.type || a.dims.join() !== b.dims.join()) {
         throw nodeError(node, `output ${k} is ${a.type} [${a.dims.join(', ')}] in then_branch but ${b.type} [${b.dims.join(', ')}] in else_branch; recur plans fixed shapes`);
       }
-      const slot = this.newSlot(a.type, a.dims, `the output ${k} of node '${node.name}'`);
+      const slot = this.newSlot(a.type, a.dims, `the output ${k} of node '${nodeName(node)}'`);
       if (name) scope.set(name, { kind: 'slot', slot });
       return slot;
     });

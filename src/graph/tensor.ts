@@ -16,8 +16,12 @@ export interface Tensor {
   data: Float32Array | Float64Array | Uint8Array;
 }
 
-/** Largest element count of a tensor the runtime makes (what a 32-bit wasm memory could hold as f32). */
-export const MAX_TENSOR_ELEMENTS = 2 ** 28;
+/**
+ * Largest element count of a tensor the runtime makes: 256 MiB of f32 (512 MiB as an int tensor's
+ * Float64Array), far beyond what the graphs recur runs need, and low enough that a hostile file's
+ * shapes cannot make one allocation of gigabytes.
+ */
+export const MAX_TENSOR_ELEMENTS = 2 ** 26;
 
 /** The element count of dims; a RecurFormatError for negative, fractional or too large sizes. */
 export function sizeOf(dims: readonly number[], what = 'tensor'): number {
@@ -26,7 +30,7 @@ export function sizeOf(dims: readonly number[], what = 'tensor'): number {
     if (!Number.isSafeInteger(d) || d < 0) throw new RecurFormatError(`${what}: shape [${dims.join(', ')}] has an invalid size ${d}`);
     n *= d;
   }
-  if (n > MAX_TENSOR_ELEMENTS) throw new RecurFormatError(`${what}: shape [${dims.join(', ')}] has more than 2^28 elements`);
+  if (n > MAX_TENSOR_ELEMENTS) throw new RecurFormatError(`${what}: shape [${dims.join(', ')}] has more than 2^26 elements`);
   return n;
 }
 

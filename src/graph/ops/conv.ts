@@ -10,10 +10,14 @@
 // (ops/dense.ts), then laid out as [M, L']. Depthwise and other thin groups run as direct loops.
 
 import type { OnnxNode } from '../../onnx/onnx.js';
-import { attrInt, attrInts, attrString, constantInput, nodeError, required, type Kernel, type Op, type OpContext, type ValueInfo } from '../op.js';
-import { sizeOf, type Tensor } from '../tensor.js';
+import { attrInt, attrInts, attrString, constantInput, nodeError, required, WORK, type Kernel, type Op, type OpContext, type ValueInfo } from '../op.js';
+import type { Tensor } from '../tensor.js';
+import { checkedSize } from './shape.js';
 import { Dense } from './dense.js';
 import { addressIn, WasmBlock } from '../wasm-block.js';
+
+/** Most floats of gathered receptive fields (im2col) a Conv runs on the GEMM with; past it, direct loops. */
+const MAX_IM2COL = 2 ** 24;
 
 interface Geometry {
   N: number; C: number; L: number; M: number; K: number; groups: number;
@@ -87,11 +91,12 @@ const conv: Op = (node, inputs, ctx) => {
   const outLength = Math.floor((L + padBegin + padEnd - span) / stride) + 1;
   if (!(outLength >= 1)) throw nodeError(node, `X's length ${L} (padded ${padBegin} + ${padEnd}) is shorter than the kernel's span ${span}`);
   const g: Geometry = { N, C, L, M, K, groups, stride, dilation, padBegin, padEnd, outLength };
-  sizeOf([N, M, outLength], `ONNX node '${node.name}' output`);
+  checkedSize(node, [N, M, outLength]);
   const bias = biasOf(node, inputs, M);
   const Mg = M / groups;
-  // A matrix product pays off when each group has several outputs and a long enough dot product.
-  if (ctx.rt && Mg >= 4 && Cg * K >= 8) return convGemm(node, g, w.value.data as Float32Array, bias, ctx);
+  // A matrix product pays off when each group has several outputs and a long enough dot product
+  // (and its gathered receptive fields, [L', C/group·K] a group, fit in reasonable scratch).
+  if (ctx.rt && Mg >= 4 && Cg * K >= 8 && outLength * C * K <= MAX_IM2COL) return convGemm(node, g, w.value.data as Float32Array, bias, ctx);
   if (ctx.rt) return convDirectWasm(g, w.value.data as Float32Array, bias, ctx);
   return convDirect(g, w.value.data as Float32Array, bias);
 };
@@ -105,6 +110,7 @@ function convGemm(node: OnnxNode, g: Geometry, weight: Float32Array, bias: Float
   const { N, C, L, M, K, groups, stride, dilation, padBegin, outLength: Lo } = g;
   const Cg = C / groups, Mg = M / groups, CK = Cg * K;
   const rt = ctx.rt!, k = rt.kernels;
+  ctx.reserve?.(M * (CK + 1) + groups * Lo * (CK + Mg) + N * (C * L + M * Lo));
   const dense: Dense[] = [];
   let xs: WasmBlock | undefined, ys: WasmBlock | undefined;
   try {
@@ -123,6 +129,7 @@ function convGemm(node: OnnxNode, g: Geometry, weight: Float32Array, bias: Float
   const pointwise = K === 1 && stride === 1 && padBegin === 0 && Lo === L;
   return {
     outputs: [{ type: 'float', dims: [N, M, Lo] }],
+    work: N * Lo * ((M + C) * CK * WORK.gemm + M),
     run(ins, outs) {
       const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
       let x = addressIn(rt, X);
@@ -152,6 +159,7 @@ function convGemm(node: OnnxNode, g: Geometry, weight: Float32Array, bias: Float
 function convDirectWasm(g: Geometry, weight: Float32Array, bias: Float32Array | undefined, ctx: OpContext): Kernel {
   const { N, C, L, M, K, groups, stride, dilation, padBegin, outLength: Lo } = g;
   const rt = ctx.rt!;
+  ctx.reserve?.(weight.length + M + N * (C * L + M * Lo));
   const blocks: WasmBlock[] = [];
   const block = (n: number) => { const b = new WasmBlock(rt, n); blocks.push(b); return b; };
   let w: WasmBlock, b: WasmBlock | undefined, xs: WasmBlock, ys: WasmBlock;
@@ -167,6 +175,7 @@ function convDirectWasm(g: Geometry, weight: Float32Array, bias: Float32Array | 
   }
   return {
     outputs: [{ type: 'float', dims: [N, M, Lo] }],
+    work: N * M * Lo * ((C / groups) * K * WORK.direct + 1),
     run(ins, outs) {
       const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
       let x = addressIn(rt, X);
@@ -187,6 +196,7 @@ function convDirect(g: Geometry, W: Float32Array, bias: Float32Array | undefined
   const Cg = C / groups, Mg = M / groups;
   return {
     outputs: [{ type: 'float', dims: [N, M, Lo] }],
+    work: N * M * Lo * (Cg * K * WORK.loop + 1),
     run(ins, outs) {
       const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
       for (let n = 0; n < N; n++) {
@@ -240,11 +250,12 @@ const convTranspose: Op = (node, inputs) => {
   } else if (autoPad === 'VALID') padBegin = padEnd = 0;
   const Lo = full - padBegin - padEnd;
   if (!(Lo >= 1)) throw nodeError(node, `pads ${padBegin} + ${padEnd} leave no output`);
-  sizeOf([N, M, Lo], `ONNX node '${node.name}' output`);
+  checkedSize(node, [N, M, Lo]);
   const bias = biasOf(node, inputs, M);
   const W = w.value.data as Float32Array;
   return {
     outputs: [{ type: 'float', dims: [N, M, Lo] }],
+    work: N * (C * Mg * L * K * WORK.loop + M * Lo),
     run(ins: (Tensor | undefined)[], outs: Tensor[]) {
       const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
       for (let n = 0; n < N; n++) {

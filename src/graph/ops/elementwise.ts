@@ -79,7 +79,7 @@ function broadcastAll(node: OnnxNode, shapes: readonly (readonly number[])[]): n
     if (!d) throw nodeError(node, `input shapes ${shapes.map(shape).join(', ')} do not broadcast`);
     dims = d;
   }
-  if (product(dims) > MAX_TENSOR_ELEMENTS) throw nodeError(node, `the broadcast shape ${shape(dims)} has more than 2^28 elements`);
+  if (product(dims) > MAX_TENSOR_ELEMENTS) throw nodeError(node, `the broadcast shape ${shape(dims)} has more than 2^26 elements`);
   return [...dims];
 }
 
@@ -361,9 +361,10 @@ const Pow: Op = (node, inputs, ctx) => {
     const js = mapKernel(x, 'float', (o, a, n) => { for (let i = 0; i < n; i++) { const v = a[i]; o[i] = v * v; } });
     return ctx.rt ? wasmUnary(ctx.rt, WASM_UNARY.Square, x, js) : js;
   }
-  return binaryKernel(node, x, y, x.type, x.type === 'int'
+  const kernel = binaryKernel(node, x, y, x.type, x.type === 'int'
     ? (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = powInt(a[i], b[j]); }
     : (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = Math.pow(a[i], b[j]); });
+  return { ...kernel, work: 16 * product(kernel.outputs[0].dims) };   // Math.pow: tens of ns an element
 };
 
 /** Mod(A, B): fmod = 0 (ints only) takes the divisor's sign, fmod = 1 the dividend's, as C's fmod. */
@@ -486,6 +487,12 @@ const Cast: Op = (node, inputs) => {
 /** float32 of an attribute's default, as onnxruntime reads it (0.01f, not 0.01). */
 const f32 = Math.fround;
 
+/** An operator whose elements cost `cost` units of Kernel.work each (a long series per element). */
+const dear = (op: Op, cost: number): Op => (node, inputs, ctx) => {
+  const kernel = op(node, inputs, ctx);
+  return { ...kernel, work: cost * product(kernel.outputs[0].dims) };
+};
+
 export const elementwiseOps: Record<string, Op> = {
   // Arithmetic: A and B of one type, broadcast; the output keeps the type.
   Add: binary(NUMERIC, (o, k, end, a, i, di, b, j, dj) => { for (; k < end; k++, i += di, j += dj) o[k] = a[i] + b[j]; }, { wasmOp: WASM_BINARY.Add }),
@@ -516,7 +523,7 @@ export const elementwiseOps: Record<string, Op> = {
   Floor: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.floor(x[i]); }),
   Ceil: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.ceil(x[i]); }),
   Round: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = roundEven(x[i]); }),
-  Erf: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = erf(x[i]); }),
+  Erf: dear(floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = erf(x[i]); }), 8),
 
   // Activations
   Relu: unary(NUMERIC, () => (o, x, n) => { for (let i = 0; i < n; i++) { const v = x[i]; o[i] = v < 0 ? 0 : v; } }, WASM_UNARY.Relu),

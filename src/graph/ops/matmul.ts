@@ -5,9 +5,10 @@
 // (ops/dense.ts, weights packed once at compile time); anything else runs as plain loops.
 
 import type { OnnxNode } from '../../onnx/onnx.js';
-import { attrFloat, attrInt, nodeError, required, type Kernel, type Op, type ValueInfo } from '../op.js';
+import { attrFloat, attrInt, nodeError, required, WORK, type Kernel, type Op, type ValueInfo } from '../op.js';
 import { broadcastDims, broadcastStrides, sizeOf, stridesOf } from '../tensor.js';
 import { Dense } from './dense.js';
+import { checkedSize } from './shape.js';
 
 function floatOperand(node: OnnxNode, inputs: (ValueInfo | undefined)[], k: number, role: string): ValueInfo {
   const v = required(node, inputs, k, role);
@@ -35,19 +36,21 @@ const matmul: Op = (node, inputs, ctx) => {
   const batch = broadcastDims(aDims.slice(0, -2), bDims.slice(0, -2));
   if (!batch) throw nodeError(node, `the batch axes of A [${a.dims.join(', ')}] and B [${b.dims.join(', ')}] do not broadcast`);
   const outDims = [...batch, ...(a.dims.length === 1 ? [] : [M]), ...(b.dims.length === 1 ? [] : [N])];
-  sizeOf([...batch, M, N], `ONNX node '${node.name}' output`);
+  const total = checkedSize(node, [...batch, M, N]);
 
   // A constant 2-D B shared by every row of A: one product over all of A's rows.
-  if (b.value && b.dims.length === 2 && ctx.rt && K > 0) {
+  if (b.value && b.dims.length === 2 && ctx.rt && K > 0 && N > 0) {
     const rows = sizeOf(aDims.slice(0, -1));
+    ctx.reserve?.(N * K + rows * (K + N));
     const dense = new Dense(ctx.rt, node, N, K, transposed(b.value.data as Float32Array, K, N), undefined, rows);
     return {
       outputs: [{ type: 'float', dims: outDims }],
+      work: rows * N * (K * WORK.gemm + 1),
       run(ins, outs) { dense.run(rows, ins[0]!.data as Float32Array, outs[0].data as Float32Array); },
       dispose() { dense.dispose(); },
     };
   }
-  const count = sizeOf(batch);
+  const count = total === 0 ? 0 : sizeOf(batch);          // an empty result may have a batch of any size
   const aStride = broadcastStrides(aDims.slice(0, -2), batch), bStride = broadcastStrides(bDims.slice(0, -2), batch);
   const batchStrides = stridesOf(batch);
   // Offsets of each batch's A and B matrices, in matrices.
@@ -65,6 +68,7 @@ const matmul: Op = (node, inputs, ctx) => {
   }
   return {
     outputs: [{ type: 'float', dims: outDims }],
+    work: count * M * N * (K * WORK.loop + 1),
     run(ins, outs) {
       const A = ins[0]!.data as Float32Array, B = ins[1]!.data as Float32Array, Y = outs[0].data as Float32Array;
       for (let i = 0; i < count; i++) {
@@ -98,12 +102,12 @@ const gemm: Op = (node, inputs, ctx) => {
   if (c && (c.dims.length > 2 || !cDims || cDims[0] !== M || cDims[1] !== N)) {
     throw nodeError(node, `C [${c.dims.join(', ')}] does not broadcast to [${M}, ${N}]`);
   }
-  sizeOf([M, N], `ONNX node '${node.name}' output`);
+  checkedSize(node, [M, N]);
   const cStrides = c ? broadcastStrides(c.dims, [M, N]) : [0, 0];
 
   // A linear layer: constant B, α = 1, and a constant C that is one row (or absent) is its bias.
   const rowBias = c?.value && cStrides[0] === 0;
-  if (ctx.rt && b.value && !transA && alpha === 1 && (!c || rowBias) && K > 0) {
+  if (ctx.rt && b.value && !transA && alpha === 1 && (!c || rowBias) && K > 0 && N > 0) {
     const Bv = b.value.data as Float32Array;
     const weight = transB ? Bv : transposed(Bv, K, N);
     let bias: Float32Array | undefined;
@@ -112,9 +116,11 @@ const gemm: Op = (node, inputs, ctx) => {
       bias = new Float32Array(N);
       for (let n = 0; n < N; n++) bias[n] = beta * C[n * cStrides[1]];
     }
+    ctx.reserve?.(N * (K + 1) + M * (K + N));
     const dense = new Dense(ctx.rt, node, N, K, weight, bias, M);
     return {
       outputs: [{ type: 'float', dims: [M, N] }],
+      work: M * N * (K * WORK.gemm + 1),
       run(ins, outs) { dense.run(M, ins[0]!.data as Float32Array, outs[0].data as Float32Array); },
       dispose() { dense.dispose(); },
     };
@@ -127,6 +133,7 @@ function gemmLoops(M: number, N: number, K: number, transA: boolean, transB: boo
   const [am, ak] = transA ? [1, M] : [K, 1], [bk, bn] = transB ? [1, K] : [N, 1];
   return {
     outputs: [{ type: 'float', dims: [M, N] }],
+    work: M * N * (K * WORK.loop + 1),
     run(ins, outs) {
       const A = ins[0]!.data as Float32Array, B = ins[1]!.data as Float32Array, Y = outs[0].data as Float32Array;
       const C = hasC ? (ins[2]!.data as Float32Array) : undefined;

@@ -10,8 +10,9 @@ import { GRU } from '../../layers/gru.js';
 import { LSTM } from '../../layers/lstm.js';
 import type { Recurrent } from '../../layers/recurrent.js';
 import { RNN } from '../../layers/rnn.js';
-import { cellAttributes, cellWeights, type CellType } from '../../onnx/recurrent.js';
-import { constantInput, nodeError, required, type Op } from '../op.js';
+import { cellAttributes, cellWeights, GATES, type CellType } from '../../onnx/recurrent.js';
+import { constantInput, nodeError, required, WORK, type Op } from '../op.js';
+import { sizeOf } from '../tensor.js';
 import { WasmBlock } from '../wasm-block.js';
 
 function recurrentOp(type: CellType): Op {
@@ -27,9 +28,10 @@ function recurrentOp(type: CellType): Op {
       if (v.type !== 'float') fail(`${role} is ${v.type}, expected float`);
       return { dims: v.dims, values: v.value.data as Float32Array };
     };
-    const W = tensor(1, 'W'), R = tensor(2, 'R');
+    const W = tensor(1, 'W'), R = tensor(2, 'R'), B = tensor(3, 'B'), P = type === 'lstm' ? tensor(7, 'P') : undefined;
     if (!W || !R) return fail('inputs W and R are required');
-    const weights = cellWeights(type, attrs, { W, R, B: tensor(3, 'B'), P: type === 'lstm' ? tensor(7, 'P') : undefined }, fail);
+    ctx.reserve?.([W, R, B, P].reduce((n, t) => n + (t ? t.values.length : 0), 0));   // the layer's weights
+    const weights = cellWeights(type, attrs, { W, R, B, P }, fail);
     const D = attrs.bidirectional ? 2 : 1, H = weights.hiddenSize, I = weights.inputSize;
     const [T, Bn] = attrs.batchMajor ? [x.dims[1], x.dims[0]] : [x.dims[0], x.dims[1]];
     if (x.dims[2] !== I) fail(`X has ${x.dims[2]} features; W expects ${I}`);
@@ -39,6 +41,8 @@ function recurrentOp(type: CellType): Op {
       if ([...lens.value.data].some((v) => v !== T)) fail(`sequence_lens must equal the sequence length ${T} for every row: recur runs every row to the same length`);
     }
     const stateDims = attrs.batchMajor ? [Bn, D, H] : [D, Bn, H];
+    const yDims = attrs.batchMajor ? [Bn, T, D, H] : [T, D, Bn, H];
+    try { sizeOf(yDims, 'Y'); } catch (err) { fail((err as Error).message); }   // before the buffers for it are allocated
     for (const [k, role] of [[5, 'initial_h'], [6, 'initial_c']] as const) {
       const s = inputs[k];
       if (s && (s.type !== 'float' || s.dims.join() !== stateDims.join())) fail(`${role} is [${s.dims.join(', ')}], expected [${stateDims.join(', ')}]`);
@@ -57,13 +61,13 @@ function recurrentOp(type: CellType): Op {
       throw nodeError(node, `its weights cannot be used: ${(err as Error).message}`);
     }
 
-    const yDims = attrs.batchMajor ? [Bn, T, D, H] : [T, D, Bn, H];
     // Buffers in wasm memory for the layer kernel, time-major: x [T, B, I], y [T, B, D·H], h and c [D, B, H].
     const rt = ctx.rt!, S = D * Bn * H;
     const blocks: WasmBlock[] = [];
     const block = (n: number) => { const b = new WasmBlock(rt, n); blocks.push(b); return b; };
     let xb: WasmBlock, yb: WasmBlock, hb: WasmBlock, cb: WasmBlock | undefined, ws: WasmBlock;
     try {
+      ctx.reserve?.(T * Bn * (I + D * H) + 2 * S + layer.layerWorkspaceFloats(T, Bn));
       xb = block(T * Bn * I); yb = block(T * Bn * D * H); hb = block(S);
       cb = type === 'lstm' ? block(S) : undefined;
       ws = block(layer.layerWorkspaceFloats(T, Bn));
@@ -85,6 +89,7 @@ function recurrentOp(type: CellType): Op {
       if (attrs.batchMajor && D > 1) swap(src, dst, D, Bn, H); else dst.set(src);
     };
     return {
+      work: T * Bn * D * H * (GATES[type] * (I + H) * WORK.gemm + 1),
       outputs: [{ type: 'float', dims: yDims }, { type: 'float', dims: stateDims }, ...(type === 'lstm' ? [{ type: 'float' as const, dims: stateDims }] : [])],
       run(ins, outs) {
         const X = ins[0]!.data as Float32Array;

@@ -10,7 +10,7 @@
 // inner loop and never allocates.
 
 import {
-  attrFloat, attrInt, attrInts, attrFloats, attrString, constantInput, expectType, nodeError, normalizeAxis, required,
+  attrFloat, attrInt, attrInts, attrFloats, attrString, constantInput, expectType, nodeError, nodeName, normalizeAxis, required,
   type Kernel, type Op, type OpContext, type ValueInfo,
 } from '../op.js';
 import type { OnnxNode } from '../../onnx/onnx.js';
@@ -156,6 +156,7 @@ const Shape: Op = (node, inputs) => {
   const dims = x.dims.slice(start, Math.max(start, end));
   return {
     outputs: [{ type: 'int', dims: [dims.length] }],
+    work: dims.length,                                     // reads no data
     run(_inputs, outputs) { outputs[0].data.set(dims); },
   };
 };
@@ -166,6 +167,7 @@ const Size: Op = (node, inputs) => {
   const n = checkedSize(node, x.dims, 'data');
   return {
     outputs: [{ type: 'int', dims: [] }],
+    work: 1,
     run(_inputs, outputs) { outputs[0].data[0] = n; },
   };
 };
@@ -217,7 +219,9 @@ const Flatten: Op = (node, inputs) => {
   if (axis < 0) axis += r;
   checkedSize(node, x.dims, 'input');
   const prod = (ds: number[]) => ds.reduce((p, d) => p * d, 1);
-  return aliasKernel(x.type, [prod(x.dims.slice(0, axis)), prod(x.dims.slice(axis))]);
+  const dims = [prod(x.dims.slice(0, axis)), prod(x.dims.slice(axis))];
+  checkedSize(node, dims);                                 // [0, 2^40·2^20] is empty but no shape
+  return aliasKernel(x.type, dims);
 };
 
 /** Squeeze(data, axes?) → data without the given axes of size 1 (all of them without axes). */
@@ -462,7 +466,7 @@ const Gather: Op = (node, inputs) => {
         for (let j = 0; j < count; j++) {
           let i = idx[j];
           if (i < 0) i += n;
-          if (!(i >= 0 && i < n)) throw new RecurValueError(`ONNX node '${node.name || node.outputs[0]}' (Gather): index ${idx[j]} is out of range for axis ${axis} of size ${n}`);
+          if (!(i >= 0 && i < n)) throw new RecurValueError(`ONNX node '${nodeName(node)}' (Gather): index ${idx[j]} is out of range for axis ${axis} of size ${n}`);
           const from = (a * n + i) * inner;
           for (let b = 0; b < inner; b++) dst[o++] = src[from + b];
         }
@@ -517,7 +521,7 @@ const Pad: Op = (node, inputs, ctx) => {
     if (ctx.opset >= 18 && inputs[3]) axes = normalizeAxes(node, constInts(node, inputs, 3, 'axes'), r);
   }
   if (pads.length !== 2 * axes.length) throw nodeError(node, `pads has ${pads.length} values, expected ${2 * axes.length}`);
-  if (x.type === 'int') value = Math.trunc(value);
+  if (x.type === 'int') value = Number.isNaN(value) ? 0 : Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Math.trunc(value)));
   else if (x.type === 'bool') value = value ? 1 : 0;
   const begin = new Array<number>(r).fill(0), end = new Array<number>(r).fill(0);
   axes.forEach((a, i) => { begin[a] = pads![i]; end[a] = pads![i + axes.length]; });

@@ -35,6 +35,7 @@ function softmaxOp(log: boolean): Op {
     }
     return {
       outputs: [{ type: 'float', dims: [...dims] }],
+      work: 4 * outer * n * inner,                     // three passes and an exp an element
       run(ins, outs) {
         const xs = ins[0]!.data, os = outs[0].data;
         if (n === 0) return;
