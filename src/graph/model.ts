@@ -11,6 +11,7 @@
 
 import { RecurDisposedError, RecurFormatError, RecurOptionError, RecurShapeError } from '../errors.js';
 import { decodeModel, type OnnxGraph, type OnnxValueInfo } from '../onnx/onnx.js';
+import { OwnedBlocks } from '../runtime/reclaim.js';
 import { init, type Runtime } from '../runtime/runtime.js';
 import { decodeSnapshot, encodeSnapshot, fnv1a } from '../stream/snapshot.js';
 import { MAX_PLAN_ELEMENTS, MAX_RUN_WORK, Plan, unsupportedOperators, type PlanInput } from './plan.js';
@@ -59,6 +60,8 @@ export class OnnxGraphModel {
   private readonly maxRunWork: number;
   private readonly fixed = new Map<string, Tensor>();
   private readonly plans = new Map<string, Plan>();
+  /** The plans' wasm memory: freed by dispose(), or when the model (and every stream of it) is garbage-collected. */
+  private readonly owned = new OwnedBlocks(this);
   private disposed = false;
 
   /** @internal Use loadOnnxGraph() or importOnnx(). `graph` is the decoded file (read by recur inspect). */
@@ -120,7 +123,7 @@ export class OnnxGraphModel {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const p of this.plans.values()) p.dispose();
+    this.owned.freeAll();
     this.plans.clear();
   }
 
@@ -135,7 +138,7 @@ export class OnnxGraphModel {
 
   private plan(inputs: PlanInput[]): Plan {
     const key = inputs.map((i) => i.dims.join('x')).join('|');
-    const plan = new Plan(this.graph, inputs, this.fixed, { opset: this.opset, rt: this.runtime }, this.maxRunWork);
+    const plan = this.owned.add(new Plan(this.graph, inputs, this.fixed, { opset: this.opset, rt: this.runtime }, this.maxRunWork));
     this.plans.set(key, plan);
     // At most MAX_PLANS, and together no more than one plan may hold: the least recently used go.
     let held = 0;
@@ -144,7 +147,7 @@ export class OnnxGraphModel {
       const [oldest, p] = this.plans.entries().next().value as [string, Plan];
       this.plans.delete(oldest);
       held -= p.elements;
-      p.dispose();
+      this.owned.free(p);
     }
     return plan;
   }

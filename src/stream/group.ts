@@ -6,6 +6,7 @@
 
 import { RecurDisposedError, RecurOptionError, RecurShapeError } from '../errors.js';
 import { noUnknown, positiveInt } from '../layers/options.js';
+import { OwnedBlocks } from '../runtime/reclaim.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { StackProgram, type StreamLayer } from './program.js';
@@ -27,19 +28,21 @@ export class StreamGroup {
   private readonly io: Workspace<'x' | 'y'>;
   private readonly list: GroupMember[] = [];
   private nextId = 1;
+  /** The program and io blocks: freed by dispose(), or when the group is garbage-collected. */
+  private readonly owned = new OwnedBlocks(this);
   private disposed = false;
 
   /** @internal Use model.streamGroup(). */
   constructor(private readonly rt: Runtime, layers: { name: string; layer: StreamLayer }[], options: StreamGroupOptions) {
     noUnknown('streamGroup', options ?? {}, ['capacity']);
     this.capacity = positiveInt('streamGroup', 'capacity', options?.capacity);
-    this.program = new StackProgram(rt, layers, this.capacity);
+    this.program = this.owned.add(new StackProgram(rt, layers, this.capacity));
     this.inputSize = this.program.inFeatures;
     this.outputSize = this.program.outFeatures;
     let print: number | undefined;             // computed on first use: only snapshots need it
     this.fingerprint = () => (print ??= fingerprint(layers));
     this.idLimit = this.program.idLimit;
-    this.io = new Workspace(rt, { x: this.capacity * this.inputSize, y: this.capacity * this.outputSize });
+    this.io = this.owned.add(new Workspace(rt, { x: this.capacity * this.inputSize, y: this.capacity * this.outputSize }));
   }
 
   /** Members in row order: row i of step()'s input and output belongs to members[i]. */
@@ -90,8 +93,7 @@ export class StreamGroup {
     this.disposed = true;
     for (const m of this.list) m.row = -1;
     this.list.length = 0;
-    this.io.free();
-    this.program.dispose();
+    this.owned.freeAll();
   }
 
   /** @internal */ saveRow(row: number): Uint8Array {

@@ -4,6 +4,7 @@
 
 import { RecurDisposedError, RecurShapeError } from '../errors.js';
 import { positiveInt, flag, noUnknown } from '../layers/options.js';
+import { OwnedBlocks } from '../runtime/reclaim.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { StackProgram, type StreamLayer } from './program.js';
@@ -36,6 +37,8 @@ export class Stream {
   private xView!: Float32Array | Int32Array;
   private yView!: Float32Array;
   private readonly out: Float32Array;
+  /** The program and io blocks: freed by dispose(), or when the stream is garbage-collected. */
+  private readonly owned = new OwnedBlocks(this);
   private disposed = false;
 
   /** @internal Use model.stream(). */
@@ -44,7 +47,7 @@ export class Stream {
     noUnknown('stream', options, ['batch', 'reuseOutput']);
     this.batch = positiveInt('stream', 'batch', options.batch, 1);
     this.reuseOutput = flag('stream', 'reuseOutput', options.reuseOutput, false);
-    this.program = new StackProgram(rt, layers, this.batch);
+    this.program = this.owned.add(new StackProgram(rt, layers, this.batch));
     this.inputSize = this.program.inFeatures;
     this.outputSize = this.program.outFeatures;
     let print: number | undefined;             // computed on first use: only snapshots need it
@@ -71,7 +74,7 @@ export class Stream {
     this.alive();
     positiveInt('stream', 'T', T);
     this.checkInput(xs, T);
-    if (T > this.ioSteps) { this.io.free(); this.io = this.allocIO(T); }
+    if (T > this.ioSteps) { this.owned.free(this.io); this.io = this.allocIO(T); }
     const { rt } = this;
     const x = this.io.at('x');
     (this.idLimit ? rt.i32(x, xs.length) : rt.f32(x, xs.length)).set(xs);
@@ -124,12 +127,11 @@ export class Stream {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.io.free();
-    this.program.dispose();
+    this.owned.freeAll();
   }
 
   private allocIO(T: number): Workspace<'x' | 'y'> {
-    const io = new Workspace(this.rt, { x: T * this.batch * this.inputSize, y: T * this.batch * this.outputSize });
+    const io = this.owned.add(new Workspace(this.rt, { x: T * this.batch * this.inputSize, y: T * this.batch * this.outputSize }));
     this.ioSteps = T;
     this.io = io;
     this.views();

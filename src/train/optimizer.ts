@@ -12,6 +12,7 @@
 import { RecurDisposedError, RecurOptionError, RecurShapeError, RecurValueError } from '../errors.js';
 import { noUnknown } from '../layers/options.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { OwnedBlocks } from '../runtime/reclaim.js';
 import { Workspace } from '../runtime/workspace.js';
 
 /** One layer's parameters and their gradients: byte pointers into wasm memory, f32 count. */
@@ -101,6 +102,10 @@ export abstract class Optimizer {
   readonly slots: readonly ParamSlot[];
   protected readonly rt: Runtime;
   private readonly state: Workspace<string> | undefined;
+  /** The state buffers: freed by dispose(), or when the optimizer is garbage-collected. */
+  private readonly owned = new OwnedBlocks(this);
+  /** @internal What owns the memory the slots point into (a trainer's master copy), kept alive with the optimizer. */
+  keepAlive?: object;
   private readonly perSlot: number;
   private learningRate: number;
   private steps = 0;
@@ -116,7 +121,7 @@ export abstract class Optimizer {
     if (buffersPerSlot > 0 && slots.length > 0) {
       const blocks: Record<string, number> = {};
       this.slots.forEach((s, i) => { for (let k = 0; k < buffersPerSlot; k++) blocks[`${i}.${k}`] = s.floats; });
-      this.state = new Workspace(rt, blocks);
+      this.state = this.owned.add(new Workspace(rt, blocks));
       new Uint8Array(rt.memory.buffer, this.state.ptr, this.state.bytes).fill(0);
     }
   }
@@ -218,7 +223,7 @@ export abstract class Optimizer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.state?.free();
+    this.owned.freeAll();
   }
 
   /** Byte address of state buffer k of slot i. */

@@ -19,6 +19,7 @@
 import { kindOf, RecurFormatError, RecurOptionError, RecurShapeError, shown } from '../errors.js';
 import { flag, noUnknown, oneOf, optionsObject, positiveInt } from '../layers/options.js';
 import { Sequential, type LayerDescription, type RecurrentState } from '../model/sequential.js';
+import { OwnedBlocks } from '../runtime/reclaim.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
@@ -69,6 +70,8 @@ export class Trainer {
   /** The f32 model the optimizer updates: the model itself, or its f32 master copy if int8. */
   private readonly net: Sequential;
   private readonly baseLr: number;
+  /** The master copy's layers (int8 models): freed by dispose(), or when nothing references the copy. */
+  private readonly master?: OwnedBlocks;
   private updates = 0;
   private skippedCount = 0;
 
@@ -101,6 +104,10 @@ export class Trainer {
     this.net = model;
     if (quantized) {
       this.net = Sequential.in(this.rt, { layers: layers.map((l) => { const { quantize: _q, ...rest } = l as LayerDescription & { quantize?: string }; return rest as LayerDescription; }) });
+      // Freed when the copy itself is collected: the trainer, its optimizer (which writes into it)
+      // and whoever holds masterModel all keep it alive.
+      this.master = new OwnedBlocks(this.net);
+      for (const { layer } of this.net.layers) this.master.add(layer);
       this.net.loadStateDict(model.stateDict());
     }
     try {
@@ -111,8 +118,9 @@ export class Trainer {
       this.optimizer = kind === 'sgd'
         ? createOptimizer(this.rt, this.slots, { type: 'sgd', ...common, momentum: options.momentum, dampening: options.dampening, nesterov: options.nesterov })
         : createOptimizer(this.rt, this.slots, { type: kind, ...common, betas: options.betas, eps: options.eps });
+      this.optimizer.keepAlive = this.net;
     } catch (err) {
-      if (this.net !== model) this.net.dispose();   // the master copy of an int8 model
+      if (this.net !== model) { this.net.dispose(); this.master?.freeAll(); }   // the master copy of an int8 model
       throw err;
     }
   }
@@ -220,7 +228,7 @@ export class Trainer {
 
   dispose(): void {
     this.optimizer.dispose();
-    if (this.net !== this.model) this.net.dispose();
+    if (this.net !== this.model) { this.net.dispose(); this.master?.freeAll(); }
   }
 
   // Forward with a tape over steps [from, to) from the given state, loss on the steps from
