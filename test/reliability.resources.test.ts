@@ -10,7 +10,9 @@ import { readFileSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LSTM, Runtime, Sequential, Trainer, type LayerDescription } from '../src/node/index.js';
+import {
+  LSTM, Runtime, Sequential, Trainer, loadModel, saveModel, RecurError, RecurFormatError, type LayerDescription,
+} from '../src/node/index.js';
 import { loadOnnxGraph } from '../src/graph/index.js';
 import { SileroVad, VoiceActivityDetector } from '../src/vad/index.js';
 
@@ -32,6 +34,16 @@ const LAYERS: LayerDescription[] = [
   { name: 'head', type: 'linear', inFeatures: 32, outFeatures: 16, seed: 3 },
 ];
 const ids = Int32Array.from({ length: 8 }, (_, i) => i % 16);
+
+type ErrorClass = abstract new (...args: never[]) => RecurError;
+
+async function failure(fn: () => unknown, cls: ErrorClass, message: RegExp): Promise<RecurError> {
+  let error: unknown;
+  try { await fn(); } catch (err) { error = err; }
+  expect(error, 'expected a throw').toBeInstanceOf(cls);
+  expect((error as Error).message).toMatch(message);
+  return error as RecurError;
+}
 
 /**
  * Makes `count` objects with `make` (each dropped at once, never disposed), collecting every
@@ -132,5 +144,81 @@ describe('objects never disposed give their wasm memory back when collected', ()
     expect(rt.bytesInUse).toBe(start);
     await collect();
     expect(rt.bytesInUse).toBe(start);
+  });
+});
+
+describe('a Response body that never ends is refused after a bounded read', () => {
+  let rt: Runtime;
+  let file: Uint8Array;
+  beforeAll(async () => {
+    rt = await Runtime.create(wasmBytes);
+    const model = await Sequential.create({ layers: LAYERS }, rt);
+    file = saveModel(model);
+    model.dispose();
+  });
+
+  /**
+   * A body that starts with `head` and then keeps enqueuing 64 kB chunks. (It ends after 64 MB,
+   * so that a reader that does not stop fails this test instead of filling the heap.)
+   */
+  function endless(head: Uint8Array) {
+    const counter = { bytes: 0 };
+    const body = new ReadableStream<Uint8Array>({
+      start(c) { c.enqueue(head.slice()); counter.bytes += head.length; },
+      pull(c) {
+        if (counter.bytes > 64 * 2 ** 20) { c.close(); return; }
+        c.enqueue(new Uint8Array(65536)); counter.bytes += 65536;
+      },
+    });
+    return { response: new Response(body), counter };
+  }
+
+  it('a valid model file followed by endless bytes: refused once it passes the length its header declares', async () => {
+    const { response, counter } = endless(file);
+    await failure(() => loadModel(response, { runtime: rt }), RecurFormatError,
+      new RegExp(`loadModel: the response runs past the ${file.length} bytes its safetensors header declares`));
+    expect(counter.bytes).toBeLessThan(file.length + 4 * 65536);
+  });
+
+  it('a header declaring more data than maxBytes, or a malformed header, is refused as soon as the header is in', async () => {
+    const header = new TextEncoder().encode(JSON.stringify({ w: { dtype: 'F32', shape: [2 ** 29], data_offsets: [0, 2 ** 31] } }));
+    const head = new Uint8Array(8 + header.length);
+    new DataView(head.buffer).setBigUint64(0, BigInt(header.length), true);
+    head.set(header, 8);
+    const big = endless(head);
+    await failure(() => loadModel(big.response, { runtime: rt }), RecurFormatError, /is 2147483\d+ bytes, more than maxBytes/);
+    expect(big.counter.bytes).toBeLessThan(head.length + 4 * 65536);
+
+    const bad = head.slice();
+    bad[8 + 3] = 0x7d;                            // '}' inside a key: not JSON
+    const malformed = endless(bad);
+    await failure(() => loadModel(malformed.response, { runtime: rt }), RecurFormatError, /safetensors: header is not valid JSON/);
+    expect(malformed.counter.bytes).toBeLessThan(head.length + 4 * 65536);
+
+    const length = new Uint8Array(8);
+    new DataView(length.buffer).setBigUint64(0, 2n ** 40n, true);
+    const long = endless(length);
+    await failure(() => loadModel(long.response, { runtime: rt }), RecurFormatError, /header length 1099511627776 is more than the limit/);
+    expect(long.counter.bytes).toBeLessThan(4 * 65536);
+  });
+
+  it('a body whose stream errors is a RecurFormatError, not the stream\'s own error', async () => {
+    const body = new ReadableStream<Uint8Array>({ start(c) { c.enqueue(file.slice(0, 100)); }, pull() { throw new TypeError('connection reset'); } });
+    await failure(() => loadModel(new Response(body), { runtime: rt }), RecurFormatError, /loadModel: reading the response failed: connection reset/);
+  });
+});
+
+describe('a Silero model Response that never ends is refused after a bounded read', () => {
+  it('SileroVad.load and VoiceActivityDetector.create stop at maxBytes (default 32 MiB)', async () => {
+    let bytes = 0;
+    const endless = () => new Response(new ReadableStream<Uint8Array>({
+      start(c) { c.enqueue(silero.slice()); bytes += silero.length; },
+      pull(c) { if (bytes > 256 * 2 ** 20) { c.close(); return; } c.enqueue(new Uint8Array(2 ** 20)); bytes += 2 ** 20; },
+    }));
+    await failure(() => SileroVad.load(endless()), RecurFormatError, /Silero model: the response is \d+ bytes, more than maxBytes \(33554432\)/);
+    expect(bytes).toBeLessThan(40 * 2 ** 20);
+    bytes = 0;
+    await failure(() => VoiceActivityDetector.create(endless(), { maxBytes: 4 * 2 ** 20 }), RecurFormatError, /more than maxBytes \(4194304\)/);
+    expect(bytes).toBeLessThan(6 * 2 ** 20);
   });
 });

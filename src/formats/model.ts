@@ -22,7 +22,8 @@ import { Sequential, type LayerDescription, type SequentialDescription } from '.
 import { init, type Runtime } from '../runtime/runtime.js';
 import { float32FromBytes, littleEndianBytes, uint16FromBytes } from './bytes.js';
 import { bfloat16ToFloat32, float16ToFloat32, float32ToFloat16 } from './f16.js';
-import { parseSafetensors, serializeSafetensors, type SafetensorsFile, type SafetensorsTensorInput } from './safetensors.js';
+import { parseSafetensors, safetensorsLength, serializeSafetensors, type SafetensorsFile, type SafetensorsTensorInput } from './safetensors.js';
+import { readResponse } from './response.js';
 import { int8Description, isInt8Matrix, quantizeRows } from './quantize.js';
 
 export const MODEL_FORMAT = 'recur';
@@ -288,38 +289,8 @@ async function readSource(source: ModelSource, maxBytes: number): Promise<Uint8A
   } else {
     throw new RecurOptionError('loadModel: source must be a Uint8Array, ArrayBuffer, URL, URL string or Response');
   }
-  return readResponse(response, maxBytes);
-}
-
-/** The body of a response, refusing (before reading, when it says its length) more than maxBytes. */
-async function readResponse(response: Response, maxBytes: number): Promise<Uint8Array> {
-  const where = response.url || 'the response';
-  if (!response.ok) throw new RecurFormatError(`loadModel: fetching ${where} failed: HTTP ${response.status}`);
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (declared > maxBytes) throw tooLarge(declared, maxBytes, where);
-  if (!response.body) {
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (bytes.byteLength > maxBytes) throw tooLarge(bytes.byteLength, maxBytes, where);
-    return bytes;
-  }
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw tooLarge(total, maxBytes, where);
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0];
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) { bytes.set(c, at); at += c.byteLength; }
-  return bytes;
+  // Read no further than the safetensors header says the file is: an endless body stops there.
+  return readResponse(response, { maxBytes, who: 'loadModel', option: 'maxBytes', lengthOf: safetensorsLength, format: 'safetensors' });
 }
 
 const tooLarge = (bytes: number, maxBytes: number, where: string): RecurError =>

@@ -110,6 +110,42 @@ export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, limits: Safete
     throw new RecurOptionError(`parseSafetensors: maxHeaderBytes must be an integer ≥ 2, got ${show(maxHeader)}`);
   }
 
+  const { n, header } = readHeader(bytes, maxHeader);
+  const room = bytes.byteLength - 8;
+  const dataLength = room - n;
+  const metadata = readMetadata(header[METADATA_KEY]);
+  const entries: Entry[] = [];
+  for (const [name, info] of Object.entries(header)) {
+    if (name !== METADATA_KEY) entries.push(readEntry(name, info, dataLength));
+  }
+
+  // The tensors must tile [0, dataLength) exactly. Sorted by (begin, end), as the reference
+  // does, so zero-length tensors at a boundary are fine.
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let covered = 0;
+  let previous: Entry | undefined;
+  for (const e of entries) {
+    if (e.begin < covered) {
+      fail(`tensor ${quote(e.name)}: data_offsets [${e.begin}, ${e.end}] overlap tensor ${quote(previous!.name)} [${previous!.begin}, ${previous!.end}]`);
+    }
+    if (e.begin > covered) {
+      fail(`bytes [${covered}, ${e.begin}) of the data area belong to no tensor (the next is ${quote(e.name)}); the format allows no holes`);
+    }
+    covered = e.end;
+    previous = e;
+  }
+  if (covered !== dataLength) {
+    fail(`the data area is ${dataLength} bytes but the tensors cover only ${covered}; the format allows no unused bytes (truncated header or data appended?)`);
+  }
+
+  const data = bytes.subarray(8 + n);
+  const tensors: Record<string, SafetensorsTensor> = {};
+  for (const e of entries) put(tensors, e.name, { dtype: e.dtype, shape: e.shape, data: data.subarray(e.begin, e.end) });
+  return { metadata, tensors };
+}
+
+/** The header length and the decoded header, every rule about them checked. */
+function readHeader(bytes: Uint8Array, maxHeader: number): { n: number; header: Record<string, unknown> } {
   // Header length, checked against the file and the limit before the header is decoded.
   if (bytes.byteLength < 8) fail(`file is ${bytes.byteLength} bytes, too short for the 8-byte header length`);
   const length = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
@@ -140,37 +176,31 @@ export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, limits: Safete
   if (!isObject(header)) fail('header must be a JSON object');
   const duplicate = duplicateKey(text);
   if (duplicate !== undefined) fail(`header has the key ${quote(duplicate)} more than once`);
+  return { n, header: header as Record<string, unknown> };
 
-  const dataLength = room - n;
-  const metadata = readMetadata((header as Record<string, unknown>)[METADATA_KEY]);
-  const entries: Entry[] = [];
-  for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
-    if (name !== METADATA_KEY) entries.push(readEntry(name, info, dataLength));
-  }
+}
 
-  // The tensors must tile [0, dataLength) exactly. Sorted by (begin, end), as the reference
-  // does, so zero-length tensors at a boundary are fine.
-  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
-  let covered = 0;
-  let previous: Entry | undefined;
-  for (const e of entries) {
-    if (e.begin < covered) {
-      fail(`tensor ${quote(e.name)}: data_offsets [${e.begin}, ${e.end}] overlap tensor ${quote(previous!.name)} [${previous!.begin}, ${previous!.end}]`);
-    }
-    if (e.begin > covered) {
-      fail(`bytes [${covered}, ${e.begin}) of the data area belong to no tensor (the next is ${quote(e.name)}); the format allows no holes`);
-    }
-    covered = e.end;
-    previous = e;
+/**
+ * How long a safetensors file must be, from its first bytes: `{ need }` when more of it must be
+ * read to tell (the 8-byte length, then the header), `{ length }` once the header is in: 8 + the
+ * header + the data area its tensors declare. Throws RecurFormatError as soon as the bytes show
+ * the file is malformed (a header length past the limit, a header that is not valid JSON, a
+ * tensor entry that is not). A reader of a stream stops at `length` bytes, not at a size limit.
+ */
+export function safetensorsLength(prefix: Uint8Array, limits: SafetensorsLimits = {}): { need: number } | { length: number } {
+  const maxHeader = limits.maxHeaderBytes ?? MAX_HEADER_BYTES;
+  if (prefix.byteLength < 8) return { need: 8 };
+  const length = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
+  if (length < 2n) fail(`header length ${length} is too small for a JSON object`);
+  if (length > BigInt(maxHeader)) fail(`header length ${length} is more than the limit of ${maxHeader} bytes`);
+  const n = Number(length);
+  if (prefix.byteLength < 8 + n) return { need: 8 + n };
+  const { header } = readHeader(prefix.subarray(0, 8 + n), maxHeader);
+  let end = 0;
+  for (const [name, info] of Object.entries(header)) {
+    if (name !== METADATA_KEY) end = Math.max(end, readEntry(name, info, Number.MAX_SAFE_INTEGER).end);
   }
-  if (covered !== dataLength) {
-    fail(`the data area is ${dataLength} bytes but the tensors cover only ${covered}; the format allows no unused bytes (truncated header or data appended?)`);
-  }
-
-  const data = bytes.subarray(8 + n);
-  const tensors: Record<string, SafetensorsTensor> = {};
-  for (const e of entries) put(tensors, e.name, { dtype: e.dtype, shape: e.shape, data: data.subarray(e.begin, e.end) });
-  return { metadata, tensors };
+  return { length: 8 + n + end };
 }
 
 function readMetadata(value: unknown): Record<string, string> {

@@ -40,10 +40,10 @@ export class VoiceActivityDetector {
   }
 
   static async create(model: ModelSource, options: DetectorOptions = {}): Promise<VoiceActivityDetector> {
-    const { sampleRate, frameSamples, context, runtime, ...knobs } = options;
+    const { sampleRate, frameSamples, context, runtime, maxBytes, ...knobs } = options;
     const segmenterOptions = { ...knobs, sampleRate: sampleRate ?? 16000 };
     new SpeechSegmenter(segmenterOptions);          // the knobs are checked before the model loads
-    const vad = await SileroVad.load(model, { sampleRate, frameSamples, context, runtime });
+    const vad = await SileroVad.load(model, { sampleRate, frameSamples, context, runtime, maxBytes });
     try {
       return new VoiceActivityDetector(vad, new SpeechSegmenter({ ...segmenterOptions, frameSamples: vad.frameSamples }));
     } catch (err) {

@@ -16,6 +16,7 @@
 // (what vad-web did before 0.0.31). Legacy takes the frame alone.
 
 import { RecurFormatError, RecurOptionError, RecurShapeError } from '../errors.js';
+import { readResponse } from '../formats/response.js';
 import { loadOnnxGraph, type GraphStream, type OnnxGraphModel } from '../graph/model.js';
 import type { Runtime } from '../runtime/runtime.js';
 
@@ -31,17 +32,24 @@ export interface SileroOptions {
   context?: boolean;
   /** The runtime the model lives in; default the shared one. */
   runtime?: Runtime;
+  /** Largest model file read from a Response, in bytes; default 32 MiB (Silero's files are ~2 MB). */
+  maxBytes?: number;
 }
+
+/** Default limit on a Silero model file read from a Response: 32 MiB. */
+export const DEFAULT_MAX_SILERO_BYTES = 32 * 2 ** 20;
 
 /** The model file: bytes, or a Response to read them from. */
 export type ModelSource = Uint8Array | ArrayBuffer | Response;
 
-export async function modelBytes(source: ModelSource): Promise<Uint8Array> {
+export async function modelBytes(source: ModelSource, maxBytes = DEFAULT_MAX_SILERO_BYTES): Promise<Uint8Array> {
+  if (typeof maxBytes !== 'number' || !(maxBytes > 0)) throw new RecurOptionError(`SileroVad: maxBytes must be a positive number, got ${JSON.stringify(maxBytes)}`);
   if (source instanceof Uint8Array) return source;
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (typeof Response !== 'undefined' && source instanceof Response) {
     if (!source.ok) throw new RecurFormatError(`Silero model: the response is ${source.status} ${source.statusText}`);
-    return new Uint8Array(await source.arrayBuffer());
+    // Read chunk by chunk and stop past maxBytes: a body that never ends costs one chunk more.
+    return readResponse(source, { maxBytes, who: 'Silero model', option: 'maxBytes' });
   }
   throw new RecurOptionError('Silero model: pass the ONNX file as a Uint8Array, an ArrayBuffer or a Response');
 }
@@ -72,7 +80,7 @@ export class SileroVad {
   static async load(source: ModelSource, options: SileroOptions = {}): Promise<SileroVad> {
     const sampleRate = options.sampleRate ?? 16000;
     if (sampleRate !== 16000 && sampleRate !== 8000) throw new RecurOptionError(`SileroVad: sampleRate must be 16000 or 8000, got ${sampleRate}`);
-    const bytes = await modelBytes(source);
+    const bytes = await modelBytes(source, options.maxBytes);
     // Read the inputs first, then fix sr where the file has it (16 kHz-only exports do not).
     const probe = await loadOnnxGraph(bytes, { runtime: options.runtime });
     const names = probe.inputs.map((i) => i.name);

@@ -233,11 +233,19 @@ describe('loadModel sources', () => {
     const unreadable = new ReadableStream({ pull() { throw new Error('the body was read'); } });
     await failure(() => loadModel(new Response(unreadable, { headers: { 'content-length': String(2 ** 40) } }), { maxBytes: 2 ** 30 }),
       RecurFormatError, /is 1099511627776 bytes, more than maxBytes \(1073741824\)/);
-    // No length given: the stream is cut off once it passes the limit.
+    // No length given: the stream is cut off once it passes the limit (here a header of 50,000
+    // bytes that never comes to an end), or as soon as its first bytes are not a safetensors file.
     let pulled = 0;
-    const endless = new ReadableStream({ pull(c) { pulled++; c.enqueue(new Uint8Array(1024)); } });
+    const endless = new ReadableStream({
+      start(c) { const n = new Uint8Array(8); new DataView(n.buffer).setBigUint64(0, 50_000n, true); c.enqueue(n); },
+      pull(c) { pulled++; c.enqueue(new Uint8Array(1024).fill(0x20)); },
+    });
     await failure(() => loadModel(new Response(endless), { maxBytes: 10_000 }), RecurFormatError, /more than maxBytes \(10000\)/);
     expect(pulled).toBeLessThan(20);
+    pulled = 0;
+    const zeros = new ReadableStream({ pull(c) { pulled++; c.enqueue(new Uint8Array(1024)); } });
+    await failure(() => loadModel(new Response(zeros), { maxBytes: 10_000 }), RecurFormatError, /safetensors: header length 0 is too small/);
+    expect(pulled).toBeLessThan(3);
     await failure(() => loadModel(`${base}/model.safetensors`, { maxBytes: 100 }), RecurFormatError, /more than maxBytes \(100\)/);
   });
 });
