@@ -43,7 +43,7 @@ recur('train', 'models/char-lstm.safetensors',
   '--steps', steps, '--batch', '16', '--seq', '128', '--lr', '0.003', '--schedule', 'cosine', '--clip', '1',
   '--seed', '1', '--checkpoint', checkpoint, '--checkpoint-every', '250', '--resume', '--log-every', '100');
 const seconds = (performance.now() - started) / 1000;
-recur('quantize', 'models/char-lstm.safetensors', 'models/char-lstm.int8.safetensors', '--dtype', 'int8');
+recur('quantize', 'models/char-lstm.safetensors', 'models/char-lstm.int8.safetensors', '--dtype', 'int8', '--force');
 rmSync(checkpoint, { force: true });     // done: a new run starts afresh
 
 // Training time (wall clock of this run; a resumed run counts only its own part).

@@ -5,7 +5,7 @@
 import { loadModel, saveModel, type SaveDtype } from '../node/index.js';
 import { CliError, UsageError, choiceOption, stringOption, type CommandSpec, type Parsed } from './args.js';
 import { bytes, count, modelSummary } from './describe.js';
-import { GraphOnlyError, loadAnyModel, readText, sidecarPath, sileroHint, writeBytes, writeSidecar, type LoadedModel } from './files.js';
+import { GraphOnlyError, exists, loadAnyModel, readText, sidecarPath, sileroHint, writeBytes, writeSidecar, type LoadedModel } from './files.js';
 import { bitsPerChar } from './text.js';
 
 const DTYPES = ['f32', 'f16', 'int8'] as const;
@@ -13,10 +13,10 @@ const DTYPES = ['f32', 'f16', 'int8'] as const;
 export const convertSpec: CommandSpec = {
   name: 'convert',
   positionals: ['IN', 'OUT'],
-  options: { dtype: { type: 'string' }, 'drop-softmax': { type: 'boolean' } },
+  options: { dtype: { type: 'string' }, 'drop-softmax': { type: 'boolean' }, force: { type: 'boolean' } },
 };
 
-export const convertHelp = `Usage: recur convert IN OUT [--dtype f32|f16|int8]
+export const convertHelp = `Usage: recur convert IN OUT [--dtype f32|f16|int8] [--force]
 
 Converts a model to a recur model file (safetensors, architecture in its metadata). IN is an
 .onnx file (torch.onnx.export of Embedding/LSTM/GRU/RNN/Linear stacks, or ONNX LSTM/GRU/RNN
@@ -28,15 +28,16 @@ layers, so they cannot become recur model files.
 
       --dtype D          f32 (default), f16 (half the size) or int8 (about a quarter)
       --drop-softmax     TensorFlow.js models ending in softmax: convert them as logits
+      --force            overwrite OUT if it exists (without it, an existing OUT is an error)
   -h, --help             this text`;
 
 export const quantizeSpec: CommandSpec = {
   name: 'quantize',
   positionals: ['IN', 'OUT'],
-  options: { dtype: { type: 'string' }, eval: { type: 'string' } },
+  options: { dtype: { type: 'string' }, eval: { type: 'string' }, force: { type: 'boolean' } },
 };
 
-export const quantizeHelp = `Usage: recur quantize IN OUT [--dtype int8|f16] [--eval TEXT]
+export const quantizeHelp = `Usage: recur quantize IN OUT [--dtype int8|f16] [--eval TEXT] [--force]
 
 Writes IN's weights in a smaller form. int8 (default): the matrices of recurrent and linear
 layers as int8 with one f32 scale per row, computed on directly by recur's int8 kernels; f16:
@@ -44,10 +45,12 @@ every weight in half precision. The vocabulary sidecar beside IN is copied besid
 
       --dtype D          int8 (default) or f16
       --eval TEXT        character models: the bits/char of TEXT before and after
+      --force            overwrite OUT if it exists (without it, an existing OUT is an error)
   -h, --help             this text`;
 
 export async function convert({ positionals, values }: Parsed): Promise<number> {
   const dtype = choiceOption(values, 'dtype', DTYPES, 'f32')!;
+  await refuseExisting(positionals[1], values);
   let loaded: LoadedModel;
   try {
     loaded = await loadAnyModel(positionals[0], { dropSoftmax: values['drop-softmax'] === true });
@@ -69,6 +72,7 @@ export async function convert({ positionals, values }: Parsed): Promise<number> 
 export async function quantizeCommand({ positionals, values }: Parsed): Promise<number> {
   const dtype = choiceOption(values, 'dtype', ['int8', 'f16'] as const, 'int8')!;
   const evalPath = stringOption(values, 'eval');
+  await refuseExisting(positionals[1], values);
   const loaded = await loadAnyModel(positionals[0]);
   try {
     if (evalPath !== undefined && !loaded.vocab) {
@@ -90,6 +94,11 @@ export async function quantizeCommand({ positionals, values }: Parsed): Promise<
     loaded.model.dispose();
   }
   return 0;
+}
+
+/** An existing OUT is kept unless --force: a typo in OUT must not replace someone's model. */
+async function refuseExisting(outPath: string, values: Parsed['values']): Promise<void> {
+  if (values.force !== true && await exists(outPath)) throw new CliError(`${outPath} already exists; pass --force to overwrite it`);
 }
 
 async function save(loaded: LoadedModel, outPath: string, dtype: SaveDtype): Promise<Uint8Array> {

@@ -81,4 +81,25 @@ describe('recur convert', () => {
     expect(r.code).toBe(1);
     expect(expectOneLineError(r)).toMatch(/^recur convert: .*conv_lstm\.onnx: .*Conv/);
   });
+
+  it('an existing OUT is refused (exit 1, one line, the file untouched) unless --force; quantize too', async () => {
+    const out = path('exists.safetensors');
+    writeFileSync(out, 'precious');
+    const r = await recur(['convert', path('tfjs/model.json'), out]);
+    expect(r.code).toBe(1);
+    expect(expectOneLineError(r)).toMatch(/^recur convert: .*exists\.safetensors already exists; pass --force to overwrite it$/);
+    expect(readFileSync(out, 'utf8')).toBe('precious');
+    const f = await recur(['convert', path('tfjs/model.json'), out, '--force']);
+    expect(f.code).toBe(0);
+    expect(readFileSync(out).subarray(8, 9).toString()).toBe('{');
+    const other = path('exists.int8.safetensors');
+    writeFileSync(other, 'precious');
+    const q = await recur(['quantize', out, other]);
+    expect(q.code).toBe(1);
+    expect(expectOneLineError(q)).toMatch(/^recur quantize: .*exists\.int8\.safetensors already exists; pass --force to overwrite it$/);
+    expect(readFileSync(other, 'utf8')).toBe('precious');
+    expect((await recur(['quantize', out, out, '--force'])).code).toBe(0);
+    const help = await recur(['convert', '--help']);
+    expect(help.stdout).toMatch(/--force +overwrite OUT if it exists/);
+  });
 });
