@@ -161,8 +161,11 @@ export function encodeWav(samples: ArrayLike<number>, sampleRate: number): Uint8
   return bytes;
 }
 
+/** The most resample() multiplies the number of samples by. */
+export const MAX_UPSAMPLING = 64;
+
 /**
- * Converts `samples` from `fromRate` to `toRate` (Hz). Output sample j is the input at time
+ * Converts `samples` from `fromRate` to `toRate` (Hz), upsampling at most 64-fold. Output sample j is the input at time
  * j / toRate, interpolated linearly between the two nearest input samples (the last input sample
  * is held past the end); there are round(n · toRate / fromRate) of them. When downsampling, the
  * input first goes through a Blackman-windowed-sinc low-pass filter with its cutoff at 0.45 · toRate
@@ -178,6 +181,11 @@ export function resample(samples: ArrayLike<number>, fromRate: number, toRate: n
   const n = samples.length;
   if (fromRate === toRate) return Float32Array.from(samples);
   const ratio = toRate / fromRate;
+  // A file can claim any rate: 1 Hz to 16 kHz would make 16,000 samples of each one (a 200 kB
+  // file, 6 GB and 30 s). Real conversions are a few-fold (8 → 48 kHz is 6-fold).
+  if (ratio > MAX_UPSAMPLING) {
+    throw new RecurOptionError(`resample: from ${fromRate} Hz to ${toRate} Hz is upsampling ${Number(ratio.toPrecision(6))}-fold; at most ${MAX_UPSAMPLING}-fold is supported`);
+  }
   // The input at index i (0 ≤ i < n): as is, or low-pass filtered when downsampling.
   const at = ratio < 1 ? lowPassAt(samples, ratio) : (i: number) => samples[i];
   const m = Math.round(n * ratio);
