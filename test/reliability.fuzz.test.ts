@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RecurError, RecurFormatError, RecurOptionError } from '../src/node/index.js';
-import { SileroVad, encodeWav, readWav, resample } from '../src/vad/index.js';
+import { encodeWav, readWav, resample } from '../src/vad/index.js';
+import { importOnnx } from '../src/onnx/index.js';
 
 type ErrorClass = abstract new (...args: never[]) => RecurError;
 
@@ -19,6 +20,23 @@ async function failure(fn: () => unknown, cls: ErrorClass, message: RegExp): Pro
 
 const silero = readFileSync(new URL('../node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx', import.meta.url));
 
+// A few protobuf pieces for hand-made ONNX files.
+const varint = (n: number): number[] => { const o: number[] = []; while (n >= 0x80) { o.push((n % 0x80) | 0x80); n = Math.floor(n / 0x80); } o.push(n); return o; };
+const bytesField = (num: number, body: number[]): number[] => [...varint(num * 8 + 2), ...varint(body.length), ...body];
+const intField = (num: number, value: number): number[] => [...varint(num * 8), ...varint(value)];
+const text = (s: string): number[] => [...new TextEncoder().encode(s)];
+/** ValueInfoProto of a float tensor. */
+const valueInfo = (name: string, dims: number[]) => bytesField(1, text(name)).concat(bytesField(2, bytesField(1, [
+  ...intField(1, 1), ...bytesField(2, dims.flatMap((d) => bytesField(1, intField(1, d)))),
+])));
+/** A ModelProto (opset 14) of one node. */
+function onnxModel(node: { op: string; inputs: string[]; outputs: string[] }, inputs: [string, number[]][], outputs: [string, number[]][]): Uint8Array {
+  const nodeProto = [...node.inputs.flatMap((i) => bytesField(1, text(i))), ...node.outputs.flatMap((o) => bytesField(2, text(o))), ...bytesField(4, text(node.op))];
+  const graph = [...bytesField(1, nodeProto), ...bytesField(2, text('g')),
+    ...inputs.flatMap(([n, d]) => bytesField(11, valueInfo(n, d))), ...outputs.flatMap(([n, d]) => bytesField(12, valueInfo(n, d)))];
+  return Uint8Array.from([...intField(1, 7), ...bytesField(7, graph), ...bytesField(8, intField(2, 14))]);
+}
+
 describe('cases the fuzzer found', () => {
   it('wav: a file that claims 1 Hz is not upsampled 16,000-fold (it took 30 s and 6 GB)', async () => {
     const file = encodeWav(new Float32Array(6000).fill(0.25), 1);
@@ -29,5 +47,17 @@ describe('cases the fuzzer found', () => {
       /resample: from 1 Hz to 16000 Hz is upsampling 16000-fold; at most 64-fold is supported/);
     expect(performance.now() - t0).toBeLessThan(100);
     expect(resample(new Float32Array(100), 250, 16000).length).toBe(6400);   // 64-fold still works
+  });
+
+  it('onnx-graph: a node naming an output past those its operator makes is a RecurFormatError (it was a TypeError)', async () => {
+    // An RNN node turned into Size by the fuzzer kept RNN's outputs ['', 'Y_h']: Size makes one.
+    for (const inputs of [['X', 'W'], ['X']]) {            // planned as a step, or folded as a constant
+      const bytes = onnxModel({ op: 'Size', inputs, outputs: ['', 'Y_h'] }, inputs.map((n) => [n, [2, 3, 3]]), [['Y_h', [1, 3, 5]]]);
+      await failure(() => importOnnx(bytes, { as: 'graph' }), RecurFormatError, /Size.*: its output 1 \('Y_h'\) is not one the operator makes \(it makes 1\)/);
+    }
+    const ok = onnxModel({ op: 'Size', inputs: ['X'], outputs: ['n'] }, [['X', [2, 3, 3]]], [['n', []]]);
+    const model = await importOnnx(ok, { as: 'graph' });
+    expect(Number(model.run({ X: { dims: [2, 3, 3], data: new Float32Array(18) } }).n.data[0])).toBe(18);
+    model.dispose();
   });
 });

@@ -217,9 +217,12 @@ export class Plan {
     const infos = refs.map((r, k) => (shapeOnly && k === 0 && r?.kind === 'slot' ? this.constShape(r.slot) : this.info(r)));
     let reserved = 0;                                      // floats of wasm memory the kernel keeps
     const kernel = op(node, infos, { ...this.ctx, reserve: (n) => { this.count(n, `the weights and scratch of node '${nodeName(node)}'`); reserved += n; } });
-    if (kernel.outputs.length < node.outputs.filter(Boolean).length) {
+    // Outputs are positional: a name past the operator's last output (an empty name before it
+    // does not count) names nothing.
+    const extra = node.outputs.findIndex((name, k) => name && k >= kernel.outputs.length);
+    if (extra >= 0) {
       kernel.dispose?.();
-      throw nodeError(node, `it has ${node.outputs.length} outputs; the operator makes ${kernel.outputs.length}`);
+      throw nodeError(node, `its output ${extra} ('${node.outputs[extra]}') is not one the operator makes (it makes ${kernel.outputs.length})`);
     }
 
     if (infos.every((v) => !v || v.value)) {               // constant folding
