@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { RecurError, RecurFormatError, RecurOptionError } from '../src/node/index.js';
 import { encodeWav, readWav, resample } from '../src/vad/index.js';
 import { importOnnx } from '../src/onnx/index.js';
+import { importTfjs } from '../src/tfjs/index.js';
 
 type ErrorClass = abstract new (...args: never[]) => RecurError;
 
@@ -59,5 +60,16 @@ describe('cases the fuzzer found', () => {
     const model = await importOnnx(ok, { as: 'graph' });
     expect(Number(model.run({ X: { dims: [2, 3, 3], data: new Float32Array(18) } }).n.data[0])).toBe(18);
     model.dispose();
+  });
+
+  it.each([
+    ['output_layers: [null]', (c: any) => { c.output_layers = [null]; }, /tfjs: output_layers\[0\] must be \["layer", node, tensor\], got null/],
+    ['input_layers: [7]', (c: any) => { c.input_layers = [7]; }, /tfjs: input_layers\[0\] must be \["layer", node, tensor\], got 7/],
+    ['output_layers: [[3, 0, 0]]', (c: any) => { c.output_layers = [[3, 0, 0]]; }, /tfjs: output_layers\[0\] must be \["layer", node, tensor\], got \[3,0,0\]/],
+  ])('tfjs: a functional model whose %s is a RecurFormatError (it was a TypeError)', async (_, edit, message) => {
+    const json = JSON.parse(readFileSync(new URL('./fixtures/tfjs/functional.json', import.meta.url), 'utf8'));
+    edit(json.modelTopology.config);
+    const weights = readFileSync(new URL('./fixtures/tfjs/functional.weights.bin', import.meta.url));
+    await failure(() => importTfjs(JSON.stringify(json), weights), RecurFormatError, message);
   });
 });

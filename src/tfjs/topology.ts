@@ -108,7 +108,11 @@ function functionalChain(config: any): KerasLayer[] {
 function endpoints(value: unknown, what: string): TensorRef[] {
   if (!Array.isArray(value)) throw new RecurFormatError(`tfjs: the functional model config has no ${what}`);
   // One endpoint may be written bare (Keras 3): ["name", 0, 0].
-  return (typeof value[0] === 'string' ? [value] : value) as TensorRef[];
+  const refs = typeof value[0] === 'string' ? [value] : value;
+  refs.forEach((ref: unknown, i: number) => {
+    if (!Array.isArray(ref) || typeof ref[0] !== 'string') throw new RecurFormatError(`tfjs: ${what}[${i}] must be ["layer", node, tensor], got ${quoted(ref)}`);
+  });
+  return refs as TensorRef[];
 }
 
 /** Deepest nesting of a Keras 3 call's args and kwargs we walk (real files nest a handful). */
