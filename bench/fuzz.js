@@ -47,7 +47,8 @@ const MB = (b) => (b / 2 ** 20).toFixed(1);
 const rows = Object.entries(result.surfaces).map(([name, s]) => ({
   surface: name, tried: s.tried, valid: s.valid, typed: s.typed, untyped: s.untyped, hangs: s.hangs, leaks: s.leaks,
   'per s': Math.round(s.tried / Math.max(s.seconds, 1e-9)), 'slowest ms': Math.round(s.slowestMs), 'refusals': s.typedMessages,
-  'max input MB': MB(s.maxInputBytes), 'peak RSS MB': MB(s.rssPeak), 'wasm MB': MB(s.wasmPeak),
+  'max input MB': MB(s.maxInputBytes), 'peak RSS MB': MB(s.rssPeak), 'RSS growth MB': MB(Math.max(0, s.rssPeak - s.rssStart)),
+  'wasm MB': MB(s.wasmPeak),
 }));
 console.table(rows);
 const sum = (k) => Object.values(result.surfaces).reduce((n, s) => n + s[k], 0);

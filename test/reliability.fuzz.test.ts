@@ -3,7 +3,10 @@
 // typed RecurErrors: no untyped error, no hang, no wasm memory left allocated.
 
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+// @ts-expect-error: plain JavaScript without types (bench/)
+import { runFuzz } from '../bench/fuzz/harness.js';
+import { ensureBuilt } from './cli/helpers.js';
 import { RecurError, RecurFormatError, RecurOptionError } from '../src/node/index.js';
 import { encodeWav, readWav, resample } from '../src/vad/index.js';
 import { importOnnx } from '../src/onnx/index.js';
@@ -72,4 +75,23 @@ describe('cases the fuzzer found', () => {
     const weights = readFileSync(new URL('./fixtures/tfjs/functional.weights.bin', import.meta.url));
     await failure(() => importTfjs(JSON.stringify(json), weights), RecurFormatError, message);
   });
+});
+
+describe('a short run of npm run fuzz (seed 15, 24 s)', () => {
+  beforeAll(ensureBuilt, 180_000);   // the fuzzer's workers load recur from dist/, as users do
+
+  it('every surface sees only valid loads and typed errors: no untyped error, no hang, no leaked wasm memory', async () => {
+    // Over 2 s is a hang here (the fuzzer's own limit is 1 s): npm test runs files side by side
+    // on a shared machine, and this must not fail because a 300 ms case waited for a CPU.
+    const result = await runFuzz({ seconds: 24, seed: 15, hangMs: 2000 });
+    const summary = Object.entries(result.surfaces as Record<string, { tried: number; valid: number; typed: number; untyped: number; hangs: number; leaks: number; examples: unknown[] }>)
+      .map(([name, s]) => ({ name, tried: s.tried, valid: s.valid, typed: s.typed, untyped: s.untyped, hangs: s.hangs, leaks: s.leaks, examples: s.examples }));
+    expect(summary.length).toBe(8);
+    for (const s of summary) {
+      expect(s, s.name).toMatchObject({ untyped: 0, hangs: 0, leaks: 0, examples: [] });
+      expect(s.tried, s.name).toBeGreaterThan(50);
+      expect(s.valid, `${s.name}: some cases load`).toBeGreaterThan(0);
+      expect(s.typed, `${s.name}: some cases are refused`).toBeGreaterThan(0);
+    }
+  }, 120_000);
 });

@@ -50,9 +50,10 @@ function merge(total, s) {
 
 /**
  * Fuzzes for `seconds` in all (shared evenly by the surfaces), from `seed`. Returns per-surface
- * statistics. `workers` surfaces run at once (default 1, so RSS is one surface's).
+ * statistics. `workers` surfaces run at once (default 1, so RSS is one surface's). A case
+ * longer than `hangMs` (default HANG_MS) is a hang.
  */
-export async function runFuzz({ seconds = 150, seed = 1, surfaces = Object.keys(SURFACES), workers = 1, failuresDir, onProgress, maxCases = Infinity } = {}) {
+export async function runFuzz({ seconds = 150, seed = 1, surfaces = Object.keys(SURFACES), workers = 1, failuresDir, onProgress, maxCases = Infinity, hangMs = HANG_MS } = {}) {
   const share = (seconds * 1000 * Math.min(workers, surfaces.length)) / surfaces.length;
   const results = {};
   const queue = [...surfaces];
@@ -71,7 +72,7 @@ export async function runFuzz({ seconds = 150, seed = 1, surfaces = Object.keys(
       const since = () => { const t = Atomics.load(beat, 1); return t ? Date.now() - base - (t - 1) : 0; };
       let last;
       const worker = new Worker(new URL('./worker.js', import.meta.url), {
-        workerData: { surface: name, seed, start: next, deadline, maxCases, heartbeat, base, failuresDir },
+        workerData: { surface: name, seed, start: next, deadline, maxCases, heartbeat, base, failuresDir, hangMs },
         resourceLimits: { maxOldGenerationSizeMb: 3072 },
         stdout: true, stderr: true,
       });

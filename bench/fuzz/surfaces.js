@@ -228,7 +228,17 @@ export const SURFACES = {
       const bytes = c.files['snapshot.bin'];
       const t = state.targets[c.target % state.targets.length];
       if (t.kind === 'stream') { t.s.loadState(bytes); stepStream(t.s, 1, t.ids); return; }
-      if (t.kind === 'silero') { t.s.loadState(bytes); const p = t.s.process(new Float32Array(t.s.frameSamples)); if (!(p >= 0 && p <= 1)) throw new InvariantError(`SileroVad: probability ${p}`); return; }
+      if (t.kind === 'silero') {
+        // Snapshots restore states exactly, non-finite values included (src/stream/snapshot.ts), so
+        // a NaN or huge state gives a NaN probability; a state of moderate values must give one in [0, 1].
+        t.s.loadState(bytes);
+        const p = t.s.process(new Float32Array(t.s.frameSamples));
+        const head = 20 + 4 * new DataView(bytes.buffer, bytes.byteOffset).getUint32(16, true);
+        const values = new Float32Array(bytes.slice(head, head + Math.floor((bytes.length - head) / 4) * 4).buffer);
+        const moderate = values.every((v) => Math.abs(v) < 1e6);
+        if (typeof p !== 'number' || (moderate && !(p >= 0 && p <= 1))) throw new InvariantError(`SileroVad: probability ${p} from a state of moderate values`);
+        return;
+      }
       const member = t.g.join(bytes);
       try {
         const y = t.g.step(t.ids ? Int32Array.from({ length: t.g.size }, (_, i) => i % 5) : new Float32Array(t.g.size * t.g.inputSize));

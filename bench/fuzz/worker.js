@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadLibrary, caseFor, HANG_MS, EXAMPLES_KEPT } from './harness.js';
 import { SURFACES } from './surfaces.js';
 
-const { surface: name, seed, start, deadline, maxCases, heartbeat, base, failuresDir } = workerData;
+const { surface: name, seed, start, deadline, maxCases, heartbeat, base, failuresDir, hangMs = HANG_MS } = workerData;
 const beat = new Int32Array(heartbeat);
 const surface = SURFACES[name];
 const lib = await loadLibrary();
@@ -59,7 +59,7 @@ for (; Date.now() < deadline && index < start + maxCases; index++) {
   if (outcome === 'typed') stats.typedMessages.add(shape(error.message));
   if (outcome === 'untyped') keep('untyped', index, c, error);
   if (ms > stats.slowestMs) { stats.slowestMs = ms; stats.slowestCase = index; }
-  if (ms > HANG_MS) { stats.hangs++; keep('hang', index, c, { name: 'Hang', message: `took ${ms.toFixed(0)} ms (${outcome}${error ? `: ${error.message}` : ''})` }); }
+  if (ms > hangMs) { stats.hangs++; keep('hang', index, c, { name: 'Hang', message: `took ${ms.toFixed(0)} ms (${outcome}${error ? `: ${error.message}` : ''})` }); }
   const inUse = rt.bytesInUse;
   if (inUse > baseline) {
     stats.leaks++;
