@@ -24,7 +24,7 @@ export function im2col1d(x: usize, C: i32, L: i32, K: i32, stride: i32, dilation
 }
 
 // y [M, Lo] = the convolution of x [C, L] with w [M, C/groups, K] (+ bias [M], or 0 for none),
-// output by output: for depthwise and other thin groups, where a matrix product has too few
+// output by output, each sum over c and k in order from 0 and the bias added last (as MLAS does): for depthwise and other thin groups, where a matrix product has too few
 // rows or columns to pay off. Taps that fall in the padding are skipped, not multiplied by 0.
 // With stride 1, the outputs whose taps are all inside x go four at a time (f32x4 over t).
 export function convDirect1d(x: usize, C: i32, L: i32, M: i32, K: i32, groups: i32, stride: i32, dilation: i32,
@@ -41,7 +41,7 @@ export function convDirect1d(x: usize, C: i32, L: i32, M: i32, K: i32, groups: i
     let t = 0;
     while (t < Lo) {
       if (stride == 1 && t >= t0 && t + 4 <= t1) {
-        let acc = f32x4.splat(b);
+        let acc = f32x4.splat(0);
         for (let c = 0; c < Cg; c++) {
           const row = x + (<usize>((g * Cg + c) * L + t - padBegin) << 2);
           const taps = w + (<usize>((m * Cg + c) * K) << 2);
@@ -49,7 +49,7 @@ export function convDirect1d(x: usize, C: i32, L: i32, M: i32, K: i32, groups: i
             acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(taps + (<usize>k << 2))), v128.load(row + (<usize>(k * dilation) << 2))));
           }
         }
-        v128.store(out + (<usize>t << 2), acc);
+        v128.store(out + (<usize>t << 2), f32x4.add(acc, f32x4.splat(b)));
         t += 4;
         continue;
       }

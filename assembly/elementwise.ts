@@ -37,6 +37,12 @@ export function ewBinary(op: i32, a: usize, b: usize, bStep: i32, y: usize, n: i
   }
 }
 
+// y[r, i] += b[i] for each of `rows` rows of n: the bias of a matrix product added after the
+// sum, as onnxruntime (MLAS) adds it, so a sum that starts from 0 rounds as theirs does.
+export function addRowBias(y: usize, b: usize, rows: i32, n: i32): void {
+  for (let r = 0; r < rows; r++, y += <usize>n << 2) ewBinary(0, y, b, 1, y, n);
+}
+
 // y[i] = f(x[i]). op: 0 relu (max(x, 0); NaN stays NaN), 1 sqrt, 2 square, 3 neg, 4 abs. y may be x.
 export function ewUnary(op: i32, x: usize, y: usize, n: i32): void {
   const n4 = n & ~3, zero = f32x4.splat(0);

@@ -9,7 +9,7 @@ export { rnnCell, rnnForward, rnnBackward } from './rnn';
 export { linearForward, embeddingForward, embeddingBackward } from './linear';
 export { swapAxes01, previousRows, transpose } from './layout';
 export { im2col1d, convDirect1d } from './conv';
-export { ewBinary, ewUnary } from './elementwise';
+export { addRowBias, ewBinary, ewUnary } from './elementwise';
 export { runProgram } from './program';
 
 // First byte after static data; the host's allocator owns everything from here up.

@@ -1,6 +1,9 @@
 // y[rows, N] = x[rows, K]·Wᵀ + b with a constant W [N, K]: the matrix product under Conv, MatMul
 // and Gemm, run by recur's Linear kernel (weights packed in panels once, at compile time).
 // x and y may live anywhere: what is not in the runtime's memory goes through scratch there.
+// Each sum runs over k in order from 0 and the bias is added after it, as onnxruntime's MLAS
+// does: the same operations in the same order, so the same float32 bits but for FMA (a bias
+// added first rounds each sum differently: Silero's encoder convolutions were a few ulps off).
 
 import { Linear } from '../../layers/linear.js';
 import type { OnnxNode } from '../../onnx/onnx.js';
@@ -13,19 +16,29 @@ export class Dense {
   private readonly ptrs: { weight: number; bias: number; scales: number };
   private readonly x: WasmBlock;
   private readonly y: WasmBlock;
+  private readonly bias?: WasmBlock;
 
   /** weight [N, K] row-major (PyTorch's Linear layout), bias [N] or none; rows: the most run() is given. */
   constructor(private readonly rt: Runtime, node: OnnxNode, readonly N: number, readonly K: number,
               weight: Float32Array, bias: Float32Array | undefined, readonly rows: number) {
-    this.linear = Linear.in(rt, { inFeatures: K, outFeatures: N, bias: bias !== undefined }, false);
+    this.linear = Linear.in(rt, { inFeatures: K, outFeatures: N, bias: false }, false);
+    const blocks: WasmBlock[] = [];
     try {
-      this.linear.loadStateDict(bias ? { weight, bias } : { weight });
+      this.linear.loadStateDict({ weight });
+      if (bias) {
+        if (bias.length !== N) throw new Error(`bias has ${bias.length} values, expected ${N}`);
+        this.bias = new WasmBlock(rt, N);
+        blocks.push(this.bias);
+        this.bias.view.set(bias);
+      }
+      this.x = new WasmBlock(rt, rows * K);
+      blocks.push(this.x);
+      this.y = new WasmBlock(rt, rows * N);
     } catch (err) {
       this.linear.dispose();
+      for (const b of blocks) b.free();
       throw nodeError(node, `its weights cannot be used: ${(err as Error).message}`);
     }
-    this.x = new WasmBlock(rt, rows * K);
-    this.y = new WasmBlock(rt, rows * N);
     this.ptrs = this.linear.kernelPointers();
   }
 
@@ -39,13 +52,15 @@ export class Dense {
     let xp = addressIn(this.rt, x);
     if (xp < 0) { this.x.view.set(x.subarray(0, rows * this.K)); xp = this.x.ptr; }
     const yp = addressIn(this.rt, y);
-    this.rt.kernels.linearForward(rows, this.K, this.N, xp, this.ptrs.weight, this.ptrs.scales, this.ptrs.bias, yp < 0 ? this.y.ptr : yp);
+    this.runAt(rows, xp, yp < 0 ? this.y.ptr : yp);
     if (yp < 0) y.set(this.y.view.subarray(0, rows * this.N));
   }
 
   /** y = x·Wᵀ + b with x [rows, K] and y [rows, N] at these addresses in wasm memory. */
   runAt(rows: number, x: number, y: number): void {
-    this.rt.kernels.linearForward(rows, this.K, this.N, x, this.ptrs.weight, this.ptrs.scales, this.ptrs.bias, y);
+    const k = this.rt.kernels;
+    k.linearForward(rows, this.K, this.N, x, this.ptrs.weight, this.ptrs.scales, 0, y);
+    if (this.bias) k.addRowBias(y, this.bias.ptr, rows, this.N);
   }
 
   /** Scratch addresses: x [rows, K] and y [rows, N]. */
@@ -54,6 +69,7 @@ export class Dense {
 
   dispose(): void {
     this.linear.dispose();
+    this.bias?.free();
     this.x.free();
     this.y.free();
   }
