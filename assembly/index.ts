@@ -10,6 +10,7 @@ export { linearForward, embeddingForward, embeddingBackward } from './linear';
 export { swapAxes01, previousRows, transpose } from './layout';
 export { im2col1d, convDirect1d } from './conv';
 export { addRowBias, ewBinary, ewUnary } from './elementwise';
+export { stftReal } from './fft';
 export { runProgram } from './program';
 
 // First byte after static data; the host's allocator owns everything from here up.

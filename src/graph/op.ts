@@ -58,6 +58,8 @@ export interface OpContext {
    * when they do not fit. Absent outside a plan.
    */
   reserve?(floats: number): void;
+  /** Run Convs recognised as STFTs by FFT (OnnxGraphOptions.fft); default false (as onnxruntime sums). */
+  fft?: boolean;
 }
 
 export type Op = (node: OnnxNode, inputs: (ValueInfo | undefined)[], ctx: OpContext) => Kernel;

@@ -31,6 +31,7 @@ export interface Kernels {
   ewBinary(op: number, a: Ptr, b: Ptr, bStep: number, y: Ptr, n: number): void;
   ewUnary(op: number, x: Ptr, y: Ptr, n: number): void;
   addRowBias(y: Ptr, b: Ptr, rows: number, n: number): void;
+  stftReal(x: Ptr, L: number, N: number, stride: number, padBegin: number, Lo: number, w: Ptr, tw: Ptr, rev: Ptr, imSign: number, work: Ptr, y: Ptr): void;
   convDirect1d(x: Ptr, C: number, L: number, M: number, K: number, groups: number, stride: number, dilation: number,
                padBegin: number, Lo: number, w: Ptr, bias: Ptr, y: Ptr): void;
   runProgram(prog: Ptr, T: number, x: Ptr, y: Ptr): void;

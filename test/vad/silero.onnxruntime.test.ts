@@ -7,12 +7,14 @@
 //     the same probability within 1e-5 (measured: ≤ 7.4e-6; ≤ 3.4e-6 for v5 and v6) and the same
 //     next state within 5e-4 of max(1, |value|) (measured: ≤ 2.5e-4, legacy in the plain build);
 //   - free-running (each carries its own state): the same speech / non-speech decision at 0.5 on
-//     every frame, probabilities within 1e-5 (measured: ≤ 2.8e-6 but for legacy in 512-sample
+//     every frame, probabilities within 1e-5 (measured: ≤ 3.6e-6 but for legacy in 512-sample
 //     frames at 16 kHz in the plain build: 1.22e-5, held to 2e-5) and the final state within 5e-5
 //     of max(1, |value|) (measured: ≤ 2.4e-5).
 // (Measured with both builds, recur-relaxed.wasm and recur.wasm, and onnxruntime-node 1.30;
 // RECUR_VAD_REPORT=1 prints them.)
 //
+// v5 and v6 compute their STFT by FFT (in double precision, src/graph/ops/stft.ts); legacy, which
+// takes log(1 + 2^20·|X|) of it, sums the file's basis as onnxruntime does (SileroVad sets fft).
 // The matrix products sum in MLAS's order (each sum over k from 0, the bias added after it), so
 // the two differ only where onnxruntime-node fuses multiply-adds (FMA) and the plain build cannot:
 // onnxruntime-web, the same MLAS in wasm without FMA, differs from onnxruntime-node by as much

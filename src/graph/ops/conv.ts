@@ -8,12 +8,15 @@
 // A Conv whose groups are wide enough runs as a matrix product per group: the receptive fields
 // of all output positions gathered into rows (im2col, [L', C/group·K]) times Wᵀ on recur's GEMM
 // (ops/dense.ts), then laid out as [M, L']. Depthwise and other thin groups run as direct loops.
+// A Conv whose weight is a windowed Fourier basis (an STFT, as in Silero VAD) runs as an FFT
+// (ops/stft.ts).
 
 import type { OnnxNode } from '../../onnx/onnx.js';
 import { attrInt, attrInts, attrString, constantInput, nodeError, required, WORK, type Kernel, type Op, type OpContext, type ValueInfo } from '../op.js';
 import type { Tensor } from '../tensor.js';
 import { checkedSize } from './shape.js';
 import { Dense } from './dense.js';
+import { stftBasis, stftKernel } from './stft.js';
 import { addressIn, WasmBlock } from '../wasm-block.js';
 
 /** Most floats of gathered receptive fields (im2col) a Conv runs on the GEMM with; past it, direct loops. */
@@ -94,6 +97,10 @@ const conv: Op = (node, inputs, ctx) => {
   checkedSize(node, [N, M, outLength]);
   const bias = biasOf(node, inputs, M);
   const Mg = M / groups;
+  // A windowed Fourier basis (an STFT) runs as an FFT.
+  const basis = ctx.rt && ctx.fft && groups === 1 && dilation === 1 && (!bias || bias.every((v) => v === 0))
+    ? stftBasis(w.value.data as Float32Array, M, C, K) : undefined;
+  if (basis) return stftKernel(ctx.rt!, basis, N, L, stride, padBegin, outLength, ctx.reserve);
   // A matrix product pays off when each group has several outputs and a long enough dot product
   // (and its gathered receptive fields, [L', C/group·K] a group, fit in reasonable scratch).
   if (ctx.rt && Mg >= 4 && Cg * K >= 8 && outLength * C * K <= MAX_IM2COL) return convGemm(node, g, w.value.data as Float32Array, bias, ctx);

@@ -1,0 +1,87 @@
+// The real DFT of windowed frames: an STFT that a model spells as a strided Conv over one channel
+// with a windowed Fourier basis as its weight (Silero VAD's), computed by FFT instead of as a
+// matrix product (N/2·log₂N butterflies a frame instead of (N + 2)·N multiply-adds).
+//
+//   y[k, t]     =  Σ_n w[n]·x[t·stride + n − padBegin]·cos(2πkn/N)     k = 0 … N/2
+//   y[F + k, t] = −Σ_n w[n]·x[t·stride + n − padBegin]·sin(2πkn/N)     F = N/2 + 1
+//   (x [L] f32, 0 outside; w [N] f32; y [2F, Lo] f32; imSign −1 gives +sin rows instead)
+//
+// In double precision throughout (each w·x product is exact in f64) and rounded to f32 once, so
+// the result is within an ulp or so of the exact DFT, closer than any float32 sum of N products.
+// Two frames run side by side in the two f64 lanes of a vector: frame t in lane 0, t + 1 in lane 1.
+//
+// The N-point real DFT is an H = N/2-point complex FFT of z[j] = v[2j] + i·v[2j+1] (v = w·x):
+//   Z = FFT(z) (radix 2, decimation in time, z loaded in bit-reversed order), then for k ≤ H
+//   E = (Z[k] + conj Z[H−k]) / 2, O = (Z[k] − conj Z[H−k]) / 2i, X[k] = E + e^{−2πik/N}·O.
+//
+// Tables the host builds once (src/graph/ops/stft.ts): tw [N/2] pairs of f64 (cos 2πj/N,
+// sin 2πj/N); rev [H] i32, the bit reversal of j over log₂H bits. work: H·32 bytes of scratch.
+export function stftReal(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, Lo: i32, w: usize,
+                         tw: usize, rev: usize, imSign: f64, work: usize, y: usize): void {
+  const H = N >> 1, F = H + 1;
+  const half = f64x2.splat(0.5);
+  for (let t = 0; t < Lo; t += 2) {
+    const pair = t + 1 < Lo;
+    // z[rev[j]] = (v[2j], v[2j+1]) for frames t and t + 1
+    const s0 = t * stride - padBegin, s1 = pair ? s0 + stride : s0;
+    for (let j = 0; j < H; j++) {
+      const n = j << 1;
+      const w0 = <f64>load<f32>(w + (<usize>n << 2)), w1 = <f64>load<f32>(w + (<usize>(n + 1) << 2));
+      const re = f64x2.replace_lane(f64x2.splat(w0 * sample(x, L, s0 + n)), 1, w0 * sample(x, L, s1 + n));
+      const im = f64x2.replace_lane(f64x2.splat(w1 * sample(x, L, s0 + n + 1)), 1, w1 * sample(x, L, s1 + n + 1));
+      const at = work + (<usize>load<i32>(rev + (<usize>j << 2)) << 5);
+      v128.store(at, re);
+      v128.store(at, im, 16);
+    }
+    // butterflies: blocks of len, twiddle e^{−2πij/len} = tw[j·N/len]
+    for (let len = 2; len <= H; len <<= 1) {
+      const halfLen = len >> 1, step = N / len;
+      for (let j = 0; j < halfLen; j++) {
+        const tp = tw + (<usize>(j * step) << 4);
+        const c = f64x2.splat(load<f64>(tp)), s = f64x2.splat(load<f64>(tp, 8));
+        for (let i = j; i < H; i += len) {
+          const a = work + (<usize>i << 5), b = work + (<usize>(i + halfLen) << 5);
+          const br = v128.load(b), bi = v128.load(b, 16);
+          // b·e^{−iθ} = (br·c + bi·s) + i(bi·c − br·s)
+          const pr = f64x2.add(f64x2.mul(br, c), f64x2.mul(bi, s));
+          const pi = f64x2.sub(f64x2.mul(bi, c), f64x2.mul(br, s));
+          const ar = v128.load(a), ai = v128.load(a, 16);
+          v128.store(a, f64x2.add(ar, pr)); v128.store(a, f64x2.add(ai, pi), 16);
+          v128.store(b, f64x2.sub(ar, pr)); v128.store(b, f64x2.sub(ai, pi), 16);
+        }
+      }
+    }
+    // split into the N-point spectrum, k = 0 … H
+    const z0r = v128.load(work), z0i = v128.load(work, 16), zero = f64x2.splat(0);
+    put(y, Lo, 0, t, pair, f64x2.add(z0r, z0i));
+    put(y, Lo, F, t, pair, zero);
+    put(y, Lo, H, t, pair, f64x2.sub(z0r, z0i));
+    put(y, Lo, F + H, t, pair, zero);
+    const sign = f64x2.splat(imSign);
+    for (let k = 1; k < H; k++) {
+      const a = work + (<usize>k << 5), b = work + (<usize>(H - k) << 5);
+      const ar = v128.load(a), ai = v128.load(a, 16), br = v128.load(b), bi = v128.load(b, 16);
+      const er = f64x2.mul(f64x2.add(ar, br), half), ei = f64x2.mul(f64x2.sub(ai, bi), half);
+      const or = f64x2.mul(f64x2.add(ai, bi), half), oi = f64x2.mul(f64x2.sub(br, ar), half);
+      const tp = tw + (<usize>k << 4);
+      const c = f64x2.splat(load<f64>(tp)), s = f64x2.splat(load<f64>(tp, 8));
+      // X = E + (c − i·s)·O
+      put(y, Lo, k, t, pair, f64x2.add(er, f64x2.add(f64x2.mul(c, or), f64x2.mul(s, oi))));
+      put(y, Lo, F + k, t, pair, f64x2.mul(sign, f64x2.add(ei, f64x2.sub(f64x2.mul(c, oi), f64x2.mul(s, or)))));
+    }
+  }
+}
+
+// x[p] as f64, 0 outside [0, L).
+// @ts-ignore: decorator
+@inline function sample(x: usize, L: i32, p: i32): f64 {
+  return p >= 0 && p < L ? <f64>load<f32>(x + (<usize>p << 2)) : 0;
+}
+
+// y[row, t] (and y[row, t + 1] for a pair) ← the two lanes of v, rounded to f32.
+// @ts-ignore: decorator
+@inline function put(y: usize, Lo: i32, row: i32, t: i32, pair: bool, v: v128): void {
+  const at = y + (<usize>(row * Lo + t) << 2);
+  store<f32>(at, <f32>f64x2.extract_lane(v, 0));
+  if (pair) store<f32>(at, <f32>f64x2.extract_lane(v, 1), 4);
+}

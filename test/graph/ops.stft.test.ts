@@ -1,0 +1,141 @@
+// A Conv whose weight is a windowed Fourier basis (an STFT, as Silero VAD spells it) runs as an
+// FFT (src/graph/ops/stft.ts, assembly/fft.ts): each value is the exact DFT of the windowed
+// frames rounded to float32 (within an ulp, which a float32 matrix product does not reach), on frame lengths 4 … 512, strides, pads, batches, odd frame counts
+// and both signs of the sine rows; a weight one ulp-and-a-bit off the basis, or of another shape,
+// is an ordinary Conv.
+
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import '../../src/node/index.js';
+import { init } from '../../src/runtime/runtime.js';
+import { convOps } from '../../src/graph/ops/conv.js';
+import { stftBasis } from '../../src/graph/ops/stft.js';
+import { evaluateNode } from '../../src/graph/op.js';
+import type { OnnxAttribute, OnnxNode } from '../../src/onnx/onnx.js';
+import { seededRandom } from '../../src/stream/sample.js';
+import { loadOnnxGraph } from '../../src/graph/model.js';
+import { RecurOptionError } from '../../src/errors.js';
+import { attr, encodeModel, FLOAT, node as onnxNode, tensor, valueInfo } from './onnx-builder.js';
+
+const ints = (name: string, ints: number[]): [string, OnnxAttribute] => [name, { name, ints, floats: [], strings: [], other: false }];
+
+/** W [2F, 1, N]: Hann (or another) window times cos, then ∓ sin (as torch-stft builds its basis). */
+function basis(N: number, window: (n: number) => number, imSign = 1): Float32Array {
+  const F = N / 2 + 1, W = new Float32Array(2 * F * N);
+  for (let k = 0; k < F; k++) {
+    for (let n = 0; n < N; n++) {
+      const angle = (2 * Math.PI * ((k * n) % N)) / N;
+      W[k * N + n] = window(n) * Math.cos(angle);
+      W[(F + k) * N + n] = -imSign * window(n) * Math.sin(angle);
+    }
+  }
+  return W;
+}
+const hann = (N: number) => (n: number) => 0.5 - 0.5 * Math.cos((2 * Math.PI * n) / N);
+
+/** The exact transform in double precision, [B, 2F, Lo], from the f32 window row of W. */
+function exactStft(x: Float32Array, B: number, L: number, W: Float32Array, N: number, stride: number, pad: number, Lo: number, imSign: number) {
+  const F = N / 2 + 1, y = new Float64Array(B * 2 * F * Lo);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < Lo; t++) {
+      for (let k = 0; k < F; k++) {
+        let re = 0, im = 0;
+        for (let n = 0; n < N; n++) {
+          const p = t * stride + n - pad;
+          const v = p >= 0 && p < L ? W[n] * x[b * L + p] : 0;
+          const angle = (2 * Math.PI * ((k * n) % N)) / N;
+          re += v * Math.cos(angle);
+          im -= imSign * v * Math.sin(angle);
+        }
+        y[(b * 2 * F + k) * Lo + t] = re;
+        y[(b * 2 * F + F + k) * Lo + t] = im;
+      }
+    }
+  }
+  return y;
+}
+
+describe('STFT as a Conv: recognised and run by FFT', () => {
+  it('equals the exact transform to float32 rounding', async () => {
+    const rt = await init();
+    const cases = fc.record({
+      log2N: fc.integer({ min: 2, max: 9 }), B: fc.integer({ min: 1, max: 2 }), frames: fc.integer({ min: 1, max: 7 }),
+      strideFraction: fc.integer({ min: 1, max: 4 }), pad: fc.integer({ min: 0, max: 8 }), imSign: fc.constantFrom(1, -1),
+      seed: fc.integer(),
+    });
+    fc.assert(fc.property(cases, (c) => {
+      const N = 2 ** c.log2N, stride = Math.max(1, (N * c.strideFraction) >> 2), F = N / 2 + 1;
+      const L = (c.frames - 1) * stride + N - c.pad;
+      if (L < 1) return;
+      const random = seededRandom(c.seed);
+      const W = basis(N, hann(N), c.imSign);
+      expect(stftBasis(W, 2 * F, 1, N)?.imSign).toBe(c.imSign);
+      const x = Float32Array.from({ length: c.B * L }, () => random() * 2 - 1);
+      const node: OnnxNode = {
+        name: 'stft', opType: 'Conv', domain: '', inputs: ['x', 'w'], outputs: ['y'],
+        attributes: new Map([ints('strides', [stride]), ints('pads', [c.pad, 0])]),
+      };
+      const [y] = evaluateNode(convOps.Conv, node, [{ type: 'float', dims: [c.B, 1, L], data: x }, { type: 'float', dims: [2 * F, 1, N], data: W }], { opset: 17, rt, fft: true });
+      const Lo = y.dims[2];
+      expect(Lo).toBe(Math.floor((L + c.pad - N) / stride) + 1);
+      const exact = exactStft(x, c.B, L, W, N, stride, c.pad, Lo, c.imSign);
+      // Each value the exact one rounded to float32 (within an ulp): computed in double precision.
+      // A float32 sum of N products (the matrix product this replaces) misses this by far.
+      const got = y.data as Float32Array;
+      for (let i = 0; i < exact.length; i++) expect(Math.abs(got[i] - exact[i])).toBeLessThanOrEqual(1.2e-7 * Math.abs(exact[i]) + 1e-10);
+    }), { numRuns: 80, seed: 7 });
+  });
+
+  it('is not taken for weights that are not a windowed Fourier basis', () => {
+    const N = 64, F = N / 2 + 1, W = basis(N, hann(N));
+    expect(stftBasis(W, 2 * F, 1, N)).toBeDefined();
+    const off = W.slice(); off[5 * N + 17] += 4e-7;              // one weight a few ulps off
+    expect(stftBasis(off, 2 * F, 1, N)).toBeUndefined();
+    expect(stftBasis(W.subarray(0, 2 * F * N - N), 2 * F - 1, 1, N)).toBeUndefined();   // rows missing
+    expect(stftBasis(basis(48, hann(48)), 50, 1, 48)).toBeUndefined();                 // not a power of two
+    expect(stftBasis(new Float32Array(2 * F * N), 2 * F, 1, N)).toBeUndefined();       // all zero
+    const swapped = W.slice(); swapped.copyWithin(0, F * N, 2 * F * N);               // sines where cosines go
+    expect(stftBasis(swapped, 2 * F, 1, N)).toBeUndefined();
+  });
+
+  it('is the default of loadOnnxGraph; fft: false keeps the matrix product', async () => {
+    const N = 16, F = N / 2 + 1, L = 40;
+    const bytes = encodeModel({ opset: 17, graph: {
+      nodes: [onnxNode('Conv', ['x', 'w'], ['y'], [attr.ints('strides', [4])])],
+      initializers: [tensor('w', FLOAT, [2 * F, 1, N], basis(N, hann(N)))],
+      inputs: [valueInfo('x', FLOAT, [1, 1, L])], outputs: [valueInfo('y', FLOAT)],
+    } });
+    const x = Float32Array.from({ length: L }, (_, i) => Math.sin(i * 0.7) + 0.01 * i);
+    const run = async (fft?: boolean) => {
+      const model = await loadOnnxGraph(bytes, fft === undefined ? {} : { fft });
+      const y = model.run({ x: { dims: [1, 1, L], data: x } }).y.data as Float32Array;
+      model.dispose();
+      return y;
+    };
+    const byFft = await run(), byGemm = await run(false);
+    const exact = exactStft(x, 1, L, basis(N, hann(N)), N, 4, 0, byFft.length / (2 * F), 1);
+    let gemmOff = 0;
+    for (let i = 0; i < exact.length; i++) {
+      expect(Math.abs(byFft[i] - exact[i])).toBeLessThanOrEqual(1.2e-7 * Math.abs(exact[i]) + 1e-10);   // the exact DFT, rounded
+      expect(Math.abs(byGemm[i] - exact[i])).toBeLessThan(1e-5);
+      gemmOff = Math.max(gemmOff, Math.abs(byGemm[i] - exact[i]) - 1.2e-7 * Math.abs(exact[i]));
+    }
+    expect(gemmOff).toBeGreaterThan(1e-10);                        // float32 sums land further off
+    await expect(loadOnnxGraph(bytes, { fft: 'yes' as unknown as boolean })).rejects.toThrow(RecurOptionError);
+  });
+
+  it('the FFT path equals the matrix product it replaces within float32 rounding', async () => {
+    const rt = await init();
+    const N = 256, F = N / 2 + 1, stride = 128, L = 640, random = seededRandom(3);
+    const W = basis(N, hann(N));
+    const x = Float32Array.from({ length: L }, () => random() * 2 - 1);
+    const node: OnnxNode = { name: 'stft', opType: 'Conv', domain: '', inputs: ['x', 'w'], outputs: ['y'], attributes: new Map([ints('strides', [stride])]) };
+    const inputs = [{ type: 'float' as const, dims: [1, 1, L], data: x }, { type: 'float' as const, dims: [2 * F, 1, N], data: W }];
+    const [fft] = evaluateNode(convOps.Conv, node, inputs, { opset: 17, rt, fft: true });
+    const [loops] = evaluateNode(convOps.Conv, node, inputs, { opset: 17, rt });  // fft off: recur's GEMM
+    const a = fft.data as Float32Array, b = loops.data as Float32Array;
+    let worst = 0;
+    for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    expect(worst).toBeLessThan(1e-5);
+  });
+});
