@@ -115,7 +115,8 @@ export function eachRow<X, Y>(loop: StridedLoop, x: X, a0: number, y: Y, b0: num
 
 function copyRow(src: Data, dst: Data, a: number, b: number, loop: StridedLoop): void {
   const { n, ia, ib } = loop;
-  if (ia === 1 && ib === 1) for (let i = 0; i < n; i++) dst[b + i] = src[a + i];
+  if (ia === 1 && ib === 1 && n >= 32 && src.constructor === dst.constructor) dst.set(src.subarray(a, a + n) as never, b);   // one memcpy
+  else if (ia === 1 && ib === 1) for (let i = 0; i < n; i++) dst[b + i] = src[a + i];
   else for (let i = 0; i < n; i++) dst[b + i * ib] = src[a + i * ia];
 }
 
@@ -544,13 +545,17 @@ const Pad: Op = (node, inputs, ctx) => {
   }
   const last = maps.pop() ?? Int32Array.of(0), lastStride = strides.pop() ?? 0, rank = maps.length;
   const idx = new Int32Array(rank);
-  // The unpadded middle of each row, [mid, midEnd) in the output, is one contiguous run of the
-  // input when its stride is 1: copied as a run, only the padded edges go through the map.
+  // The unpadded middle of each row, [mid, midEnd) in the output (the longest run of the map
+  // that reads consecutive inputs; reflect and edge pads read inputs at the edges too), is one
+  // contiguous run of the input when its stride is 1: copied as a run, the rest through the map.
   let mid = 0, midEnd = 0;
   if (lastStride === 1) {
-    while (mid < last.length && last[mid] < 0) mid++;
-    midEnd = mid;
-    while (midEnd < last.length && last[midEnd] === last[mid] + (midEnd - mid)) midEnd++;
+    for (let i = 0; i < last.length;) {
+      let j = i + 1;
+      if (last[i] >= 0) while (j < last.length && last[j] === last[i] + (j - i)) j++;
+      if (last[i] >= 0 && j - i > midEnd - mid) { mid = i; midEnd = j; }
+      i = j;
+    }
   }
   return {
     outputs: [{ type: x.type, dims }],
