@@ -76,7 +76,11 @@ function reduceOp(red: Reduction, since: number): Op {
     const start = red.init(x.type), { step, merge, finish } = red, isInt = x.type === 'int';
     const row = (src: Data, dst: Data, a: number, b: number, l: StridedLoop) => {
       const { n, ia, ib } = l;
-      if (ib === 0) {
+      if (ib === 0 && step === add) {              // sums (ReduceSum, ReduceMean…): the fold inlined
+        let acc = start;
+        for (let i = 0; i < n; i++) acc += src[a + i * ia];
+        dst[b] = merge(dst[b], acc);
+      } else if (ib === 0) {
         let acc = start;
         for (let i = 0; i < n; i++) acc = step(acc, src[a + i * ia]);
         dst[b] = merge(dst[b], acc);
