@@ -23,6 +23,18 @@ export function im2col1d(x: usize, C: i32, L: i32, K: i32, stride: i32, dilation
   }
 }
 
+// y [rows, padBegin + L + padEnd] ← x [rows, L] with zeros either side: a convolution's input
+// padded once, so that every output of a direct convolution reads inside it.
+export function padRows(x: usize, rows: i32, L: i32, padBegin: i32, padEnd: i32, y: usize): void {
+  const rowBytes = <usize>L << 2, pb = <usize>padBegin << 2, pe = <usize>padEnd << 2;
+  for (let r = 0; r < rows; r++, x += rowBytes) {
+    memory.fill(y, 0, pb);
+    memory.copy(y + pb, x, rowBytes);
+    memory.fill(y + pb + rowBytes, 0, pe);
+    y += pb + rowBytes + pe;
+  }
+}
+
 // y [M, Lo] = the convolution of x [C, L] with w [M, C/groups, K] (+ bias [M], or 0 for none),
 // output by output, each sum over c and k in order from 0 and the bias added last (as MLAS does): for depthwise and other thin groups, where a matrix product has too few
 // rows or columns to pay off. Taps that fall in the padding are skipped, not multiplied by 0.
@@ -34,8 +46,8 @@ export function convDirect1d(x: usize, C: i32, L: i32, M: i32, K: i32, groups: i
   const span = dilation * (K - 1) + 1;
   const t0 = min(Lo, (padBegin + stride - 1) / stride);
   const t1 = max(t0, min(Lo, L - span + padBegin >= 0 ? (L - span + padBegin) / stride + 1 : 0));
-  for (let m = 0; m < M; m++) {
-    const g = m / Mg;
+  for (let m = 0, g = 0, mg = 0; m < M; m++, mg++) {
+    if (mg == Mg) { g++; mg = 0; }                       // g = m / Mg, the group of output m
     const b: f32 = bias ? load<f32>(bias + (<usize>m << 2)) : 0;
     const out = y + (<usize>m * Lo << 2);
     let t = 0;
@@ -55,8 +67,8 @@ export function convDirect1d(x: usize, C: i32, L: i32, M: i32, K: i32, groups: i
       }
       const start = t * stride - padBegin;
       // The taps k with 0 ≤ start + k·dilation < L.
-      const k0 = start < 0 ? (dilation - 1 - start) / dilation : 0;
-      const k1 = start >= L ? 0 : min(K, (L - 1 - start) / dilation + 1);
+      const k0 = start >= 0 ? 0 : dilation == 1 ? -start : (dilation - 1 - start) / dilation;
+      const k1 = start >= L ? 0 : min(K, dilation == 1 ? L - start : (L - 1 - start) / dilation + 1);
       let s: f32 = 0;
       for (let c = 0; c < Cg; c++) {
         const row = x + (<usize>((g * Cg + c) * L + start) << 2);

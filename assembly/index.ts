@@ -8,8 +8,9 @@ export { gruGates, gruOutput, gruForward, gruCellBackward, gruResetBackward, gru
 export { rnnCell, rnnForward, rnnBackward } from './rnn';
 export { linearForward, embeddingForward, embeddingBackward } from './linear';
 export { swapAxes01, previousRows, transpose } from './layout';
-export { im2col1d, convDirect1d } from './conv';
+export { im2col1d, padRows, convDirect1d } from './conv';
 export { addRowBias, ewBinary, ewUnary } from './elementwise';
+export { logArray } from './log';
 export { stftReal } from './fft';
 export { runProgram } from './program';
 

@@ -1,7 +1,9 @@
 // The wasm elementwise kernels (assembly/elementwise.ts) give the same bits as the JavaScript
 // loops they stand in for, on tensors in the runtime's memory as a plan holds them: every
-// operator with a wasm path, full-size and one-value right-hand sides, lengths around the
-// four-wide blocks, and NaN, ±0, ±∞, subnormals and huge values among random ones.
+// operator with a wasm path, full-size and one-value right-hand sides (and left-hand ones for
+// + and ×, which run swapped), lengths around the four-wide blocks, and NaN, ±0, ±∞, subnormals
+// and huge values among random ones. Log (double precision in wasm, rounded once) is checked on
+// a million more values across the whole float range.
 
 import { describe, expect, it } from 'vitest';
 import '../../src/node/index.js';
@@ -31,28 +33,48 @@ describe('elementwise ops in wasm equal the JavaScript loops, bit for bit', asyn
     });
   };
   const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength)));
+  /** Bits, but any NaN as one: Log's NaN (of x < 0) is the canonical one, Math.log's another. */
+  const bitsOrNaN = (a: Float32Array) => bits(a).map((b, i) => (Number.isNaN(a[i]) ? 'NaN' : b));
 
-  for (const [op, arity] of [['Add', 2], ['Sub', 2], ['Mul', 2], ['Div', 2], ['Relu', 1], ['Sqrt', 1], ['Neg', 1], ['Abs', 1], ['Pow', 2]] as const) {
+  for (const [op, arity] of [['Add', 2], ['Sub', 2], ['Mul', 2], ['Div', 2], ['Relu', 1], ['Sqrt', 1], ['Neg', 1], ['Abs', 1], ['Pow', 2], ['Log', 1]] as const) {
     it(op, () => {
       const random = seededRandom(op.length * 7919);
+      const sides = arity === 1 ? ['full'] : op === 'Add' || op === 'Mul' ? ['full', 'scalar B', 'scalar A'] : ['full', 'scalar B'];
       for (const n of [16, 17, 18, 19, 20, 100, 1001]) {
-        for (const scalarB of arity === 2 ? [false, true] : [false]) {
-          const a = values(n, random);
+        for (const side of sides) {
+          const scalarB = side === 'scalar B' || op === 'Pow', scalarA = side === 'scalar A';
+          const a = values(scalarA ? 1 : n, random);
           const b = op === 'Pow' ? Float32Array.of(2) : values(scalarB ? 1 : n, random);
-          const bDims = op === 'Pow' || scalarB ? [] : [n];
-          const inputs: Tensor[] = [{ type: 'float', dims: [n], data: a }, ...(arity === 2 ? [{ type: 'float' as const, dims: bDims, data: b }] : [])];
+          const inputs: Tensor[] = [{ type: 'float', dims: scalarA ? [] : [n], data: a }, ...(arity === 2 ? [{ type: 'float' as const, dims: scalarB ? [] : [n], data: b }] : [])];
           const [expected] = evaluateNode(elementwiseOps[op], node(op, arity === 2 ? ['a', 'b'] : ['a']), inputs, { opset: 17 });
-          // The plan's view: A (and a non-constant B) in wasm memory, the output too.
-          const infos: ValueInfo[] = inputs.map((t, k) => ({ type: 'float', dims: t.dims, ...(k === 1 && (op === 'Pow' || scalarB) ? { value: t } : {}) }));
+          // The plan's view: the full-size inputs in wasm memory, the output too; a one-value side is a constant.
+          const infos: ValueInfo[] = inputs.map((t, k) => ({ type: 'float', dims: t.dims, ...((k === 1 && scalarB) || (k === 0 && scalarA) ? { value: t } : {}) }));
           const kernel = elementwiseOps[op](node(op, arity === 2 ? ['a', 'b'] : ['a']), infos, { opset: 17, rt });
           const live = inputs.filter((_, k) => !infos[k].value);
           const [out, ...views] = inWasm({ data: new Float32Array(n), dims: [n] }, ...live.map((t) => ({ data: t.data as Float32Array, dims: t.dims })));
           const ins = inputs.map((t, k) => (infos[k].value ? t : views[live.indexOf(t)]));
           kernel.run(ins, [out]);
-          expect(bits(out.data as Float32Array), `${op} n=${n}${scalarB ? ' scalar B' : ''}`).toEqual(bits(expected.data as Float32Array));
+          const same = op === 'Log' ? bitsOrNaN : bits;
+          expect(same(out.data as Float32Array), `${op} n=${n} ${side}`).toEqual(same(expected.data as Float32Array));
           kernel.dispose?.();
         }
       }
     });
   }
+
+  it('Log on a million values across the float range (positive normals and subnormals, by their bits)', () => {
+    const random = seededRandom(271828);
+    const n = 1 << 20;
+    const x = new Float32Array(n), raw = new Uint32Array(x.buffer);
+    for (let i = 0; i < n; i++) raw[i] = Math.floor(random() * 0x7f800000);   // every positive finite float equally likely by bits
+    for (let i = 0; i < 4096; i++) x[i] = 1 + (i - 2048) * 2 ** -20;             // and the neighbourhood of 1, where log is smallest
+    const infos: ValueInfo[] = [{ type: 'float', dims: [n] }];
+    const kernel = elementwiseOps.Log(node('Log', ['a']), infos, { opset: 17, rt });
+    const [out, view] = inWasm({ data: new Float32Array(n), dims: [n] }, { data: x, dims: [n] });
+    kernel.run([view], [out]);
+    const y = out.data as Float32Array;
+    let differ = 0;
+    for (let i = 0; i < n; i++) if (y[i] !== Math.fround(Math.log(x[i]))) differ++;
+    expect(differ).toBe(0);
+  });
 });

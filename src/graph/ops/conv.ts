@@ -162,20 +162,25 @@ function convGemm(node: OnnxNode, g: Geometry, weight: Float32Array, bias: Float
   };
 }
 
-/** Depthwise and thin groups, output by output in wasm (convDirect1d); W and B copied there once. */
+/**
+ * Depthwise and thin groups, output by output in wasm (convDirect1d); W and B copied there once.
+ * A padded input is first copied with its zeros (padRows), so every output reads inside it and
+ * goes four at a time (adding a padded tap's 0·w changes no sum).
+ */
 function convDirectWasm(g: Geometry, weight: Float32Array, bias: Float32Array | undefined, ctx: OpContext): Kernel {
-  const { N, C, L, M, K, groups, stride, dilation, padBegin, outLength: Lo } = g;
-  const rt = ctx.rt!;
-  ctx.reserve?.(weight.length + M + N * (C * L + M * Lo));
+  const { N, C, L, M, K, groups, stride, dilation, padBegin, padEnd, outLength: Lo } = g;
+  const rt = ctx.rt!, Lp = padBegin + L + padEnd, padded = Lp !== L;
+  ctx.reserve?.(weight.length + M + N * (C * L + M * Lo) + (padded ? C * Lp : 0));
   const blocks: WasmBlock[] = [];
   const block = (n: number) => { const b = new WasmBlock(rt, n); blocks.push(b); return b; };
-  let w: WasmBlock, b: WasmBlock | undefined, xs: WasmBlock, ys: WasmBlock;
+  let w: WasmBlock, b: WasmBlock | undefined, xs: WasmBlock, ys: WasmBlock, xp: WasmBlock | undefined;
   try {
     w = block(weight.length);
     w.view.set(weight);
     if (bias) { b = block(M); b.view.set(bias); }
     xs = block(N * C * L);
     ys = block(N * M * Lo);
+    if (padded) xp = block(C * Lp);
   } catch (err) {
     for (const blk of blocks) blk.free();
     throw err;
@@ -187,9 +192,15 @@ function convDirectWasm(g: Geometry, weight: Float32Array, bias: Float32Array | 
       const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
       let x = addressIn(rt, X);
       if (x < 0) { xs.view.set(X); x = xs.ptr; }
-      const yAt = addressIn(rt, Y), y = yAt < 0 ? ys.ptr : yAt;
+      const yAt = addressIn(rt, Y), y = yAt < 0 ? ys.ptr : yAt, k = rt.kernels;
       for (let n = 0; n < N; n++) {
-        rt.kernels.convDirect1d(x + 4 * n * C * L, C, L, M, K, groups, stride, dilation, padBegin, Lo, w.ptr, b ? b.ptr : 0, y + 4 * n * M * Lo);
+        const xn = x + 4 * n * C * L, yn = y + 4 * n * M * Lo;
+        if (xp) {
+          k.padRows(xn, C, L, padBegin, padEnd, xp.ptr);
+          k.convDirect1d(xp.ptr, C, Lp, M, K, groups, stride, dilation, 0, Lo, w.ptr, b ? b.ptr : 0, yn);
+        } else {
+          k.convDirect1d(xn, C, L, M, K, groups, stride, dilation, padBegin, Lo, w.ptr, b ? b.ptr : 0, yn);
+        }
       }
       if (yAt < 0) Y.set(ys.view);
     },

@@ -165,20 +165,26 @@ function mapKernel(x: ValueInfo, type: ElemType, map: Map1): Kernel {
 /** Opcodes of ewBinary and ewUnary. */
 const WASM_BINARY = { Add: 0, Sub: 1, Mul: 2, Div: 3 } as const;
 const WASM_UNARY = { Relu: 0, Sqrt: 1, Square: 2, Neg: 3, Abs: 4 } as const;
+/** Log runs on its own kernel (assembly/log.ts: double precision, rounded once, as Math.log here). */
+const WASM_LOG = -1;
 /** Below this many elements the call costs more than the JavaScript loop. */
 const WASM_MIN = 16;
 
 function wasmBinary(rt: Runtime, op: number, a: ValueInfo, b: ValueInfo, js: Kernel): Kernel {
-  const n = product(js.outputs[0].dims), nb = product(b.dims);
-  if (a.type !== 'float' || product(a.dims) !== n || (nb !== n && nb !== 1) || n < WASM_MIN) return js;
-  // A constant B (a bias, a scale) is copied into wasm memory once.
-  const constant = b.value ? new WasmBlock(rt, nb) : undefined;
-  constant?.view.set(b.value!.data as Float32Array);
+  const n = product(js.outputs[0].dims);
+  // a ⊙ b with a full-size; for + and ×, which commute bit for bit, b ⊙ a when b is the full one.
+  const swap = (op === WASM_BINARY.Add || op === WASM_BINARY.Mul) && product(a.dims) !== n && product(b.dims) === n;
+  const [full, other, ia, ib] = swap ? [b, a, 1, 0] : [a, b, 0, 1];
+  const nb = product(other.dims);
+  if (full.type !== 'float' || product(full.dims) !== n || (nb !== n && nb !== 1) || n < WASM_MIN) return js;
+  // A constant other side (a bias, a scale) is copied into wasm memory once.
+  const constant = other.value ? new WasmBlock(rt, nb) : undefined;
+  constant?.view.set(other.value!.data as Float32Array);
   return {
     outputs: js.outputs,
     run(ins, outs) {
-      const pa = addressIn(rt, ins[0]!.data as Float32Array), py = addressIn(rt, outs[0].data as Float32Array);
-      const pb = constant ? constant.ptr : addressIn(rt, ins[1]!.data as Float32Array);
+      const pa = addressIn(rt, ins[ia]!.data as Float32Array), py = addressIn(rt, outs[0].data as Float32Array);
+      const pb = constant ? constant.ptr : addressIn(rt, ins[ib]!.data as Float32Array);
       if (pa < 0 || pb < 0 || py < 0) js.run(ins, outs);
       else rt.kernels.ewBinary(op, pa, pb, nb === n ? 1 : 0, py, n);
     },
@@ -189,12 +195,14 @@ function wasmBinary(rt: Runtime, op: number, a: ValueInfo, b: ValueInfo, js: Ker
 function wasmUnary(rt: Runtime, op: number, x: ValueInfo, js: Kernel): Kernel {
   const n = product(x.dims);
   if (x.type !== 'float' || n < WASM_MIN) return js;
+  const k = rt.kernels;
   return {
     outputs: js.outputs,
     run(ins, outs) {
       const px = addressIn(rt, ins[0]!.data as Float32Array), py = addressIn(rt, outs[0].data as Float32Array);
       if (px < 0 || py < 0) js.run(ins, outs);
-      else rt.kernels.ewUnary(op, px, py, n);
+      else if (op === WASM_LOG) k.logArray(px, py, n);
+      else k.ewUnary(op, px, py, n);
     },
   };
 }
@@ -517,7 +525,7 @@ export const elementwiseOps: Record<string, Op> = {
   Sqrt: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.sqrt(x[i]); }, WASM_UNARY.Sqrt),
   Reciprocal: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = 1 / x[i]; }),
   Exp: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.exp(x[i]); }),
-  Log: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.log(x[i]); }),
+  Log: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.log(x[i]); }, WASM_LOG),
   Sin: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.sin(x[i]); }),
   Cos: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.cos(x[i]); }),
   Floor: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.floor(x[i]); }),
