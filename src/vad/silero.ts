@@ -36,9 +36,11 @@ export interface SileroOptions {
   maxBytes?: number;
   /**
    * Compute the STFT by FFT (loadOnnxGraph's `fft`). Default true for v5 and v6 (probabilities
-   * within 3.6e-6 of onnxruntime-node's either way); false for legacy, which takes log(1 + 2^20·|X|)
-   * of the spectrum and so follows the last bits of small bins: by FFT its frames take ~25% less
-   * time but its probabilities move up to 2.4e-5 from onnxruntime's (1536-sample frames: 5.3e-6).
+   * within 3.6e-6 of onnxruntime-node's either way), and for legacy in its default frames (1536
+   * samples at 16 kHz, 768 at 8 kHz, or longer: within 5.6e-6, and the frame takes ~35% less
+   * time). Legacy takes log(1 + 2^20·|X|) of the spectrum and so follows the last bits of small
+   * bins: in shorter frames, by FFT, its probabilities move up to 2.4e-5 from onnxruntime's, so
+   * there the default is false (the file's basis summed in float32, as onnxruntime does).
    */
   fft?: boolean;
 }
@@ -102,7 +104,7 @@ export class SileroVad {
       runtime: options.runtime,
       ...(hasSr ? { fixedInputs: { sr: sampleRate } } : {}),
       states: version === 'v5' ? { state: 'stateN' } : { h: 'hn', c: 'cn' },
-      fft: options.fft ?? version !== 'legacy',   // see SileroOptions.fft
+      fft: options.fft ?? (version !== 'legacy' || (options.frameSamples ?? 1536) * 16000 / sampleRate >= 1536),   // see SileroOptions.fft
     });
     try {
       const vad = new SileroVad(model, version, options, sampleRate);
