@@ -10,7 +10,6 @@ export { linearForward, embeddingForward, embeddingBackward } from './linear';
 export { swapAxes01, previousRows, transpose } from './layout';
 export { im2col1d, padRows, convDirect1d } from './conv';
 export { addRowBias, ewBinary, ewUnary } from './elementwise';
-export { logArray } from './log';
 export { stftReal } from './fft';
 export { runProgram } from './program';
 

@@ -30,7 +30,6 @@ export interface Kernels {
   im2col1d(x: Ptr, C: number, L: number, K: number, stride: number, dilation: number, padBegin: number, Lo: number, cols: Ptr): void;
   ewBinary(op: number, a: Ptr, b: Ptr, bStep: number, y: Ptr, n: number): void;
   ewUnary(op: number, x: Ptr, y: Ptr, n: number): void;
-  logArray(x: Ptr, y: Ptr, n: number): void;
   padRows(x: Ptr, rows: number, L: number, padBegin: number, padEnd: number, y: Ptr): void;
   addRowBias(y: Ptr, b: Ptr, rows: number, n: number): void;
   stftReal(x: Ptr, L: number, N: number, stride: number, padBegin: number, Lo: number, w: Ptr, tw: Ptr, rev: Ptr, imSign: number, work: Ptr, y: Ptr): void;

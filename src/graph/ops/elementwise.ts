@@ -165,8 +165,6 @@ function mapKernel(x: ValueInfo, type: ElemType, map: Map1): Kernel {
 /** Opcodes of ewBinary and ewUnary. */
 const WASM_BINARY = { Add: 0, Sub: 1, Mul: 2, Div: 3 } as const;
 const WASM_UNARY = { Relu: 0, Sqrt: 1, Square: 2, Neg: 3, Abs: 4 } as const;
-/** Log runs on its own kernel (assembly/log.ts: double precision, rounded once, as Math.log here). */
-const WASM_LOG = -1;
 /** Below this many elements the call costs more than the JavaScript loop. */
 const WASM_MIN = 16;
 
@@ -195,14 +193,12 @@ function wasmBinary(rt: Runtime, op: number, a: ValueInfo, b: ValueInfo, js: Ker
 function wasmUnary(rt: Runtime, op: number, x: ValueInfo, js: Kernel): Kernel {
   const n = product(x.dims);
   if (x.type !== 'float' || n < WASM_MIN) return js;
-  const k = rt.kernels;
   return {
     outputs: js.outputs,
     run(ins, outs) {
       const px = addressIn(rt, ins[0]!.data as Float32Array), py = addressIn(rt, outs[0].data as Float32Array);
       if (px < 0 || py < 0) js.run(ins, outs);
-      else if (op === WASM_LOG) k.logArray(px, py, n);
-      else k.ewUnary(op, px, py, n);
+      else rt.kernels.ewUnary(op, px, py, n);
     },
   };
 }
@@ -525,7 +521,7 @@ export const elementwiseOps: Record<string, Op> = {
   Sqrt: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.sqrt(x[i]); }, WASM_UNARY.Sqrt),
   Reciprocal: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = 1 / x[i]; }),
   Exp: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.exp(x[i]); }),
-  Log: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.log(x[i]); }, WASM_LOG),
+  Log: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.log(x[i]); }),
   Sin: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.sin(x[i]); }),
   Cos: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.cos(x[i]); }),
   Floor: floatMap((o, x, n) => { for (let i = 0; i < n; i++) o[i] = Math.floor(x[i]); }),
