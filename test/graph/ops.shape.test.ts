@@ -8,6 +8,9 @@ import type { OnnxAttribute, OnnxNode, OnnxTensor } from '../../src/onnx/onnx.js
 import { evaluateNode, type ValueInfo } from '../../src/graph/op.js';
 import { shapeOps } from '../../src/graph/ops/shape.js';
 import { alloc, boolTensor, floatTensor, intTensor, stridesOf, type Tensor } from '../../src/graph/tensor.js';
+import { loadOnnxGraph } from '../../src/graph/index.js';
+import * as B from './onnx-builder.js';
+import '../../src/node/index.js';
 
 type Attr = Partial<OnnxAttribute>;
 
@@ -309,6 +312,39 @@ describe('Gather', () => {
     kernel.run([data, intTensor([1], [-2])], out);
     expect(Array.from(out[0].data)).toEqual([1, 4]);
     expect(() => kernel.run([data, intTensor([1], [-4])], out)).toThrow(RecurValueError);
+  });
+});
+
+describe('Gather in a plan', () => {
+  // Constant consecutive indices on the outermost non-unit axis select one contiguous run: the
+  // plan hands the output the input's buffer from that offset (no copy); other gathers copy.
+  it('gives views and copies the same values, read by later nodes', async () => {
+    const X = 'X', cases: [string, number, number[], number[]][] = [   // output, axis, index dims, indices
+      ['one', 0, [], [1]], ['last two', 0, [2], [-2, -1]], ['reversed', 0, [2], [2, 1]], ['axis 1', 1, [], [1]],
+    ];
+    const nodes = cases.flatMap(([name, axis, , ], k) => [
+      B.node('Gather', [X, `idx${k}`], [`g${k}`], [B.attr.i('axis', axis)]),
+      B.node('Add', [`g${k}`, 'half'], [name]),
+    ]);
+    const bytes = B.encodeModel({ opset: 17, graph: {
+      nodes,
+      initializers: [B.tensor('half', B.FLOAT, [], [0.5]), ...cases.map(([, , dims, idx], k) => B.tensor(`idx${k}`, B.INT64, dims, idx))],
+      inputs: [B.valueInfo(X, B.FLOAT, [3, 2, 4])],
+      outputs: cases.map(([name]) => B.valueInfo(name, B.FLOAT)),
+    } });
+    const model = await loadOnnxGraph(bytes);
+    const x = Float32Array.from({ length: 24 }, (_, k) => k);
+    const out = model.run({ X: { dims: [3, 2, 4], data: x } });
+    const at = (a: number, b: number, c: number) => x[a * 8 + b * 4 + c] + 0.5;
+    const grid = (as: number[], bs: number[]) => as.flatMap((a) => bs.flatMap((b) => [0, 1, 2, 3].map((c) => at(a, b, c))));
+    expect(out.one.dims).toEqual([2, 4]);
+    expect(Array.from(out.one.data)).toEqual(grid([1], [0, 1]));
+    expect(out['last two'].dims).toEqual([2, 2, 4]);
+    expect(Array.from(out['last two'].data)).toEqual(grid([1, 2], [0, 1]));
+    expect(Array.from(out.reversed.data)).toEqual(grid([2, 1], [0, 1]));
+    expect(out['axis 1'].dims).toEqual([3, 4]);
+    expect(Array.from(out['axis 1'].data)).toEqual([0, 1, 2].flatMap((a) => [0, 1, 2, 3].map((c) => at(a, 1, c))));
+    model.dispose();
   });
 });
 

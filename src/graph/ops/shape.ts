@@ -458,7 +458,12 @@ const Gather: Op = (node, inputs) => {
   const count = checkedSize(node, ind.dims, 'indices');
   const inner = x.dims.slice(axis + 1).reduce((p, v) => p * v, 1);
   const outer = total === 0 ? 0 : total / (count * inner);
+  // Constant consecutive indices on the outermost non-unit axis (Silero's state[0], state[1]) pick
+  // one contiguous run of the input: the plan may give the output the input's buffer from there on.
+  const first = ind.value && count > 0 ? (ind.value.data[0] < 0 ? ind.value.data[0] + n : ind.value.data[0]) : -1;
+  const contiguous = outer === 1 && first >= 0 && Array.from(ind.value!.data).every((i, j) => (i < 0 ? i + n : i) === first + j);
   return {
+    ...(contiguous ? { alias: 0, aliasOffset: first * inner } : {}),
     outputs: [{ type: x.type, dims }],
     run(inputs, outputs) {
       const src = inputs[0]!.data, idx = inputs[1]!.data, dst = outputs[0].data;
