@@ -2,11 +2,14 @@
 // here with saveModel), recur's Node build as the reference, and a static file server for the
 // repository on 127.0.0.1.
 
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { basename, dirname, extname, join, normalize } from 'node:path';
+import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// @ts-expect-error: plain JavaScript without types (bench/)
+import { workerOptions as optionsOfWorker } from '../../bench/worker-modules.js';
+import type { MiniflareOptions } from 'miniflare';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -49,49 +52,14 @@ export async function charModel(dtype: 'f32' | 'int8' = 'f32'): Promise<CharMode
   return { file, vocab, unknown: ' ', shipped: false };
 }
 
-const SILERO = join(root, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');
-
 /**
- * The modules Wrangler would upload for examples/worker: its src/*.js, `recur` and `recur/vad` as
- * the `workerd` export condition resolves them (and the chunks they import), recur-relaxed.wasm as
- * a CompiledWasm module and the model files as Data modules (wrangler.toml's rule), `model` in
- * place of models/char-lstm.safetensors. workerd resolves a bare `recur` beside the importer, and
- * `recur/vad` in a folder `recur` beside it.
+ * Miniflare's options for examples/worker as wrangler.toml declares it: the modules Wrangler would
+ * upload (`model` in place of models/char-lstm.safetensors), the Durable Objects (SQLite-backed),
+ * the R2 bucket MODELS if `r2`, persisted under `persist` if given (bench/worker-modules.js,
+ * shared with npm run bench:worker).
  */
-export function workerModules(model: Uint8Array): object[] {
-  const here = join(root, 'examples/worker/src');
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const entry = join(root, pkg.exports['.'].workerd.default);
-  const vadEntry = join(root, pkg.exports['./vad'].workerd);
-  // recur/vad is one folder down: its imports of the files beside it go up one, and its import
-  // of the Worker entry is `recur` itself, so there is one copy of every chunk (as in Wrangler's bundle).
-  const vadSource = readFileSync(vadEntry, 'utf8').replace(/((?:import|from)\s*)(["'])\.\/([\w.-]+)\2/g,
-    (_, keyword: string, quote: string, name: string) => `${keyword}${quote}${name === basename(entry) ? '../recur' : `../${name}`}${quote}`);
-  const list: object[] = [
-    { type: 'ESModule', path: join(here, 'index.js') },   // the main module first
-    ...readdirSync(here).filter((f) => f.endsWith('.js') && f !== 'index.js').map((f) => ({ type: 'ESModule', path: join(here, f) })),
-    { type: 'ESModule', path: join(here, 'recur'), contents: readFileSync(entry, 'utf8') },
-    { type: 'ESModule', path: join(here, 'recur/vad'), contents: vadSource },
-    { type: 'CompiledWasm', path: join(here, 'recur-relaxed.wasm'), contents: readFileSync(join(dirname(entry), 'recur-relaxed.wasm')) },
-    { type: 'Data', path: join(root, 'models/char-lstm.safetensors'), contents: model },
-    { type: 'Data', path: SILERO, contents: readFileSync(SILERO) },
-  ];
-  const seen = new Set<string>([basename(entry)]);
-  const chunks = (file: string) => {
-    for (const [, , name] of readFileSync(file, 'utf8').matchAll(/(?:import|from)\s*(["'])\.\/([\w-]+\.js)\1/g)) {
-      if (seen.has(name)) continue;
-      seen.add(name);
-      list.push({ type: 'ESModule', path: join(here, name), contents: readFileSync(join(dirname(entry), name), 'utf8') });
-      chunks(join(dirname(entry), name));
-    }
-  };
-  chunks(entry);
-  chunks(vadEntry);
-  return list;
-}
-
-/** examples/worker/wrangler.toml's compatibility date. */
-export const workerCompatibilityDate = readFileSync(join(root, 'examples/worker/wrangler.toml'), 'utf8').match(/compatibility_date\s*=\s*"([^"]+)"/)![1];
+export const workerOptions = (model: Uint8Array, options: { persist?: string; r2?: boolean; bindings?: Record<string, string> } = {}): MiniflareOptions =>
+  optionsOfWorker(model, options);
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { charModel, recurNode, root, workerCompatibilityDate, workerModules, type CharModel } from './fixtures.js';
+import { charModel, recurNode, workerOptions, type CharModel } from './fixtures.js';
 
 type Recur = Awaited<ReturnType<typeof recurNode>>;
 type Model = Awaited<ReturnType<Recur['loadModel']>>;
@@ -26,14 +26,8 @@ describe('examples/worker with Durable Objects and R2, across a restart', () => 
   const ids = (text: string) => Array.from(text, (c) => Math.max(0, model.vocab.indexOf(c)));
 
   const start = async () => {
-    mf = new Miniflare({
-      modulesRoot: root, modules: workerModules(model.file) as never, compatibilityDate: workerCompatibilityDate,
-      durableObjects: { SESSIONS: { className: 'Session', useSQLite: true }, FINE_TUNERS: { className: 'FineTuner', useSQLite: true } },
-      r2Buckets: ['MODELS'],
-      durableObjectsPersist: join(dir, 'durable-objects'), r2Persist: join(dir, 'r2'),
-      // Every step asks R2 for the version (deployed: every 5 s), so the run is deterministic.
-      bindings: { MODEL_TTL_MS: '0', PUBLISH_AFTER_MS: '200' },
-    });
+    // Every step asks R2 for the version (deployed: every 5 s), so the run is deterministic.
+    mf = new Miniflare(workerOptions(model.file, { persist: dir, r2: true, bindings: { MODEL_TTL_MS: '0', PUBLISH_AFTER_MS: '200' } }));
     await mf.ready;
   };
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { charModel, recurNode, root, workerCompatibilityDate, workerModules, type CharModel } from './fixtures.js';
+import { charModel, recurNode, root, workerOptions, type CharModel } from './fixtures.js';
 
 const SILERO = join(root, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');
 
@@ -22,10 +22,7 @@ describe('examples/worker in workerd', () => {
     recur = await recurNode('relaxed');   // the Worker entry imports recur-relaxed.wasm
     // Sessions and the fine-tuner are Durable Objects (in memory here; worker.durable.e2e.test.ts
     // persists them and R2); no bucket, so the bundled file answers and fine-tunes stay in the isolate.
-    mf = new Miniflare({
-      modulesRoot: root, modules: workerModules(model.file) as never, compatibilityDate: workerCompatibilityDate,
-      durableObjects: { SESSIONS: { className: 'Session', useSQLite: true }, FINE_TUNERS: { className: 'FineTuner', useSQLite: true } },
-    });
+    mf = new Miniflare(workerOptions(model.file));
     await mf.ready;
   }, 30_000);
   afterAll(async () => { await mf?.dispose(); });
