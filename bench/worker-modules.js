@@ -59,5 +59,6 @@ export function workerOptions(model, { persist, r2 = false, bindings = {} } = {}
     ...(r2 ? { r2Buckets: ['MODELS'] } : {}),
     ...(persist ? { durableObjectsPersist: join(persist, 'durable-objects'), r2Persist: join(persist, 'r2') } : {}),
     bindings,
+    cf: false,   // no request.cf object: Miniflare would fetch one from workers.cloudflare.com
   };
 }

@@ -31,7 +31,7 @@ const loading = new Map();   // R2 key → the Promise of the entry being fetche
 // training kernels compiled and the JIT warm (~20 ms cold, ~5 ms warm for the char model).
 const started = performance.now();
 cache.set(BASE_KEY, weights(BASE_KEY, 0, await loadModel(bundled)));
-{
+{ // warm-up (npm run bench:worker removes this block to measure without it)
   const scratch = await loadModel(bundled);
   const trainer = new Trainer(scratch, TRAINER_OPTIONS);
   const ids = Int32Array.from({ length: 9 }, (_, i) => i % 4);
