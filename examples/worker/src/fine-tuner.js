@@ -21,7 +21,7 @@ import { BadRequest, respond } from './respond.js';
 import { BASE_KEY, TRAINER_OPTIONS, bundled, checkpointKey, install, userKey } from './models.js';
 
 const TRAIN_GFLOPS = 3;            // a low estimate of training speed on one core; see train()
-const MAX_IDS = 8192;              // a log entry (4 bytes per id) must fit a storage value (128 KiB)
+const MAX_IDS = 8192;              // per request: a log entry of 32 kB at most (a value may be 2 MB)
 const logKey = (seq) => `log:${String(seq).padStart(12, '0')}`;
 
 export class FineTuner {
