@@ -25,6 +25,7 @@ export const checkpointKey = (key) => key.replace(/\.safetensors$/, '.ckpt');
 
 const cache = new Map();     // R2 key → { key, version, model, stream, checkedAt }
 const loading = new Map();   // R2 key → the Promise of the entry being fetched
+const absent = new Map();    // R2 key → when R2 last said it has no such object (Date.now())
 
 // Loaded at startup (whose CPU limit is 1 s, not a request's 10 ms): the base model as bundled,
 // and one training step on a scratch copy of it, so that the first fine-tune request finds the
@@ -65,6 +66,7 @@ async function current(env, key) {
   const ttl = Number(env.MODEL_TTL_MS ?? 5000);
   if (entry && (!env.MODELS || Date.now() - entry.checkedAt < ttl)) return entry;
   if (!env.MODELS) return undefined;                       // a user's weights need the bucket
+  if (!entry && Date.now() - (absent.get(key) ?? -Infinity) < ttl) return undefined;
   let pending = loading.get(key);                          // one request to R2 for the isolate
   if (!pending) {
     pending = refresh(env, key).finally(() => loading.delete(key));
@@ -79,8 +81,10 @@ async function refresh(env, key) {
   const version = Number(head?.customMetadata?.version ?? 0);
   if (!head || (entry && version <= entry.version)) {
     if (entry) entry.checkedAt = Date.now();
-    return entry;                                          // undefined for a user without weights
+    else absent.set(key, Date.now());                      // a user without weights: ask again after the TTL
+    return entry;
   }
+  absent.delete(key);
   const object = await env.MODELS.get(key);
   if (!object) return entry;                               // deleted since the HEAD
   return install(key, Number(object.customMetadata?.version ?? version), new Uint8Array(await object.arrayBuffer()));
