@@ -18,7 +18,7 @@
 
 import { loadModel, saveModel, Trainer } from 'recur';
 import { BadRequest, respond } from './respond.js';
-import { BASE_KEY, TRAINER_OPTIONS, bundled, checkpointKey, install, userKey } from './models.js';
+import { BASE_KEY, TRAINER_OPTIONS, bundledModel, checkpointKey, install, userKey } from './models.js';
 
 const TRAIN_GFLOPS = 3;            // a low estimate of training speed on one core; see train()
 const MAX_IDS = 8192;              // per request: a log entry of 32 kB at most (a value may be 2 MB)
@@ -84,7 +84,8 @@ export class FineTuner {
     meta.version = Math.max(meta.version, Number(published?.customMetadata?.version ?? 0));
     // A user's first fine-tune starts from everyone's weights as last published.
     const start = checkpoint ? undefined : bucket && (await bucket.get(BASE_KEY));
-    const model = await loadModel(start ? new Uint8Array(await start.arrayBuffer()) : bundled);
+    // A checkpoint overwrites the weights, so any copy of the architecture will do then.
+    const model = start ? await loadModel(new Uint8Array(await start.arrayBuffer())) : await bundledModel();
     this.trainer = new Trainer(model, TRAINER_OPTIONS);
     if (checkpoint) {
       this.trainer.loadCheckpoint(new Uint8Array(await checkpoint.arrayBuffer()));
