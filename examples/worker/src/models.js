@@ -59,7 +59,8 @@ function weights(key, version, model) {
 
 /**
  * The weights that answer for `user` (their own fine-tune if one is published, else everyone's):
- * { key, version, model, stream }. Use them before the next await: a newer version replaces them.
+ * { key, version, model, stream, disposed }. A newer version replaces them and disposes them
+ * later: check `disposed` and use them in one synchronous stretch (session.js).
  */
 export async function weightsFor(env, user) {
   if (user !== undefined) {
@@ -108,9 +109,16 @@ export async function install(key, version, bytes) {
   if (old && old.version >= version) { model.dispose(); return old; }
   const entry = weights(key, version, model);
   cache.set(key, entry);
-  // Disposed after the microtasks queued now have run: a step that has just been handed the old
-  // weights uses them before its next await.
-  if (old) setTimeout(() => { old.stream.dispose(); old.model.dispose(); }, 0);
+  // Disposed a little later, and marked: a step that was handed the old weights may get them only
+  // after this (workerd delivers a promise another request resolved through that request's own
+  // event loop), so it checks `disposed` just before using them and asks again if set.
+  if (old) {
+    setTimeout(() => {
+      old.disposed = true;
+      old.stream.dispose();
+      old.model.dispose();
+    }, 1000);
+  }
   return entry;
 }
 

@@ -42,8 +42,11 @@ export class Session {
       throw new BadRequest(`this session is user ${JSON.stringify(this.saved.user)}'s`);
     }
     const ids = Int32Array.from(body.ids);   // checked by the Worker in front
-    const { key, version, stream } = await weightsFor(this.env, this.saved.user);
-    // No await from here to the end of the step: the isolate's scratch stream is ours meanwhile.
+    let weights = await weightsFor(this.env, this.saved.user);
+    while (weights.disposed) weights = await weightsFor(this.env, this.saved.user);   // replaced meanwhile
+    const { key, version, stream } = weights;
+    // No await from here to the end of the step: the isolate's scratch stream is ours meanwhile,
+    // and the weights cannot be disposed (that happens in a timer, between tasks).
     if (this.saved.state) stream.loadState(this.saved.state);
     else stream.reset();
     const out = stream.steps(ids, ids.length);   // one wasm call for all ids
