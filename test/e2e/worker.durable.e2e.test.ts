@@ -150,6 +150,12 @@ describe('examples/worker with Durable Objects and R2, across a restart', () => 
     await published(BASE, 6, base);
     await round(5, (s) => (ADA.has(s) ? [ADA_KEY, 1] : [BASE, 6]));
 
+    // Replaced weights are disposed (a second later): the isolate holds only the two in use.
+    await new Promise((r) => setTimeout(r, 1500));
+    const info = (await (await mf!.dispatchFetch('http://worker/')).json()) as any;
+    expect(info.weights).toEqual([{ key: BASE, version: 6 }, { key: ADA_KEY, version: 1 }]);
+    expect(info.loaded).toBe(2);
+
     // The published file is safetensors that Node loads to the same weights.
     const file = new Uint8Array(await (await (await mf!.getR2Bucket('MODELS')).get(BASE))!.arrayBuffer());
     expect(recur.saveModel(await recur.loadModel(file))).toEqual(recur.saveModel(base));

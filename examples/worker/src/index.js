@@ -99,6 +99,6 @@ function toFineTuner(env, pathname, body) {
 
 function info() {
   const model = baseModel();
-  return { model: model.toJSON(), parameters: model.parameterCount, weights: cacheInfo(), warmUpMs,
+  return { model: model.toJSON(), parameters: model.parameterCount, ...cacheInfo(), warmUpMs,
            wasmMemoryBytes: model.runtime.memoryBytes, vad: vadInfo() };
 }

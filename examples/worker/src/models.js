@@ -26,6 +26,7 @@ export const checkpointKey = (key) => key.replace(/\.safetensors$/, '.ckpt');
 const cache = new Map();     // R2 key → { key, version, model, stream, checkedAt }
 const loading = new Map();   // R2 key → the Promise of the entry being fetched
 const absent = new Map();    // R2 key → when R2 last said it has no such object (Date.now())
+let loaded = 0;              // models made by weights() and not yet disposed (GET / reports it)
 
 // Loaded at startup (whose CPU limit is 1 s, not a request's 10 ms): the base model as bundled,
 // and a spare copy that the first fine-tuner of this isolate takes (sparing its first request the
@@ -54,6 +55,7 @@ export async function bundledModel() {
 export const baseModel = () => cache.get(BASE_KEY).model;
 
 function weights(key, version, model) {
+  loaded++;
   return { key, version, model, stream: model.stream(), checkedAt: Date.now() };
 }
 
@@ -117,12 +119,13 @@ export async function install(key, version, bytes) {
       old.disposed = true;
       old.stream.dispose();
       old.model.dispose();
+      loaded--;
     }, 1000);
   }
   return entry;
 }
 
-/** What this isolate holds, for GET /. */
+/** What this isolate holds, for GET /: the weights in use, and how many models are loaded. */
 export function cacheInfo() {
-  return [...cache.values()].map(({ key, version }) => ({ key, version }));
+  return { weights: [...cache.values()].map(({ key, version }) => ({ key, version })), loaded };
 }
