@@ -16,7 +16,7 @@ import { loadModel, Trainer } from 'recur';
 import bundledFile from '../../../models/char-lstm.safetensors';   // a Data module: ArrayBuffer
 
 export const BASE_KEY = 'char-lstm.safetensors';
-export const bundled = new Uint8Array(bundledFile);
+const bundled = new Uint8Array(bundledFile);
 export const TRAINER_OPTIONS = { loss: 'crossEntropy', optimizer: 'adam', lr: 3e-3, clipNorm: 1 };
 
 /** R2 key of a user's fine-tuned weights (and `.ckpt` beside it: the trainer's checkpoint). */
