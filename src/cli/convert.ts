@@ -21,8 +21,8 @@ export const convertHelp = `Usage: recur convert IN OUT [--dtype f32|f16|int8] [
 Converts a model to a recur model file (safetensors, architecture in its metadata). IN is an
 .onnx file (torch.onnx.export of Embedding/LSTM/GRU/RNN/Linear stacks, or ONNX LSTM/GRU/RNN
 graphs), a TensorFlow.js model.json (its weight files beside it), a PyTorch .safetensors state
-dict (its architecture in IN's .json sidecar) or a recur model. A vocabulary sidecar beside IN
-is copied beside OUT. Other ONNX graphs (Silero VAD, a Conv before an LSTM, …) run on recur's
+dict (its architecture in IN's .json sidecar) or a recur model. The sidecar beside IN (a
+vocabulary, a sensor model's calibration) is copied beside OUT. Other ONNX graphs (Silero VAD, a Conv before an LSTM, …) run on recur's
 graph runtime (importOnnx from recur/onnx; recur inspect describes them) but are not chains of
 layers, so they cannot become recur model files.
 
@@ -41,7 +41,8 @@ export const quantizeHelp = `Usage: recur quantize IN OUT [--dtype int8|f16] [--
 
 Writes IN's weights in a smaller form. int8 (default): the matrices of recurrent and linear
 layers as int8 with one f32 scale per row, computed on directly by recur's int8 kernels; f16:
-every weight in half precision. The vocabulary sidecar beside IN is copied beside OUT.
+every weight in half precision. The .json sidecar beside IN (a character model's vocabulary,
+the sensor model's calibration) is copied beside OUT.
 
       --dtype D          int8 (default) or f16
       --eval TEXT        character models: the bits/char of TEXT before and after
@@ -111,7 +112,12 @@ async function save(loaded: LoadedModel, outPath: string, dtype: SaveDtype): Pro
   if (loaded.sidecar && sidecarPath(outPath) !== loaded.sidecar.path) {
     // The architecture of a plain state dict is now in OUT itself.
     const { architecture: _architecture, ...rest } = loaded.sidecar.json;
-    if (Object.keys(rest).length) process.stdout.write(`${await writeSidecar(outPath, rest)}: its vocabulary\n`);
+    // A character model's sidecar is its vocabulary; others carry what their users need (the
+    // sensor model's: errorScale, threshold, warmup), so say which keys went.
+    if (Object.keys(rest).length) {
+      const what = 'vocab' in rest ? 'its vocabulary' : `its sidecar (${Object.keys(rest).join(', ')})`;
+      process.stdout.write(`${await writeSidecar(outPath, rest)}: ${what}\n`);
+    }
   }
   return out;
 }

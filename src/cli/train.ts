@@ -124,9 +124,15 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
   if (values.resume && await exists(checkpointPath!)) {
     resumeBytes = await readBytes(checkpointPath!, 'checkpoint');
     ({ state: saved, model: savedModel } = readRunState(resumeBytes, checkpointPath!));
+    // The command the user ran first may be rerun as it was: an option given again with the value
+    // the checkpoint recorded is fine; only a change is refused.
+    const fixed = fixedByCheckpoint(saved, savedModel);
     for (const option of ['seq', 'batch', 'tbptt', 'seed', 'format', 'targets', 'cell', 'hidden', 'layers', 'embed', 'vocab'] as const) {
-      if (values[option] !== undefined) {
-        throw new UsageError(`--${option} cannot change when resuming: ${checkpointPath} fixes it; drop --${option}, or drop --resume to start afresh`, 'train');
+      if (values[option] === undefined) continue;
+      const given = option === 'vocab' ? await vocabularyOption(stringOption(values, 'vocab')!)
+        : option === 'format' || option === 'cell' ? String(values[option]) : String(Number(values[option]));
+      if (given !== fixed[option]) {
+        throw new UsageError(`--${option} cannot change when resuming: ${checkpointPath} fixes it${fixed[option] === undefined || option === 'vocab' ? '' : ` at ${fixed[option]}`}; drop --${option}, or drop --resume to start afresh`, 'train');
       }
     }
   } else if (values.resume) {
@@ -376,6 +382,25 @@ async function newModel(data: Data, { cell, hidden, layers, embed, seed }: { cel
       { name: 'head', type: 'linear', inFeatures: hidden, outFeatures: data.vocab.size, seed: seed + 2 }] }
     : { layers: [recurrent(data.inputs), { name: 'head', type: 'linear', inFeatures: hidden, outFeatures: data.outputs, seed: seed + 2 }] };
   return Sequential.create(description);
+}
+
+/** What a checkpoint fixes, as the options would spell it (the vocabulary as its JSON). */
+function fixedByCheckpoint(state: RunState, model: SequentialDescription): Record<string, string | undefined> {
+  const layers = model.layers as unknown as Record<string, unknown>[];
+  const recurrent = layers.find((l) => l.type === 'lstm' || l.type === 'gru' || l.type === 'rnn');
+  const embedding = layers.find((l) => l.type === 'embedding');
+  const text = (v: unknown) => (v === undefined ? undefined : String(v));
+  return {
+    seq: text(state.seq), batch: text(state.batch), tbptt: text(state.tbptt), seed: text(state.seed), format: state.format,
+    targets: text(state.targets), cell: text(recurrent?.type), hidden: text(recurrent?.hiddenSize),
+    layers: text(recurrent?.numLayers ?? 1), embed: text(embedding?.embeddingDim),
+    vocab: state.vocab ? JSON.stringify(state.vocab) : undefined,
+  };
+}
+
+/** --vocab ascii|FILE as the vocabulary's JSON, to compare with a checkpoint's. */
+async function vocabularyOption(v: string): Promise<string> {
+  return JSON.stringify((v === 'ascii' ? asciiVocabulary() : Vocabulary.fromText(await readText(v, 'vocabulary text'))).toJSON());
 }
 
 async function createChecked(description: SequentialDescription, path: string): Promise<Sequential> {

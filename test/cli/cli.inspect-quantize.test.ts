@@ -5,7 +5,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sequential, saveModel } from '../../src/node/index.js';
-import { ensureBuilt, recur, tempDir } from './helpers.js';
+import { ensureBuilt, recur, root, tempDir } from './helpers.js';
 
 const tmp = tempDir();
 const path = (name: string) => join(tmp.dir, name);
@@ -81,6 +81,14 @@ describe('recur quantize', () => {
     const error = maxDiff(rows(int8.stdout), reference);
     expect(error).toBeGreaterThan(0);                                       // it is a different model…
     expect(error).toBeLessThan(0.02);                                       // …close to the f32 one
+  });
+
+  it('the shipped sensor model: its calibration sidecar goes with it, and is not called a vocabulary', async () => {
+    const q = await recur(['quantize', join(root, 'models/sensor-gru.safetensors'), path('sensor-gru.int8.safetensors')]);
+    expect(q.code, q.stderr).toBe(0);
+    expect(q.stdout).not.toMatch(/vocabulary/);
+    expect(q.stdout).toContain(`${path('sensor-gru.int8.json')}: its sidecar (description, errorScale, threshold, warmup)`);
+    expect(JSON.parse(readFileSync(path('sensor-gru.int8.json'), 'utf8'))).toEqual(JSON.parse(readFileSync(join(root, 'models/sensor-gru.json'), 'utf8')));
   });
 
   it('f16, and the vocabulary sidecar goes with the model', async () => {

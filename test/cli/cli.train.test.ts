@@ -70,7 +70,21 @@ describe('recur train', () => {
   it('resuming with a different architecture option is a usage error', async () => {
     const r = await recur(['train', path('b.safetensors'), '--data', path('text.txt'), '--hidden', '32', '--checkpoint', path('b.ckpt'), '--resume']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^recur train: --hidden cannot change when resuming/);
+    expect(r.stderr).toMatch(/^recur train: --hidden cannot change when resuming: .*b\.ckpt fixes it at 16;/);
+    for (const [option, value] of [['--seq', '8'], ['--batch', '2'], ['--embed', '4'], ['--cell', 'gru'], ['--vocab', 'ascii']]) {
+      const changed = await recur(['train', path('b.safetensors'), '--data', path('text.txt'), option, value, '--checkpoint', path('b.ckpt'), '--resume']);
+      expect(changed.code, option).toBe(2);
+      expect(changed.stderr).toMatch(new RegExp(`^recur train: ${option} cannot change when resuming`));
+    }
+  });
+
+  it('resuming with the very command that started the run (the same --hidden, --seq, --batch, …) goes on', async () => {
+    const first = await recur(['train', path('d.safetensors'), '--data', path('text.txt'), '--steps', '3', ...TINY, '--cell', 'lstm', '--layers', '1', '--checkpoint', path('d.ckpt')]);
+    expect(first.code).toBe(0);
+    const rest = await recur(['train', path('d.safetensors'), '--data', path('text.txt'), '--steps', '6', ...TINY, '--cell', 'lstm', '--layers', '1', '--checkpoint', path('d.ckpt'), '--resume']);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(rest.stderr).toContain(`resuming from ${path('d.ckpt')} at step 3 of 6`);
+    expect(readFileSync(path('d.safetensors')).equals(readFileSync(path('a.safetensors')))).toBe(true);
   });
 
   it('fine-tunes an existing model', async () => {

@@ -28,10 +28,10 @@ describe.skipIf(!available)('examples/browser in Chromium', () => {
   const errors: string[] = [];
 
   beforeAll(async () => {
-    model = await charModel();
+    model = await charModel('int8');   // the page's default: the char model with int8 weights
     server = await serveRepository(model.shipped ? {} : {
-      '/models/char-lstm.safetensors': model.file,
-      '/models/char-lstm.json': JSON.stringify({ vocab: model.vocab.join(''), unknown: model.unknown }),
+      '/models/char-lstm.int8.safetensors': model.file,
+      '/models/char-lstm.int8.json': JSON.stringify({ vocab: model.vocab.join(''), unknown: model.unknown }),
     });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     page = await browser.newPage({ viewport: { width: 1040, height: 640 } });
@@ -75,7 +75,8 @@ describe.skipIf(!available)('examples/browser in Chromium', () => {
   };
 
   it('loads the bundle and the model, and gives the logits Node gives', async () => {
-    expect(await page.textContent('#model-status')).toMatch(/^Model: char-lstm\.safetensors/);
+    // The page loads the int8 file by default, and says so.
+    expect(await page.textContent('#model-status')).toMatch(/^Model: char-lstm\.int8\.safetensors \(.*; int8 weights, [\d,]+ kB downloaded\)\. The int8 file is a quarter of the f32 one/);
     const reference = await recur.loadModel(model.file);
     const ids = Array.from(encode(TEXT.slice(0, 40), model.vocab, model.unknown));
     expect(await pageLogits(ids)).toEqual(nodeLogits(reference, ids));

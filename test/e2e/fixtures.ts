@@ -5,8 +5,11 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, normalize } from 'node:path';
+import { extname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// @ts-expect-error: plain JavaScript without types (bench/)
+import { workerOptions as optionsOfWorker } from '../../bench/worker-modules.js';
+import type { MiniflareOptions } from 'miniflare';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -25,13 +28,17 @@ export async function recurNode(build?: 'simd' | 'relaxed'): Promise<typeof impo
 
 export interface CharModel { file: Uint8Array; vocab: string[]; unknown?: string; shipped: boolean }
 
-const SHIPPED = `${root}models/char-lstm.safetensors`;
+const SHIPPED = { f32: `${root}models/char-lstm.safetensors`, int8: `${root}models/char-lstm.int8.safetensors` };
 
-/** models/char-lstm.safetensors with its vocabulary (models/char-lstm.json) if shipped, else a small random one. */
-export async function charModel(): Promise<CharModel> {
-  if (existsSync(SHIPPED)) {
-    const { vocab, unknown } = JSON.parse(readFileSync(SHIPPED.replace(/\.safetensors$/, '.json'), 'utf8'));
-    return { file: new Uint8Array(readFileSync(SHIPPED)), vocab: Array.from(vocab), unknown, shipped: true };
+/**
+ * models/char-lstm.safetensors (or with 'int8', models/char-lstm.int8.safetensors) with its
+ * vocabulary (the .json beside it) if shipped, else a small random one.
+ */
+export async function charModel(dtype: 'f32' | 'int8' = 'f32'): Promise<CharModel> {
+  const shipped = SHIPPED[dtype];
+  if (existsSync(shipped)) {
+    const { vocab, unknown } = JSON.parse(readFileSync(shipped.replace(/\.safetensors$/, '.json'), 'utf8'));
+    return { file: new Uint8Array(readFileSync(shipped)), vocab: Array.from(vocab), unknown, shipped: true };
   }
   const { Sequential, saveModel } = await recurNode();
   const vocab = Array.from(' abcdefghijklmnopqrstuvwxyzTIW.,\n');
@@ -40,10 +47,19 @@ export async function charModel(): Promise<CharModel> {
     { name: 'lstm', type: 'lstm', inputSize: 16, hiddenSize: 48, seed: 2 },
     { name: 'head', type: 'linear', inFeatures: 48, outFeatures: vocab.length, seed: 3 },
   ] });
-  const file = saveModel(model);
+  const file = saveModel(model, { dtype });
   model.dispose();
   return { file, vocab, unknown: ' ', shipped: false };
 }
+
+/**
+ * Miniflare's options for examples/worker as wrangler.toml declares it: the modules Wrangler would
+ * upload (`model` in place of models/char-lstm.safetensors), the Durable Objects (SQLite-backed),
+ * the R2 bucket MODELS if `r2`, persisted under `persist` if given (bench/worker-modules.js,
+ * shared with npm run bench:worker).
+ */
+export const workerOptions = (model: Uint8Array, options: { persist?: string; r2?: boolean; bindings?: Record<string, string> } = {}): MiniflareOptions =>
+  optionsOfWorker(model, options);
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json',

@@ -4,53 +4,12 @@
 // speech in a WAV file with the probabilities and segments recur/vad gives in Node.
 
 import { readFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { charModel, recurNode, root, type CharModel } from './fixtures.js';
+import { charModel, recurNode, root, workerOptions, type CharModel } from './fixtures.js';
 
-const example = join(root, 'examples/worker/src/index.js');
 const SILERO = join(root, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');
-
-/**
- * The modules Wrangler would upload: the example (index.js, vad.js), `recur` and `recur/vad` as the
- * `workerd` export condition resolves them (and the chunks they import), recur-relaxed.wasm as a
- * CompiledWasm module and the model files as Data modules (wrangler.toml's rule). workerd
- * resolves a bare `recur` beside the importer, and `recur/vad` in a folder `recur` beside it.
- */
-function modules(model: Uint8Array) {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-  const entry = join(root, pkg.exports['.'].workerd.default);
-  const vadEntry = join(root, pkg.exports['./vad'].workerd);
-  const here = dirname(example);
-  // recur/vad is one folder down: its imports of the files beside it go up one, and its import
-  // of the Worker entry is `recur` itself, so there is one copy of every chunk (as in Wrangler's bundle).
-  const vadSource = readFileSync(vadEntry, 'utf8').replace(/((?:import|from)\s*)(["'])\.\/([\w.-]+)\2/g,
-    (_, keyword: string, quote: string, name: string) => `${keyword}${quote}${name === basename(entry) ? '../recur' : `../${name}`}${quote}`);
-  const list: object[] = [
-    { type: 'ESModule', path: example },
-    { type: 'ESModule', path: join(here, 'vad.js') },
-    { type: 'ESModule', path: join(here, 'recur'), contents: readFileSync(entry, 'utf8') },
-    { type: 'ESModule', path: join(here, 'recur/vad'), contents: vadSource },
-    { type: 'CompiledWasm', path: join(here, 'recur-relaxed.wasm'), contents: readFileSync(join(dirname(entry), 'recur-relaxed.wasm')) },
-    { type: 'Data', path: join(root, 'models/char-lstm.safetensors'), contents: model },
-    { type: 'Data', path: SILERO, contents: readFileSync(SILERO) },
-  ];
-  const seen = new Set<string>([basename(entry)]);
-  const chunks = (file: string) => {
-    for (const [, , name] of readFileSync(file, 'utf8').matchAll(/(?:import|from)\s*(["'])\.\/([\w-]+\.js)\1/g)) {
-      if (seen.has(name)) continue;
-      seen.add(name);
-      list.push({ type: 'ESModule', path: join(here, name), contents: readFileSync(join(dirname(entry), name), 'utf8') });
-      chunks(join(dirname(entry), name));
-    }
-  };
-  chunks(entry);
-  chunks(vadEntry);
-  return list;
-}
-
-const compatibilityDate = readFileSync(join(root, 'examples/worker/wrangler.toml'), 'utf8').match(/compatibility_date\s*=\s*"([^"]+)"/)![1];
 
 describe('examples/worker in workerd', () => {
   let mf: Miniflare;
@@ -61,7 +20,9 @@ describe('examples/worker in workerd', () => {
   beforeAll(async () => {
     model = await charModel();
     recur = await recurNode('relaxed');   // the Worker entry imports recur-relaxed.wasm
-    mf = new Miniflare({ modulesRoot: root, modules: modules(model.file) as never, compatibilityDate });
+    // Sessions and the fine-tuner are Durable Objects (in memory here; worker.durable.e2e.test.ts
+    // persists them and R2); no bucket, so the bundled file answers and fine-tunes stay in the isolate.
+    mf = new Miniflare(workerOptions(model.file));
     await mf.ready;
   }, 30_000);
   afterAll(async () => { await mf?.dispose(); });
@@ -119,15 +80,31 @@ describe('examples/worker in workerd', () => {
       return loss;
     });
 
+    const before = await post('/step', { session: 'before', ids: ids('it was') });
+    expect(before.json.version).toBe(0);                        // the bundled file
     const first = await post('/fine-tune', { ids: text, seqLen: T, budgetMs: 1000, maxSteps: 4 });
     expect(first.json.steps).toBe(4);
     expect(first.json.losses).toEqual(nodeSteps(4));
-    const second = await post('/fine-tune', { ids: text, seqLen: T, budgetMs: 1000, maxSteps: 5 });
+    expect(first.json).toMatchObject({ version: 1, published: false });
+    const second = await post('/fine-tune', { ids: text, seqLen: T, budgetMs: 1000, maxSteps: 5, publish: true });
     expect(second.json.losses).toEqual(nodeSteps(5));
-    expect(second.json.totalSteps).toBe(9);
+    expect(second.json).toMatchObject({ totalSteps: 9, version: 1, published: true });
 
+    // Published: a new session and an old one both step on the new weights, as version 1.
     const s = reference.stream();
-    expect((await post('/step', { session: 'after', ids: ids('it was') })).json.logits).toEqual(nodeLogits(s, ids('it was')));
+    const after = await post('/step', { session: 'after', ids: ids('it was') });
+    expect(after.json).toMatchObject({ version: 1, steps: 6 });
+    expect(after.json.logits).toEqual(nodeLogits(s, ids('it was')));
+    const old = reference.stream();
+    nodeLogits(old, ids('it was'));
+    const goesOn = await post('/step', { session: 'before', ids: ids(' the') });
+    expect(goesOn.json).toMatchObject({ version: 1, steps: 10 });
+    expect(goesOn.json.logits).not.toEqual(nodeLogits(old, ids(' the')));   // its first steps were on version 0
+    const base = await recur.loadModel(model.file), fresh = base.stream();
+    nodeLogits(fresh, ids('it was'));
+    old.loadState(fresh.saveState());
+    expect(goesOn.json.logits).toEqual(nodeLogits(old, ids(' the')));
+    base.dispose();
     trainer.dispose();
     reference.dispose();
   });
@@ -140,6 +117,8 @@ describe('examples/worker in workerd', () => {
     expect(r.json.steps).toBeGreaterThanOrEqual(1);
     expect(r.json.losses).toHaveLength(r.json.steps);
     expect(r.json.totalSteps).toBe(10 + r.json.steps);
+    // One step is ~5 ms warm; the first fine-tune request of the isolate was warmed at startup.
+    expect(Number.isFinite(r.json.ms)).toBe(true);
     // The loop's own time (workerd's clock ticks in whole milliseconds): no step starts after
     // the budget is spent, so it ends within one step of it — a millisecond or two here, with
     // room for a busy machine.
@@ -153,7 +132,8 @@ describe('examples/worker in workerd', () => {
   });
 
   it('refuses token ids that are not integers in the vocabulary (1.5 was truncated to 1), and makes no step', async () => {
-    const before = (await (await mf.dispatchFetch('http://worker/')).json() as any).trainedSteps;
+    const trained = async () => (await post('/fine-tune', { ids: [1, 2], maxSteps: 1 })).json.totalSteps;
+    const before = await trained();
     for (const bad of [1.5, -1, '3', 1e10, null, model.vocab.length]) {
       for (const [path, body] of [['/step', { session: 'bad-ids', ids: [2, bad] }], ['/fine-tune', { ids: [2, bad, 3] }]] as const) {
         const res = await mf.dispatchFetch(`http://worker${path}`, { method: 'POST', body: JSON.stringify(body) });
@@ -162,7 +142,7 @@ describe('examples/worker in workerd', () => {
         expect(json.message).toBe(`ids[1] is ${JSON.stringify(bad)}; token ids are integers from 0 to ${model.vocab.length - 1}`);
       }
     }
-    expect((await (await mf.dispatchFetch('http://worker/')).json() as any).trainedSteps).toBe(before);
+    expect(await trained()).toBe(before + 1);   // none of them made a step
   });
 
   describe('POST /vad', () => {

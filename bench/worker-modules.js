@@ -1,0 +1,64 @@
+// The modules Wrangler would upload for examples/worker, for Miniflare: used by the Worker's
+// end-to-end tests (test/e2e/fixtures.ts) and by npm run bench:worker. Needs dist/ (npm run build).
+
+import { readFileSync, readdirSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const SILERO = join(root, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');
+
+/**
+ * The modules Wrangler would upload for examples/worker: its src/*.js, `recur` and `recur/vad` as
+ * the `workerd` export condition resolves them (and the chunks they import), recur-relaxed.wasm as
+ * a CompiledWasm module and the model files as Data modules (wrangler.toml's rule), `model` in
+ * place of models/char-lstm.safetensors (bytes). workerd resolves a bare `recur` beside the importer, and
+ * `recur/vad` in a folder `recur` beside it.
+ */
+export function workerModules(model) {
+  const here = join(root, 'examples/worker/src');
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const entry = join(root, pkg.exports['.'].workerd.default);
+  const vadEntry = join(root, pkg.exports['./vad'].workerd);
+  // recur/vad is one folder down: its imports of the files beside it go up one, and its import
+  // of the Worker entry is `recur` itself, so there is one copy of every chunk (as in Wrangler's bundle).
+  const vadSource = readFileSync(vadEntry, 'utf8').replace(/((?:import|from)\s*)(["'])\.\/([\w.-]+)\2/g,
+    (_, keyword, quote, name) => `${keyword}${quote}${name === basename(entry) ? '../recur' : `../${name}`}${quote}`);
+  const list = [
+    { type: 'ESModule', path: join(here, 'index.js') },   // the main module first
+    ...readdirSync(here).filter((f) => f.endsWith('.js') && f !== 'index.js').map((f) => ({ type: 'ESModule', path: join(here, f) })),
+    { type: 'ESModule', path: join(here, 'recur'), contents: readFileSync(entry, 'utf8') },
+    { type: 'ESModule', path: join(here, 'recur/vad'), contents: vadSource },
+    { type: 'CompiledWasm', path: join(here, 'recur-relaxed.wasm'), contents: readFileSync(join(dirname(entry), 'recur-relaxed.wasm')) },
+    { type: 'Data', path: join(root, 'models/char-lstm.safetensors'), contents: model },
+    { type: 'Data', path: SILERO, contents: readFileSync(SILERO) },
+  ];
+  const seen = new Set([basename(entry)]);
+  const chunks = (file) => {
+    for (const [, , name] of readFileSync(file, 'utf8').matchAll(/(?:import|from)\s*(["'])\.\/([\w-]+\.js)\1/g)) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      list.push({ type: 'ESModule', path: join(here, name), contents: readFileSync(join(dirname(entry), name), 'utf8') });
+      chunks(join(dirname(entry), name));
+    }
+  };
+  chunks(entry);
+  chunks(vadEntry);
+  return list;
+}
+
+
+/** examples/worker/wrangler.toml's compatibility date. */
+export const compatibilityDate = readFileSync(join(root, 'examples/worker/wrangler.toml'), 'utf8').match(/compatibility_date\s*=\s*"([^"]+)"/)[1];
+
+/** Miniflare's options for the Worker as wrangler.toml declares it (no bucket unless `r2`). */
+export function workerOptions(model, { persist, r2 = false, bindings = {} } = {}) {
+  return {
+    modulesRoot: root, modules: workerModules(model), compatibilityDate,
+    durableObjects: { SESSIONS: { className: 'Session', useSQLite: true }, FINE_TUNERS: { className: 'FineTuner', useSQLite: true } },
+    ...(r2 ? { r2Buckets: ['MODELS'] } : {}),
+    ...(persist ? { durableObjectsPersist: join(persist, 'durable-objects'), r2Persist: join(persist, 'r2') } : {}),
+    bindings,
+    cf: false,   // no request.cf object: Miniflare would fetch one from workers.cloudflare.com
+  };
+}
