@@ -55,6 +55,28 @@ const wasmModule = {
   },
 };
 
+const SUBPATHS = /[\\/]src[\\/](vad|graph|onnx|tfjs)[\\/]/;
+// Each runtime's own entry (src/node, src/worker…: what the subpaths' for-<runtime>.ts import) stays apart.
+const RUNTIME_ENTRY = /[\\/]src[\\/]((node|worker|browser|cli)[\\/]|index\.ts$)/;
+let base;
+/** base: modules of src/ outside the subpaths that a subpath imports (transitively); core: the rest of src/core.ts's. */
+function manualChunks(id, { getModuleInfo, getModuleIds }) {
+  if (!base) {
+    base = new Set();
+    const walk = (m) => {
+      for (const dep of getModuleInfo(m)?.importedIds ?? []) {
+        if (SUBPATHS.test(dep) || RUNTIME_ENTRY.test(dep) || base.has(dep) || !/[\\/]src[\\/]/.test(dep)) continue;
+        base.add(dep);
+        walk(dep);
+      }
+    };
+    for (const m of getModuleIds()) if (SUBPATHS.test(m)) walk(m);
+  }
+  if (base.has(id)) return 'base';
+  if (/[\\/]src[\\/](core|errors)\.ts$/.test(id)) return 'core';
+  return undefined;
+}
+
 export default {
   input: entries,
   output: {
@@ -62,8 +84,11 @@ export default {
     format: 'es',
     entryFileNames: '[name].js',
     chunkFileNames: '[name].js',
-    // Everything the entries share is one chunk, core.js (the library itself).
-    manualChunks: (id) => (/[\\/]src[\\/](core|errors)\.ts$/.test(id) ? 'core' : undefined),
+    // What the entries share is two chunks: base.js, the part of the library that the subpaths
+    // (recur/vad, recur/onnx, recur/tfjs) use too — the runtime, the layers and their kernels —
+    // and core.js, the rest of the main entry (the trainer and optimizers, model files,
+    // quantization…). A page with only recur/vad so loads none of those.
+    manualChunks,
     sourcemap: true,
   },
   external: [/^node:/],

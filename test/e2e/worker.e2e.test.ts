@@ -154,7 +154,7 @@ describe('examples/worker in workerd', () => {
     let vad: typeof import('../../src/vad/index.js');
 
     beforeAll(async () => {
-      // recur/vad's Node build, on the relaxed kernels recurNode('relaxed') loaded (they share core.js).
+      // recur/vad's Node build, on the relaxed kernels recurNode('relaxed') loaded (they share base.js).
       vad = await import(/* @vite-ignore */ join(root, 'dist/vad-node.js'));
     });
 
