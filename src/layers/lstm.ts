@@ -4,7 +4,7 @@ import type { ParamSpec } from '../runtime/params.js';
 import { init, type Runtime } from '../runtime/runtime.js';
 import { flag } from './options.js';
 import { padHidden } from '../runtime/pack.js';
-import { sequenceGrads, type DirectionBackward } from '../train/recurrent-backward.js';
+import { sequenceGrads, type DirectionBackward } from './recurrent-backward.js';
 import { Recurrent, RECURRENT_OPTIONS, type DirectionRun, type RecurrentOptions } from './recurrent.js';
 
 export interface LSTMOptions extends RecurrentOptions {

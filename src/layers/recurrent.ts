@@ -9,11 +9,8 @@ import { Parameters, type ParamSpec } from '../runtime/params.js';
 import { Random } from '../runtime/random.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
-import { StreamGroup, type StreamGroupOptions } from '../stream/group.js';
-import type { StreamLayer } from '../stream/program.js';
-import { Stream, type StreamOptions } from '../stream/stream.js';
-import { recurrentBackward, type BackwardInput, type DirectionBackward, type Gradients, type RecurrentTape } from '../train/recurrent-backward.js';
-import { Tape } from '../train/tape.js';
+import { recurrentBackward, type BackwardInput, type DirectionBackward, type Gradients, type RecurrentTape } from './recurrent-backward.js';
+import { Tape } from './tape.js';
 import { Module } from './module.js';
 import { flag, MAX_LAYERS, noUnknown, oneOf, optionsObject, parameterBudget, positiveInt, seedOption } from './options.js';
 
@@ -271,18 +268,8 @@ export abstract class Recurrent extends Module {
     return recurrentBackward(this, this.rt, grads, ws, shape, upstream);
   }
 
-
-  /** A step-by-step session over this layer (unidirectional only); step() returns the top layer's h. */
-  stream(options: StreamOptions = {}): Stream {
-    this.alive();
-    return new Stream(this.rt, [{ name: '', layer: this as unknown as StreamLayer }], options);
-  }
-
-  /** Many independent streams stepped together in one kernel call. */
-  streamGroup(options: StreamGroupOptions): StreamGroup {
-    this.alive();
-    return new StreamGroup(this.rt, [{ name: '', layer: this as unknown as StreamLayer }], options);
-  }
+  // stream() and streamGroup() are added by src/stream/layer-streams.ts: streams are built on
+  // layers, so src/layers never imports src/stream (test/architecture.test.ts).
 
   /** PyTorch's name suffix for a layer-direction: `_l1`, `_l0_reverse`. */
   protected suffix(layer: number, reverse: boolean): string {
@@ -365,6 +352,6 @@ export abstract class Recurrent extends Module {
 
   protected abstract runDirection(run: DirectionRun): void;
 
-  /** @internal Backward of one layer-direction: see src/train/recurrent-backward.ts. */
+  /** @internal Backward of one layer-direction: see src/layers/recurrent-backward.ts. */
   abstract runDirectionBackward(run: DirectionBackward): void;
 }

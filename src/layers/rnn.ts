@@ -3,7 +3,7 @@
 import { init, type Runtime } from '../runtime/runtime.js';
 import { oneOf } from './options.js';
 import { padHidden } from '../runtime/pack.js';
-import { sequenceGrads, type DirectionBackward } from '../train/recurrent-backward.js';
+import { sequenceGrads, type DirectionBackward } from './recurrent-backward.js';
 import { Recurrent, RECURRENT_OPTIONS, type DirectionRun, type RecurrentOptions } from './recurrent.js';
 
 export interface RNNOptions extends RecurrentOptions {

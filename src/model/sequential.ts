@@ -11,8 +11,9 @@ import { LSTM, type LSTMOptions } from '../layers/lstm.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { RNN, type RNNOptions } from '../layers/rnn.js';
 import { init, type Runtime } from '../runtime/runtime.js';
+import { Tape } from '../layers/tape.js';
 import { StreamGroup, type StreamGroupOptions } from '../stream/group.js';
-import { Tape } from '../train/tape.js';
+import '../stream/layer-streams.js';   // a single layer's stream() and streamGroup()
 import { Stream, type StreamOptions } from '../stream/stream.js';
 
 export type LayerDescription = { name: string } & (
