@@ -7,6 +7,7 @@
 // Gate rows are laid out [i | f | g | o], each block Hp = ⌈H/4⌉·4 wide, so every gate starts on
 // a vector boundary; a gate row is 4·Hp floats.
 
+import { stateGradRows } from './diagnostics';
 import { gemm } from './gemm';
 import { matmul, stepProjection } from './matmul';
 import { clipSpan, sigmoidSpan, tanh4, tanhSpan } from './activations';
@@ -158,15 +159,17 @@ export function lstmCellBackward(B: i32, H: i32, g: usize, c: usize, cprev: usiz
 //   whhT: W_hh repacked by transposePacked (dh_prev = dP_t · W_hh)
 //   dh, dc: [B, H] gradient of the final state in → of the initial state (h0, c0) out
 //   reverse: the direction the forward pass ran
+//   dhseq: [T, B, H] receives ∂L/∂h_t for every t (diagnostics), or 0
 export function lstmBackward(T: i32, B: i32, H: i32, gates: usize, cseq: usize, c0: usize,
                              peep: usize, dpeep: usize, dy: usize, lddy: i32, whhT: usize,
-                             dh: usize, dc: usize, reverse: i32): void {
+                             dh: usize, dc: usize, reverse: i32, dhseq: usize): void {
   const N = ((H + 3) & ~3) * 4;
   for (let s = 0; s < T; s++) {
     const t = reverse ? s : T - 1 - s;                       // last forward step first
     const prev = reverse ? t + 1 : t - 1;
     const g = gates + (<usize>t * B * N << 2);
     const cprev = prev < 0 || prev >= T ? c0 : cseq + (<usize>prev * B * H << 2);
+    if (dhseq) stateGradRows(B, H, dh, dy ? dy + (<usize>t * B * lddy << 2) : 0, lddy, dhseq + (<usize>t * B * H << 2));
     lstmCellBackward(B, H, g, cseq + (<usize>t * B * H << 2), cprev, peep, dpeep,
                      dy ? dy + (<usize>t * B * lddy << 2) : 0, lddy, dh, dc);
     gemm(B, H, N, g, N, whhT, 0, dh, H, 0);

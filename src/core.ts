@@ -19,6 +19,8 @@ export type { RecurrentTape, BackwardInput, Gradients } from './layers/recurrent
 export { SGD, Adam, AdamW, createOptimizer, type Optimizer, type OptimizerOptions, type OptimizerState, type ParamSlot } from './train/optimizer.js';
 export { clipGradNorm, clipGradValue, gradNorm } from './train/clip.js';
 export { crossEntropy, mse } from './train/loss.js';
+export type { StepDiagnostics, MemoryDiagnostics, DiagnosticsOptions } from './train/diagnostics.js';
+export type { DirectionDiagnostics, GateStatistics, GateSpectrum, SpectrumOptions, GradientReach } from './layers/diagnostics.js';
 export type { Tape } from './layers/tape.js';
 export type { SequentialTape, SequentialBackwardInput, SequentialGradients } from './model/sequential.js';
 export { init, Runtime } from './runtime/runtime.js';

@@ -11,6 +11,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { recurrentBackward, type BackwardInput, type DirectionBackward, type Gradients, type RecurrentTape } from './recurrent-backward.js';
 import { Tape } from './tape.js';
+import { matrixSpectra, type GateSpectrum, type SpectrumOptions } from './diagnostics.js';
 import { Module } from './module.js';
 import { flag, MAX_LAYERS, noUnknown, oneOf, optionsObject, parameterBudget, positiveInt, seedOption } from './options.js';
 
@@ -266,6 +267,26 @@ export abstract class Recurrent extends Module {
     }
     const grads = this.gradBlock();
     return recurrentBackward(this, this.rt, grads, ws, shape, upstream);
+  }
+
+  /**
+   * Diagnostics of memory: the spectral radius and largest singular value of each gate block of
+   * W_hh (LSTM i, f, g, o; GRU r, z, n; RNN one block), for every layer-direction, by power
+   * iteration in wasm. Index l·D + d, as h0's rows.
+   */
+  spectra(options?: SpectrumOptions): { layer: number; reverse: boolean; gates: GateSpectrum[] }[] {
+    this.alive();
+    options = optionsObject(`${this.type}.spectra`, options);
+    noUnknown(`${this.type}.spectra`, options, ['maxIterations', 'tolerance']);
+    const weights = this.params.dump();
+    const out: { layer: number; reverse: boolean; gates: GateSpectrum[] }[] = [];
+    for (let l = 0; l < this.numLayers; l++) {
+      for (let d = 0; d < this.numDirections; d++) {
+        const whh = weights[`weight_hh${this.suffix(l, d === 1)}`];
+        out.push({ layer: l, reverse: d === 1, gates: matrixSpectra(this.rt, this.type, whh, this.hiddenSize, options) });
+      }
+    }
+    return out;
   }
 
   // stream() and streamGroup() are added by src/stream/layer-streams.ts: streams are built on
