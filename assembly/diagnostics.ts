@@ -96,7 +96,8 @@ export function largestSingularValue(m: i32, n: i32, w: usize, maxIter: i32, tol
 // The spectral radius ρ(W) = max |λ| of a square W [n, n], by subspace iteration with two
 // vectors, Q ← orth(W Q): the Ritz values (eigenvalues of the 2 × 2 matrix M = Qᵀ W Q) are
 // eigenvalues of W once span(Q) is invariant (‖W Q − Q M‖ ≤ tol · |λ|), which two vectors reach
-// for a real dominant eigenvalue or a complex pair. When they do not converge (several
+// for a real dominant eigenvalue or a complex pair (and the first vector alone, W q = λ q, for a
+// real eigenvalue followed by a complex pair). When they do not converge (several
 // eigenvalues of equal modulus, e.g. an orthogonal matrix), Gelfand's formula gives ρ instead:
 // ρ = lim ‖W^k q‖^(1/k), the geometric mean of the growth ‖W q‖ of the first (unit) vector over
 // the second half of the iterations.
@@ -134,6 +135,8 @@ export function spectralRadius(n: i32, w: usize, maxIter: i32, tol: f64, work: u
       while (product < 3.054936363499605e-151) { product *= 3.273390607896142e150; exponent -= 500; }
     }
     if (residual <= tol * ritz) { converged(out, ritz); return; }
+    // A real dominant eigenvalue followed by a complex pair: q1 alone converges (W q1 = λ q1).
+    if (Math.sqrt(Math.max(0, dot(n, z1, z1) - m11 * m11)) <= tol * Math.abs(m11)) { converged(out, Math.abs(m11)); return; }
     // Q ← orth(Z), Gram–Schmidt twice for the second vector.
     memory.copy(q1, z1, <usize>n << 3);
     normalize(n, q1);

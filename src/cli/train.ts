@@ -19,6 +19,7 @@ import { CliError, UsageError, choiceOption, intOption, numberOption, stringOpti
 import { bytes, count, modelSummary } from './describe.js';
 import { exists, inFile, loadAnyModel, readBytes, readText, sidecarPath, writeBytes, writeSidecar } from './files.js';
 import { parseRow } from './io.js';
+import { diagnosticsLines } from './memory.js';
 import { Progress, duration } from './progress.js';
 import { Vocabulary, bitsPerChar, random } from './text.js';
 
@@ -50,6 +51,7 @@ export const spec: CommandSpec = {
     'checkpoint-every': { type: 'string' },
     resume: { type: 'boolean' },
     'log-every': { type: 'string' },
+    diagnostics: { type: 'string' },
   },
 };
 
@@ -90,6 +92,8 @@ Saving:
                          at the end and on Ctrl-C
       --resume           continue from --checkpoint if it exists (same data order, same result)
       --log-every N      without a terminal: a progress line every N steps (default: 20 lines)
+      --diagnostics N    every N steps, diagnostics of memory: how far back ‖∂L/∂h_t‖ reaches,
+                         gate saturation, mean forget gate, spectra of W_hh (not with --tbptt)
   -h, --help             this text
 
 Example:
@@ -116,6 +120,7 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
   const checkpointEvery = intOption(values, 'checkpoint-every', { min: 1, fallback: 100 })!;
   if (values.resume && checkpointPath === undefined) throw new UsageError('--resume needs --checkpoint PATH (the checkpoint to continue from)', 'train');
   const logEvery = intOption(values, 'log-every', { min: 1 });
+  const diagnosticsEvery = intOption(values, 'diagnostics', { min: 1 });
 
   // A checkpoint to resume from fixes everything that decides the result.
   let resumeBytes: Uint8Array | undefined;
@@ -147,6 +152,7 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
   const embed = intOption(values, 'embed', { min: 1, max: 65536, fallback: 32 })!;
   const targets = saved ? saved.targets : intOption(values, 'targets', { min: 1 });
   if (tbptt !== undefined && tbptt > seq) throw new UsageError(`--tbptt ${tbptt} is longer than --seq ${seq}`, 'train');
+  if (tbptt !== undefined && diagnosticsEvery !== undefined) throw new UsageError('--diagnostics needs full BPTT: drop --tbptt', 'train');
   if (format === 'text' && targets !== undefined) throw new UsageError('--targets is for CSV data', 'train');
 
   // The model: from the checkpoint, from MODEL if it exists, or new.
@@ -244,8 +250,10 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
       try {
         while (step < steps && !interrupted) {
           const { inputs, targets: y } = batchAt(data, step, { seed, seq, batch });
-          const r = trainer.step(inputs, y, { seqLen: seq, batch });
+          const diagnostics = diagnosticsEvery !== undefined && (step + 1) % diagnosticsEvery === 0;
+          const r = trainer.step(inputs, y, { seqLen: seq, batch, diagnostics });
           step++;
+          if (r.diagnostics) progress.note(diagnosticsLines(step, r.diagnostics).join('\n'));
           if (r.skipped) skipped++;
           if (Number.isFinite(r.loss)) smoothed = Number.isNaN(smoothed) ? r.loss : 0.95 * smoothed + 0.05 * r.loss;
           const stepsPerSecond = (step - firstStep) / ((performance.now() - started) / 1000);
