@@ -52,6 +52,9 @@ export const spec: CommandSpec = {
     resume: { type: 'boolean' },
     'log-every': { type: 'string' },
     diagnostics: { type: 'string' },
+    'recurrent-init': { type: 'string' },
+    'forget-bias': { type: 'string' },
+    chrono: { type: 'string' },
   },
 };
 
@@ -84,6 +87,12 @@ New models:
                          FILE (default: the characters of --data)
       --targets N        CSV: the last N columns are the targets, the rest the inputs
                          (default: every column, predicting the next row)
+      --recurrent-init uniform|orthogonal|identity   W_hh: PyTorch's U(-1/√H, 1/√H) (default),
+                         orthogonal gate blocks (Saxe et al. 2014), or identity with zero
+                         biases for --cell rnn (IRNN, Le et al. 2015)
+      --forget-bias X    LSTM: the forget gate's bias (Jozefowicz et al. 2015 use 1)
+      --chrono T         LSTM/GRU: chrono initialisation of the gate biases for dependencies of
+                         up to T steps (Tallec & Ollivier 2018)
 
 Saving:
   -o, --out PATH         where to save (default MODEL)
@@ -129,7 +138,7 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
   if (values.resume && await exists(checkpointPath!)) {
     resumeBytes = await readBytes(checkpointPath!, 'checkpoint');
     ({ state: saved, model: savedModel } = readRunState(resumeBytes, checkpointPath!));
-    for (const option of ['seq', 'batch', 'tbptt', 'seed', 'format', 'targets', 'cell', 'hidden', 'layers', 'embed', 'vocab'] as const) {
+    for (const option of ['seq', 'batch', 'tbptt', 'seed', 'format', 'targets', 'cell', 'hidden', 'layers', 'embed', 'vocab', 'recurrent-init', 'forget-bias', 'chrono'] as const) {
       if (values[option] !== undefined) {
         throw new UsageError(`--${option} cannot change when resuming: ${checkpointPath} fixes it; drop --${option}, or drop --resume to start afresh`, 'train');
       }
@@ -150,6 +159,15 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
   const hidden = intOption(values, 'hidden', { min: 1, max: 65536, fallback: 128 })!;
   const layers = intOption(values, 'layers', { min: 1, max: 64, fallback: 1 })!;
   const embed = intOption(values, 'embed', { min: 1, max: 65536, fallback: 32 })!;
+  const init = {
+    recurrentInit: choiceOption(values, 'recurrent-init', ['uniform', 'orthogonal', 'identity'] as const),
+    forgetBias: numberOption(values, 'forget-bias', {}),
+    chronoMaxLength: numberOption(values, 'chrono', { min: 3 }),
+  };
+  if (init.recurrentInit === 'identity' && cell !== 'rnn') throw new UsageError(`--recurrent-init identity is IRNN's, for --cell rnn; use orthogonal for --cell ${cell}`, 'train');
+  if (init.forgetBias !== undefined && cell !== 'lstm') throw new UsageError(`--forget-bias is for --cell lstm (a ${cell} has no forget gate)`, 'train');
+  if (init.chronoMaxLength !== undefined && cell === 'rnn') throw new UsageError('--chrono sets gate biases: for --cell lstm or gru', 'train');
+  if (init.chronoMaxLength !== undefined && init.forgetBias !== undefined) throw new UsageError('give --forget-bias or --chrono, not both', 'train');
   const targets = saved ? saved.targets : intOption(values, 'targets', { min: 1 });
   if (tbptt !== undefined && tbptt > seq) throw new UsageError(`--tbptt ${tbptt} is longer than --seq ${seq}`, 'train');
   if (tbptt !== undefined && diagnosticsEvery !== undefined) throw new UsageError('--diagnostics needs full BPTT: drop --tbptt', 'train');
@@ -158,7 +176,7 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
   // The model: from the checkpoint, from MODEL if it exists, or new.
   const fineTune = !saved && await exists(modelPath);
   if (fineTune) {
-    for (const option of ['cell', 'hidden', 'layers', 'embed', 'vocab'] as const) {
+    for (const option of ['cell', 'hidden', 'layers', 'embed', 'vocab', 'recurrent-init', 'forget-bias', 'chrono'] as const) {
       if (values[option] !== undefined) throw new UsageError(`--${option} describes a new model, but ${modelPath} exists and will be fine-tuned; give another MODEL path to train a new one`, 'train');
     }
   }
@@ -192,7 +210,7 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
     const data: Data = format === 'text'
       ? encodeText(text!, vocab!, dataPath)
       : await readCsv(dataPath, targets);
-    if (!model) model = await newModel(data, { cell, hidden, layers, embed, seed });
+    if (!model) model = await newModel(data, { cell, hidden, layers, embed, seed, init });
     checkFits(model, data, fineTune ? modelPath : undefined);
 
     const windowLength = data.format === 'text' || data.nextRow ? seq + 1 : seq;
@@ -375,8 +393,12 @@ export function batchAt(data: Data, step: number, { seed, seq, batch }: { seed: 
 // ---------------------------------------------------------------------------------------------
 // Models
 
-async function newModel(data: Data, { cell, hidden, layers, embed, seed }: { cell: 'lstm' | 'gru' | 'rnn'; hidden: number; layers: number; embed: number; seed: number }): Promise<Sequential> {
-  const recurrent = (inputSize: number) => ({ name: cell, type: cell, inputSize, hiddenSize: hidden, numLayers: layers, seed: seed + 1 }) as LayerDescription;
+async function newModel(data: Data, { cell, hidden, layers, embed, seed, init }: {
+  cell: 'lstm' | 'gru' | 'rnn'; hidden: number; layers: number; embed: number; seed: number;
+  init: { recurrentInit?: string; forgetBias?: number; chronoMaxLength?: number };
+}): Promise<Sequential> {
+  const options = Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined));
+  const recurrent = (inputSize: number) => ({ name: cell, type: cell, inputSize, hiddenSize: hidden, numLayers: layers, ...options, seed: seed + 1 }) as LayerDescription;
   const description: SequentialDescription = data.format === 'text'
     ? { layers: [
       { name: 'embed', type: 'embedding', numEmbeddings: data.vocab.size, embeddingDim: embed, seed },

@@ -17,7 +17,7 @@
 // and saveModel always see the latest weights at int8 precision.
 
 import { kindOf, RecurFormatError, RecurOptionError, RecurShapeError, shown } from '../errors.js';
-import { flag, noUnknown, oneOf, optionsObject, positiveInt } from '../layers/options.js';
+import { flag, noUnknown, oneOf, optionsObject, positiveInt, withoutInitOptions } from '../layers/options.js';
 import { Sequential, type LayerDescription, type RecurrentState } from '../model/sequential.js';
 import { OwnedBlocks } from '../runtime/reclaim.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -212,7 +212,7 @@ export class Trainer {
   loadCheckpoint(bytes: Uint8Array): void {
     const c = decodeCheckpoint(bytes, this.optimizer);
     const architecture = (json: string) => {
-      try { return JSON.stringify((JSON.parse(json).layers as Record<string, unknown>[]).map(({ seed: _seed, ...rest }) => rest)); } catch { return ''; }
+      try { return JSON.stringify((JSON.parse(json).layers as Record<string, unknown>[]).map(withoutInitOptions)); } catch { return ''; }
     };
     if (architecture(c.model) !== architecture(JSON.stringify(this.net.toJSON()))) {
       throw new RecurFormatError('checkpoint: it was saved from a model with another architecture');

@@ -2,9 +2,10 @@
 // how far back the gradient reaches, the gates and the spectra; recur inspect prints the spectra
 // of the recurrent matrices.
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSafetensors } from '../../src/node/index.js';
 import { ensureBuilt, recur, tempDir } from './helpers.js';
 
 const tmp = tempDir();
@@ -48,5 +49,32 @@ describe('recur inspect', () => {
     const json = JSON.parse((await recur(['inspect', path('l.safetensors'), '--json'])).stdout);
     expect(json.spectra.map((s: { gate: string }) => s.gate)).toEqual(['i', 'f', 'g', 'o']);
     expect(json.spectra[0].largestSingularValue).toBeGreaterThanOrEqual(json.spectra[0].spectralRadius * (1 - 1e-6));
+  });
+});
+
+describe('recur train: initialisation for long memory', () => {
+  it('--recurrent-init orthogonal --chrono T make the model, and its file records them', async () => {
+    const r = await recur(['train', path('o.safetensors'), '--data', path('rows.csv'), '--steps', '1', ...TINY, '--recurrent-init', 'orthogonal', '--chrono', '50']);
+    expect(r.code).toBe(0);
+    const meta = parseSafetensors(new Uint8Array(readFileSync(path('o.safetensors')))).metadata;
+    expect(JSON.parse(meta.model).layers[0]).toMatchObject({ type: 'lstm', recurrentInit: 'orthogonal', chronoMaxLength: 50 });
+    const f = await recur(['train', path('f.safetensors'), '--data', path('rows.csv'), '--steps', '1', ...TINY, '--forget-bias', '1']);
+    expect(f.code).toBe(0);
+    expect(JSON.parse(parseSafetensors(new Uint8Array(readFileSync(path('f.safetensors')))).metadata.model).layers[0]).toMatchObject({ forgetBias: 1 });
+    const i = await recur(['train', path('i.safetensors'), '--data', path('rows.csv'), '--steps', '1', ...TINY, '--cell', 'rnn', '--recurrent-init', 'identity']);
+    expect(i.code).toBe(0);
+  });
+
+  it('refuses what the cell cannot take', async () => {
+    for (const [args, message] of [
+      [['--recurrent-init', 'identity'], 'IRNN'],
+      [['--cell', 'gru', '--forget-bias', '1'], '--forget-bias is for --cell lstm'],
+      [['--cell', 'rnn', '--chrono', '20'], '--chrono sets gate biases'],
+      [['--chrono', '2'], '--chrono must be a number ≥ 3'],
+    ] as const) {
+      const r = await recur(['train', path('x.safetensors'), '--data', path('rows.csv'), '--steps', '1', ...TINY, ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
   });
 });
