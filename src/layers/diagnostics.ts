@@ -33,7 +33,7 @@ export interface GateStatistics {
 export interface DirectionDiagnostics {
   layer: number;
   reverse: boolean;
-  /** ∂L/∂h_t [T, B, H], t in the order of the input (as PyTorch's h_t.retain_grad() gives). */
+  /** ∂L/∂h_t [T, B, H] time-major (batchFirst too), t in the order of the input, as PyTorch's h_t.retain_grad() gives. */
   hiddenGrads: Float32Array;
   /** ‖∂L/∂h_t‖ over the batch (Frobenius norm of the [B, H] slice), t = 0 … T−1. */
   hiddenGradNorms: number[];

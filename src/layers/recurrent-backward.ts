@@ -9,10 +9,13 @@
 // Gradients accumulate into the layer's gradient block, as PyTorch accumulates into .grad.
 //
 // Memory: the saved activations are O(T·B·(L·D·(G·Hp + H) + I)) floats; see README (Training).
+//
+// With diagnostics (src/layers/diagnostics.ts), each layer-direction's gate activations are
+// summarised before its kernel overwrites them, and the kernel writes ∂L/∂h_t of every step.
 
 import { RecurShapeError } from '../errors.js';
 import { gateStatistics, stepNorms, type DirectionDiagnostics } from './diagnostics.js';
-import type { KernelPointers, Recurrent } from '../layers/recurrent.js';
+import type { KernelPointers, Recurrent } from './recurrent.js';
 import { padHidden } from '../runtime/pack.js';
 import type { Parameters } from '../runtime/params.js';
 import type { Runtime } from '../runtime/runtime.js';
