@@ -142,6 +142,25 @@ describe('spectra of W_hh', () => {
   });
 });
 
+describe('∂L/∂h_t with batchFirst', () => {
+  it('is time-major and equal to the seq-first layer fed the same sequences', async () => {
+    const T = 5, B = 3, I = 2, H = 4;
+    const seqFirst = await GRU.create({ inputSize: I, hiddenSize: H, seed: 3 });
+    const batchFirst = await GRU.create({ inputSize: I, hiddenSize: H, seed: 3, batchFirst: true });
+    const x = Float32Array.from({ length: T * B * I }, (_, i) => Math.sin(i));                // [T, B, I]
+    const dy = Float32Array.from({ length: T * B * H }, (_, i) => Math.cos(i));               // [T, B, H]
+    const swap = (a: Float32Array, A: number, C: number, F: number) => {                      // [A, C, F] → [C, A, F]
+      const out = new Float32Array(a.length);
+      for (let i = 0; i < A; i++) for (let j = 0; j < C; j++) out.set(a.subarray((i * C + j) * F, (i * C + j + 1) * F), (j * A + i) * F);
+      return out;
+    };
+    const a = seqFirst.forward(x, { seqLen: T, batch: B, train: true }).tape!.backward({ output: dy, diagnostics: true });
+    const b = batchFirst.forward(swap(x, T, B, I), { seqLen: T, batch: B, train: true }).tape!.backward({ output: swap(dy, T, B, H), diagnostics: true });
+    expect(b.diagnostics![0].hiddenGrads).toEqual(a.diagnostics![0].hiddenGrads);
+    seqFirst.dispose(); batchFirst.dispose();
+  });
+});
+
 describe('gate statistics', () => {
   it('an LSTM whose gates are constants (zero weights, set biases)', async () => {
     const H = 6, T = 5, B = 3;
