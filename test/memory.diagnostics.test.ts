@@ -184,9 +184,9 @@ describe('gate statistics', () => {
 });
 
 describe('training with diagnostics', () => {
-  async function run(diagnostics: boolean, checkpointEvery?: number) {
+  async function run(diagnostics: boolean, checkpointEvery?: number, cell: 'gru' | 'lstm' = 'gru') {
     const model = await Sequential.create({ layers: [
-      { name: 'gru', type: 'gru', inputSize: 3, hiddenSize: 8, numLayers: 2, seed: 1 },
+      { name: 'gru', type: cell, inputSize: 3, hiddenSize: 8, numLayers: 2, seed: 1 },
       { name: 'head', type: 'linear', inFeatures: 8, outFeatures: 2, seed: 2 }] });
     const trainer = new Trainer(model, { loss: 'mse', lr: 1e-2, ...(checkpointEvery ? { checkpointEvery } : {}) });
     const T = 12, B = 2;
@@ -218,5 +218,15 @@ describe('training with diagnostics', () => {
       b[i].gradNorms.forEach((n, t) => expect(Math.abs(n - a[i].gradNorms[t])).toBeLessThanOrEqual(1e-6 * a[i].gradNorms[t] + 1e-12));
       expect(b[i].gates.meanForget).toBeCloseTo(a[i].gates.meanForget!, 6);
     }
+  });
+
+  it("an LSTM's ‖∂L/∂c_t‖ too, joined across checkpointed windows", async () => {
+    const full = await run(true, undefined, 'lstm'), ckpt = await run(true, 5, 'lstm');
+    const a = full.results[0].diagnostics!.layers.gru, b = ckpt.results[0].diagnostics!.layers.gru;
+    for (let i = 0; i < 2; i++) {
+      expect(a[i].cell!.gradNorms).toHaveLength(12);
+      b[i].cell!.gradNorms.forEach((n, t) => expect(Math.abs(n - a[i].cell!.gradNorms[t])).toBeLessThanOrEqual(1e-6 * a[i].cell!.gradNorms[t] + 1e-12));
+    }
+    expect((await run(true)).results[0].diagnostics!.layers.gru[0].cell).toBeUndefined();   // a GRU has no cell state
   });
 });

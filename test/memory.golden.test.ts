@@ -1,5 +1,5 @@
-// ∂L/∂h_t for every step, layer and direction, against PyTorch autograd: the networks unrolled
-// step by step with h_t.retain_grad() (test/fixtures/memory/make_hidden_grads.py).
+// ∂L/∂h_t (and an LSTM's ∂L/∂c_t) for every step, layer and direction, against PyTorch autograd:
+// the networks unrolled step by step with retain_grad() (test/fixtures/memory/make_hidden_grads.py).
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ const cases: Case[] = fixture.cases.map((c: any) => ({
   })),
 }));
 
-const EXTRA = /^(input|h0|c0|dOutput|dh_n|dc_n|hidden_grad_.*)$/;
+const EXTRA = /^(input|h0|c0|dOutput|dh_n|dc_n|hidden_grad_.*|cell_grad_.*)$/;
 
 describe('∂L/∂h_t matches PyTorch retain_grad() within 1e-4', () => {
   it('has the cases', () => expect(cases.length).toBe(4));
@@ -36,8 +36,11 @@ describe('∂L/∂h_t matches PyTorch retain_grad() within 1e-4', () => {
       const D = c.bidirectional ? 2 : 1;
       expect(g.diagnostics).toHaveLength(c.numLayers * D);
       for (const d of g.diagnostics!) {
-        const expected = t[`hidden_grad_l${d.layer}${d.reverse ? '_reverse' : ''}`];
+        const suffix = `_l${d.layer}${d.reverse ? '_reverse' : ''}`;
+        const expected = t[`hidden_grad${suffix}`];
         expect(relativeError(d.hiddenGrads, expected)).toBeLessThan(1e-4);
+        if (c.mode === 'lstm') expect(relativeError(d.cellGrads!, t[`cell_grad${suffix}`])).toBeLessThan(1e-4);
+        else expect(d.cellGrads).toBeUndefined();
         // The norms are of the same vectors.
         const H = c.hiddenSize, B = c.batch;
         d.hiddenGradNorms.forEach((n, step) => {

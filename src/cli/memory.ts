@@ -21,6 +21,12 @@ export function diagnosticsLines(step: number, report: StepDiagnostics): string[
         ? `stays above ${pct(report.threshold)} of it back to the ${d.reverse ? 'last' : 'first'} step (${sci(first)})`
         : `falls below ${pct(report.threshold)} of it ${d.lag} step${d.lag > 1 ? 's' : ''} back; ${d.reverse ? 'last' : 'first'} step ${sci(first)}`;
       lines.push(`  ${direction(name, d)}  ‖∂L/∂h_t‖ peaks at ${sci(peak)} (t ${d.peakStep} of ${T}), ${reach}`);
+      if (d.cell) {
+        const c = d.cell, cfirst = d.reverse ? c.gradNorms[T - 1] : c.gradNorms[0];
+        lines.push(`  ${' '.repeat(direction(name, d).length)}  ‖∂L/∂c_t‖ peaks at ${sci(c.gradNorms[c.peakStep])} (t ${c.peakStep}), ` +
+          (c.lag === null ? `stays above ${pct(report.threshold)} of it back to the ${d.reverse ? 'last' : 'first'} step (${sci(cfirst)})`
+            : `falls below ${pct(report.threshold)} of it ${c.lag} step${c.lag > 1 ? 's' : ''} back; ${d.reverse ? 'last' : 'first'} step ${sci(cfirst)}`));
+      }
       const g = d.gates;
       lines.push(`  ${' '.repeat(direction(name, d).length)}  gates: sigmoid saturated ${pct(g.sigmoidSaturated)}, tanh saturated ${pct(g.tanhSaturated)}` +
         (g.meanForget === null ? '' : `, mean forget ${g.meanForget.toFixed(3)}`));

@@ -37,6 +37,9 @@ export interface DirectionDiagnostics {
   hiddenGrads: Float32Array;
   /** ‖∂L/∂h_t‖ over the batch (Frobenius norm of the [B, H] slice), t = 0 … T−1. */
   hiddenGradNorms: number[];
+  /** LSTM: ∂L/∂c_t [T, B, H] and its norms, the memory path (c_{t−1} → c_t is ⊙ f_t). */
+  cellGrads?: Float32Array;
+  cellGradNorms?: number[];
   /** Gate activations of the forward pass this backward ran for. */
   gates: GateStatistics;
 }

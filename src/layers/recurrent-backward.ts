@@ -50,7 +50,7 @@ export interface DirectionBackward {
   dy: number; lddy: number;     // upstream gradient of y, or 0
   dh: number; dc: number;       // [B, H] final-state gradient in → initial-state gradient out
   dx: number; accumulate: boolean;   // dx [T, B, inputs]: overwrite (first direction) or add
-  dhseq: number;                // [T, B, H] receives ∂L/∂h_t (diagnostics), or 0
+  dhseq: number; dcseq: number; // [T, B, H] receive ∂L/∂h_t and (LSTM) ∂L/∂c_t (diagnostics), or 0
   params: KernelPointers; grads: KernelPointers;
   scratch: Record<'whhT' | 'whnT' | 'wihT' | 'hprev' | 'dgh' | 'drh' | 'xT' | 'hT', number>;
 }
@@ -85,6 +85,7 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, grads: Paramete
     whhT: Math.ceil(H / 16) * 16 * N, whnT: Math.ceil(H / 16) * 16 * Hp,
     wihT: Math.ceil(widest / 16) * 16 * N, hprev: rows * H, dgh: G === 3 ? rows * N : 0, drh: B * H,
     xT: rows * widest, hT: rows * H, dhseq: upstream.diagnostics ? rows * H : 0,
+    dcseq: upstream.diagnostics && layer.hasCellState ? rows * H : 0,
   });
   const diagnostics: DirectionDiagnostics[] = [];
   const cell = layer.type === 'rnn' && (layer as { nonlinearity?: string }).nonlinearity === 'relu' ? 'rnn-relu' : layer.type;
@@ -122,7 +123,7 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, grads: Paramete
           gates: ws.at(`gates.${l}.${d}`), saved,
           h0: ws.at('h0') + s * 4, c0: layer.hasCellState ? ws.at('c0') + s * 4 : 0,
           dy: dy ? dy + d * H * 4 : 0, lddy: D * H,
-          dh: bw.at('dh'), dc: bw.at('dc'), dx, accumulate: d > 0, dhseq: bw.at('dhseq'),
+          dh: bw.at('dh'), dc: bw.at('dc'), dx, accumulate: d > 0, dhseq: bw.at('dhseq'), dcseq: bw.at('dcseq'),
           params: layer.kernelPointers(l, d === 1),
           grads: layer.kernelPointers(l, d === 1, grads),
           scratch: {
@@ -134,7 +135,11 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, grads: Paramete
         if (layer.hasCellState) rt.f32(bw.at('dc0') + s * 4, B * H).set(rt.f32(bw.at('dc'), B * H));
         if (gates) {
           const hiddenGrads = rt.read(bw.at('dhseq'), rows * H);
-          diagnostics[l * D + d] = { layer: l, reverse: d === 1, hiddenGrads, hiddenGradNorms: stepNorms(hiddenGrads, T), gates };
+          const cellGrads = layer.hasCellState ? rt.read(bw.at('dcseq'), rows * H) : undefined;
+          diagnostics[l * D + d] = {
+            layer: l, reverse: d === 1, hiddenGrads, hiddenGradNorms: stepNorms(hiddenGrads, T), gates,
+            ...(cellGrads ? { cellGrads, cellGradNorms: stepNorms(cellGrads, T) } : {}),
+          };
         }
       }
       dy = dx;   // the gradient of this layer's input is the gradient of the layer below's output

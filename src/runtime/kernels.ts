@@ -44,7 +44,7 @@ export interface Kernels {
   fillUniform(dst: Ptr, n: number, state: number, bound: number): number;
   previousRows(T: number, B: number, F: number, y: Ptr, ldy: number, h0: Ptr, reverse: number, dst: Ptr): void;
   lstmBackward(T: number, B: number, H: number, gates: Ptr, cseq: Ptr, c0: Ptr, peep: Ptr, dpeep: Ptr,
-               dy: Ptr, lddy: number, whhT: Ptr, dh: Ptr, dc: Ptr, reverse: number, dhseq: Ptr): void;
+               dy: Ptr, lddy: number, whhT: Ptr, dh: Ptr, dc: Ptr, reverse: number, dhseq: Ptr, dcseq: Ptr): void;
   gruBackward(T: number, B: number, H: number, gates: Ptr, dgh: Ptr, hnseq: Ptr, hprev: Ptr, dy: Ptr, lddy: number,
               whhT: Ptr, whnT: Ptr, drh: Ptr, dh: Ptr, lbr: number, reverse: number, dhseq: Ptr): void;
   rnnBackward(T: number, B: number, H: number, gates: Ptr, relu: number, dy: Ptr, lddy: number,

@@ -27,6 +27,8 @@ export interface MemoryDiagnostics {
   /** Where the norm peaks, and the lag (steps against the flow of time) at which it first falls below threshold · peak; null: never within the sequence. */
   peakStep: number;
   lag: number | null;
+  /** LSTM: the same for ‖∂L/∂c_t‖, the cell state (through which a forget gate near 1 carries the gradient). */
+  cell?: { gradNorms: number[]; peakStep: number; lag: number | null };
   gates: GateStatistics;
   /** Per gate block of W_hh, before this step's update. */
   spectra?: GateSpectrum[];
@@ -68,12 +70,16 @@ export function joinWindows(windows: Record<string, DirectionDiagnostics[]>[]): 
       for (const gate of Object.keys(first.gates.perGate)) {
         perGate[gate] = { mean: mean((g) => g.perGate[gate].mean)!, saturated: mean((g) => g.perGate[gate].saturated) };
       }
-      const hiddenGrads = new Float32Array(parts.reduce((n, p) => n + p.hiddenGrads.length, 0));
-      let at = 0;
-      for (const p of parts) { hiddenGrads.set(p.hiddenGrads, at); at += p.hiddenGrads.length; }
+      const join = (pick: (p: DirectionDiagnostics) => Float32Array) => {
+        const out = new Float32Array(parts.reduce((n, p) => n + pick(p).length, 0));
+        let at = 0;
+        for (const p of parts) { out.set(pick(p), at); at += pick(p).length; }
+        return out;
+      };
       return {
-        layer: first.layer, reverse: first.reverse, hiddenGrads,
+        layer: first.layer, reverse: first.reverse, hiddenGrads: join((p) => p.hiddenGrads),
         hiddenGradNorms: parts.flatMap((p) => p.hiddenGradNorms),
+        ...(first.cellGrads ? { cellGrads: join((p) => p.cellGrads!), cellGradNorms: parts.flatMap((p) => p.cellGradNorms!) } : {}),
         gates: { sigmoidSaturated: mean((g) => g.sigmoidSaturated), tanhSaturated: mean((g) => g.tanhSaturated), meanForget: mean((g) => g.meanForget), perGate },
       };
     });
@@ -90,6 +96,7 @@ export function stepDiagnostics(net: Sequential, recorded: Record<string, Direct
     layers[name] = recorded[name].map((r, i) => ({
       layer: r.layer, reverse: r.reverse, gradNorms: r.hiddenGradNorms,
       ...gradientReach(r.hiddenGradNorms, options.threshold, r.reverse),
+      ...(r.cellGradNorms ? { cell: { gradNorms: r.cellGradNorms, ...gradientReach(r.cellGradNorms, options.threshold, r.reverse) } } : {}),
       gates: r.gates,
       ...(spectra ? { spectra: spectra[i].gates } : {}),
     }));

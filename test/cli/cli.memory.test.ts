@@ -54,8 +54,9 @@ describe('recur inspect', () => {
 
 describe('recur train: initialisation for long memory', () => {
   it('--recurrent-init orthogonal --chrono T make the model, and its file records them', async () => {
-    const r = await recur(['train', path('o.safetensors'), '--data', path('rows.csv'), '--steps', '1', ...TINY, '--recurrent-init', 'orthogonal', '--chrono', '50']);
+    const r = await recur(['train', path('o.safetensors'), '--data', path('rows.csv'), '--steps', '1', ...TINY, '--recurrent-init', 'orthogonal', '--chrono', '50', '--diagnostics', '1']);
     expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/lstm\.l0  ‖∂L\/∂h_t‖ peaks at .*\n +‖∂L\/∂c_t‖ peaks at \d\.\de-?\d+ \(t \d+\), /);
     const meta = parseSafetensors(new Uint8Array(readFileSync(path('o.safetensors')))).metadata;
     expect(JSON.parse(meta.model).layers[0]).toMatchObject({ type: 'lstm', recurrentInit: 'orthogonal', chronoMaxLength: 50 });
     const f = await recur(['train', path('f.safetensors'), '--data', path('rows.csv'), '--steps', '1', ...TINY, '--forget-bias', '1']);
