@@ -5,6 +5,7 @@
 //   h' = (1 − z) ⊙ n + z ⊙ h
 // Gate blocks are Hp = ⌈H/4⌉·4 wide; a gate row is 3·Hp floats.
 
+import { stateGradRows } from './diagnostics';
 import { gemm } from './gemm';
 import { matmul } from './matmul';
 import { clipSpan, sigmoidSpan, tanhSpan } from './activations';
@@ -175,15 +176,17 @@ export function gruResetBackward(B: i32, H: i32, g: usize, gh: usize, hp: usize,
 //   started from (layout.previousRows); dy, lddy, dh, reverse: as lstmBackward
 //   lbr = 1: whhT = W_hh repacked (3Hp → H), whnT = 0
 //   lbr = 0: whhT = W_h(r,z) repacked (2Hp → H), whnT = W_hn repacked (Hp → H); drh: [B, H] scratch
+//   dhseq: [T, B, H] receives ∂L/∂h_t for every t (diagnostics), or 0
 export function gruBackward(T: i32, B: i32, H: i32, gates: usize, dgh: usize, hnseq: usize, hprev: usize,
                             dy: usize, lddy: i32, whhT: usize, whnT: usize, drh: usize, dh: usize,
-                            lbr: i32, reverse: i32): void {
+                            lbr: i32, reverse: i32, dhseq: usize): void {
   const Hp = (H + 3) & ~3;
   const N = Hp * 3;
   for (let s = 0; s < T; s++) {
     const t = reverse ? s : T - 1 - s;
     const off = <usize>t * B * N << 2;
     const hp = hprev + (<usize>t * B * H << 2);
+    if (dhseq) stateGradRows(B, H, dh, dy ? dy + (<usize>t * B * lddy << 2) : 0, lddy, dhseq + (<usize>t * B * H << 2));
     gruCellBackward(B, H, gates + off, dgh + off, lbr ? hnseq + (<usize>t * B * Hp << 2) : 0, hp,
                     dy ? dy + (<usize>t * B * lddy << 2) : 0, lddy, dh);
     if (lbr) {

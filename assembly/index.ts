@@ -6,6 +6,7 @@ export { sigmoidArray, tanhArray } from './activations';
 export { lstmCell, lstmForward, lstmCellBackward, lstmBackward } from './lstm';
 export { gruGates, gruOutput, gruForward, gruCellBackward, gruResetBackward, gruBackward } from './gru';
 export { rnnCell, rnnForward, rnnBackward } from './rnn';
+export { stateGradRows, largestSingularValue, spectralRadius, recurrentSpectra } from './diagnostics';
 export { linearForward, embeddingForward, embeddingBackward } from './linear';
 export { swapAxes01, previousRows, transpose } from './layout';
 export { im2col1d, padRows, convDirect1d } from './conv';

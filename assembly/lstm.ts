@@ -7,6 +7,7 @@
 // Gate rows are laid out [i | f | g | o], each block Hp = ⌈H/4⌉·4 wide, so every gate starts on
 // a vector boundary; a gate row is 4·Hp floats.
 
+import { stateGradRows } from './diagnostics';
 import { gemm } from './gemm';
 import { matmul, stepProjection } from './matmul';
 import { clipSpan, sigmoidSpan, tanh4, tanhSpan } from './activations';
@@ -111,8 +112,9 @@ export function lstmForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
 //   c: [B, H] c'; cprev: [B, H] c; dy: output gradient rows (stride lddy) or 0
 //   dh: [B, H] in, overwritten by the caller with dP·W_hh; dc: [B, H] in → dc_prev out
 //   peep/dpeep: [3, Hp] (P_i, P_f, P_o) and its gradient (accumulated), or 0
+//   dcout: [B, H] receives ∂L/∂c' (the dc above, after the h path is added; diagnostics), or 0
 export function lstmCellBackward(B: i32, H: i32, g: usize, c: usize, cprev: usize, peep: usize, dpeep: usize,
-                                 dy: usize, lddy: i32, dh: usize, dc: usize): void {
+                                 dy: usize, lddy: i32, dh: usize, dc: usize, dcout: usize): void {
   const Hp = (H + 3) & ~3;
   const gb = <usize>Hp << 2;
   const one = f32x4.splat(1);
@@ -133,6 +135,7 @@ export function lstmCellBackward(B: i32, H: i32, g: usize, c: usize, cprev: usiz
       const dpo = f32x4.mul(f32x4.mul(dhv, tc), f32x4.mul(o, f32x4.sub(one, o)));
       dcv = f32x4.add(dcv, f32x4.mul(f32x4.mul(dhv, o), f32x4.sub(one, f32x4.mul(tc, tc))));
       if (peep) dcv = f32x4.add(dcv, f32x4.mul(dpo, v128.load(peep + 2 * gb + o4)));
+      if (dcout) storeN(dcout + row + o4, dcv, n);
       const dpi = f32x4.mul(f32x4.mul(dcv, gt), f32x4.mul(i, f32x4.sub(one, i)));
       const dpf = f32x4.mul(f32x4.mul(dcv, cp), f32x4.mul(f, f32x4.sub(one, f)));
       const dpg = f32x4.mul(f32x4.mul(dcv, i), f32x4.sub(one, f32x4.mul(gt, gt)));
@@ -158,17 +161,19 @@ export function lstmCellBackward(B: i32, H: i32, g: usize, c: usize, cprev: usiz
 //   whhT: W_hh repacked by transposePacked (dh_prev = dP_t · W_hh)
 //   dh, dc: [B, H] gradient of the final state in → of the initial state (h0, c0) out
 //   reverse: the direction the forward pass ran
+//   dhseq, dcseq: [T, B, H] receive ∂L/∂h_t and ∂L/∂c_t for every t (diagnostics), or 0
 export function lstmBackward(T: i32, B: i32, H: i32, gates: usize, cseq: usize, c0: usize,
                              peep: usize, dpeep: usize, dy: usize, lddy: i32, whhT: usize,
-                             dh: usize, dc: usize, reverse: i32): void {
+                             dh: usize, dc: usize, reverse: i32, dhseq: usize, dcseq: usize): void {
   const N = ((H + 3) & ~3) * 4;
   for (let s = 0; s < T; s++) {
     const t = reverse ? s : T - 1 - s;                       // last forward step first
     const prev = reverse ? t + 1 : t - 1;
     const g = gates + (<usize>t * B * N << 2);
     const cprev = prev < 0 || prev >= T ? c0 : cseq + (<usize>prev * B * H << 2);
+    if (dhseq) stateGradRows(B, H, dh, dy ? dy + (<usize>t * B * lddy << 2) : 0, lddy, dhseq + (<usize>t * B * H << 2));
     lstmCellBackward(B, H, g, cseq + (<usize>t * B * H << 2), cprev, peep, dpeep,
-                     dy ? dy + (<usize>t * B * lddy << 2) : 0, lddy, dh, dc);
+                     dy ? dy + (<usize>t * B * lddy << 2) : 0, lddy, dh, dc, dcseq ? dcseq + (<usize>t * B * H << 2) : 0);
     gemm(B, H, N, g, N, whhT, 0, dh, H, 0);
   }
 }

@@ -4,6 +4,7 @@ import { gemm } from './gemm';
 import { matmul, stepProjection } from './matmul';
 import { clipSpan, relu4, tanhSpan } from './activations';
 import { loadN, storeN } from './vec';
+import { stateGradRows } from './diagnostics';
 
 // g: [B, Hp] pre-activations in, activations out; h: [B, H] updated; y rows stride ldy.
 export function rnnCell(B: i32, H: i32, g: usize, relu: i32, h: usize, y: usize, ldy: i32, clip: f32): void {
@@ -49,13 +50,15 @@ export function rnnForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
 // Backward through time of one layer-direction, after rnnForward with chunk = T.
 //   dâ = (dh + dy) ⊙ act'(a): tanh: 1 − a², relu: [a > 0];  dh_prev = dâ · U
 //   gates: [T, B, Hp] activations a in → dâ out; other arguments as lstmBackward.
+//   dhseq: [T, B, H] receives ∂L/∂h_t for every t (diagnostics), or 0
 export function rnnBackward(T: i32, B: i32, H: i32, gates: usize, relu: i32, dy: usize, lddy: i32,
-                            whhT: usize, dh: usize, reverse: i32): void {
+                            whhT: usize, dh: usize, reverse: i32, dhseq: usize): void {
   const Hp = (H + 3) & ~3;
   const one = f32x4.splat(1), zero = f32x4.splat(0);
   for (let s = 0; s < T; s++) {
     const t = reverse ? s : T - 1 - s;
     const g = gates + (<usize>t * B * Hp << 2);
+    if (dhseq) stateGradRows(B, H, dh, dy ? dy + (<usize>t * B * lddy << 2) : 0, lddy, dhseq + (<usize>t * B * H << 2));
     for (let b = 0; b < B; b++) {
       const gr = g + (<usize>b * Hp << 2);
       const row = <usize>b * H << 2;

@@ -12,13 +12,16 @@ export {
 } from './model/sequential.js';
 export { Stream, type StreamOptions, type StreamInput } from './stream/stream.js';
 export { StreamGroup, GroupMember, type StreamGroupOptions } from './stream/group.js';
+import './stream/layer-streams.js';   // LSTM, GRU and RNN's stream() and streamGroup()
 export { sampleLogits, seededRandom } from './stream/sample.js';
 export { Trainer, type TrainerOptions, type StepOptions, type StepResult, type FitProgress, type Example } from './train/trainer.js';
-export type { RecurrentTape, BackwardInput, Gradients } from './train/recurrent-backward.js';
+export type { RecurrentTape, BackwardInput, Gradients } from './layers/recurrent-backward.js';
 export { SGD, Adam, AdamW, createOptimizer, type Optimizer, type OptimizerOptions, type OptimizerState, type ParamSlot } from './train/optimizer.js';
 export { clipGradNorm, clipGradValue, gradNorm } from './train/clip.js';
 export { crossEntropy, mse } from './train/loss.js';
-export type { Tape } from './train/tape.js';
+export type { StepDiagnostics, MemoryDiagnostics, DiagnosticsOptions } from './train/diagnostics.js';
+export type { DirectionDiagnostics, GateStatistics, GateSpectrum, SpectrumOptions, GradientReach } from './layers/diagnostics.js';
+export type { Tape } from './layers/tape.js';
 export type { SequentialTape, SequentialBackwardInput, SequentialGradients } from './model/sequential.js';
 export { init, Runtime } from './runtime/runtime.js';
 export { supportsRelaxedSimd, type WasmBuild } from './runtime/features.js';

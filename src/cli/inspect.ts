@@ -10,6 +10,7 @@ import { DTYPE_NOTE, bytes, count, layerShape, table } from './describe.js';
 import { GraphOnlyError, detectFormat, fileDtype, inFile, loadAnyModel, readBytes, readSidecar, sileroHint, type Sidecar } from './files.js';
 import { describeGraph, modelHeader, shapeText, type GraphReport } from './graph.js';
 import { write } from './io.js';
+import { modelSpectra, spectraTable, type MatrixSpectrum } from './memory.js';
 
 export const spec: CommandSpec = {
   name: 'inspect',
@@ -20,7 +21,9 @@ export const spec: CommandSpec = {
 export const help = `Usage: recur inspect FILE [--json]
 
 Prints what a model file holds: format, size, weight dtype, parameter count, each layer (type,
-shape, parameters, dtype) and each tensor (dtype, shape, bytes). FILE is a recur or PyTorch
+shape, parameters, dtype), each tensor (dtype, shape, bytes) and, for recurrent layers, the
+spectral radius and largest singular value of each gate block of every W_hh (how far back the
+layer can carry a signal: below 1 it fades, above 1 it may grow). FILE is a recur or PyTorch
 .safetensors file, a training checkpoint, an .onnx file or a TensorFlow.js model.json.
 
 An ONNX file that is not a chain of recur's layers (Silero VAD, …) is described as recur's graph
@@ -37,6 +40,8 @@ interface Report {
   file: string; bytes: number; format: string; version?: string; dtype: string; parameters: number;
   layers: LayerInfo[]; tensors: TensorInfo[]; vocabulary?: { size: number; file: string };
   checkpoint?: Record<string, unknown>; notes: string[];
+  /** ρ and σ₁ of each gate block of every W_hh (power iteration); absent when the model cannot be built. */
+  spectra?: MatrixSpectrum[];
 }
 
 export async function inspect({ positionals, values }: Parsed): Promise<number> {
@@ -62,6 +67,16 @@ export async function inspect({ positionals, values }: Parsed): Promise<number> 
     report = safetensorsReport(path, data.byteLength, file, sidecar);
   }
   if (sidecar?.vocab) report.vocabulary = { size: sidecar.vocab.size, file: sidecar.path };
+  if (report.layers.some((l) => l.type === 'lstm' || l.type === 'gru' || l.type === 'rnn') && format !== 'checkpoint') {
+    // The model is built only for this (the rest is read from the file); a file the layers
+    // refuse keeps its report without spectra, and says why.
+    try {
+      const loaded = await loadAnyModel(path);
+      try { report.spectra = modelSpectra(loaded.model); } finally { loaded.model.dispose(); }
+    } catch (err) {
+      report.notes.push(`no spectra: ${(err as Error).message}`);
+    }
+  }
   await write(values.json ? `${JSON.stringify(report, null, 1)}\n` : render(report));
   return 0;
 }
@@ -245,5 +260,9 @@ function render(r: Report): string {
   const rows = shown.map((t) => [t.name, t.dtype, `[${t.shape.join(', ')}]`, count(t.bytes)]);
   if (buffers.length) rows.push([`optimizer.0 … optimizer.${buffers.length - 1}`, 'F32', `${buffers.length} buffers`, count(buffers.reduce((n, t) => n + t.bytes, 0))]);
   lines.push('', table([['tensor', 'dtype', 'shape', 'bytes'], ...rows], [3]));
+  if (r.spectra?.length) {
+    lines.push('', spectraTable(r.spectra));
+    if (r.spectra.some((s) => !s.converged)) lines.push('  ~ the power iteration did not settle on an eigenvalue: estimated by Gelfand\'s formula, ‖Wᵏv‖^(1/k)');
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -19,6 +19,7 @@ import { CliError, UsageError, choiceOption, intOption, numberOption, stringOpti
 import { bytes, count, modelSummary } from './describe.js';
 import { exists, inFile, loadAnyModel, readBytes, readText, sidecarPath, writeBytes, writeSidecar } from './files.js';
 import { parseRow } from './io.js';
+import { diagnosticsLines } from './memory.js';
 import { Progress, duration } from './progress.js';
 import { Vocabulary, bitsPerChar, random } from './text.js';
 
@@ -50,6 +51,10 @@ export const spec: CommandSpec = {
     'checkpoint-every': { type: 'string' },
     resume: { type: 'boolean' },
     'log-every': { type: 'string' },
+    diagnostics: { type: 'string' },
+    'recurrent-init': { type: 'string' },
+    'forget-bias': { type: 'string' },
+    chrono: { type: 'string' },
   },
 };
 
@@ -82,6 +87,12 @@ New models:
                          FILE (default: the characters of --data)
       --targets N        CSV: the last N columns are the targets, the rest the inputs
                          (default: every column, predicting the next row)
+      --recurrent-init uniform|orthogonal|identity   W_hh: PyTorch's U(-1/√H, 1/√H) (default),
+                         orthogonal gate blocks (Saxe et al. 2014), or identity with zero
+                         biases for --cell rnn (IRNN, Le et al. 2015)
+      --forget-bias X    LSTM: the forget gate's bias (Jozefowicz et al. 2015 use 1)
+      --chrono T         LSTM/GRU: chrono initialisation of the gate biases for dependencies of
+                         up to T steps (Tallec & Ollivier 2018)
 
 Saving:
   -o, --out PATH         where to save (default MODEL)
@@ -90,6 +101,8 @@ Saving:
                          at the end and on Ctrl-C
       --resume           continue from --checkpoint if it exists (same data order, same result)
       --log-every N      without a terminal: a progress line every N steps (default: 20 lines)
+      --diagnostics N    every N steps, diagnostics of memory: how far back ‖∂L/∂h_t‖ reaches,
+                         gate saturation, mean forget gate, spectra of W_hh (not with --tbptt)
   -h, --help             this text
 
 Example:
@@ -116,6 +129,7 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
   const checkpointEvery = intOption(values, 'checkpoint-every', { min: 1, fallback: 100 })!;
   if (values.resume && checkpointPath === undefined) throw new UsageError('--resume needs --checkpoint PATH (the checkpoint to continue from)', 'train');
   const logEvery = intOption(values, 'log-every', { min: 1 });
+  const diagnosticsEvery = intOption(values, 'diagnostics', { min: 1 });
 
   // A checkpoint to resume from fixes everything that decides the result.
   let resumeBytes: Uint8Array | undefined;
@@ -127,10 +141,10 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
     // The command the user ran first may be rerun as it was: an option given again with the value
     // the checkpoint recorded is fine; only a change is refused.
     const fixed = fixedByCheckpoint(saved, savedModel);
-    for (const option of ['seq', 'batch', 'tbptt', 'seed', 'format', 'targets', 'cell', 'hidden', 'layers', 'embed', 'vocab'] as const) {
+    for (const option of ['seq', 'batch', 'tbptt', 'seed', 'format', 'targets', 'cell', 'hidden', 'layers', 'embed', 'vocab', 'recurrent-init', 'forget-bias', 'chrono'] as const) {
       if (values[option] === undefined) continue;
       const given = option === 'vocab' ? await vocabularyOption(stringOption(values, 'vocab')!)
-        : option === 'format' || option === 'cell' ? String(values[option]) : String(Number(values[option]));
+        : option === 'format' || option === 'cell' || option === 'recurrent-init' ? String(values[option]) : String(Number(values[option]));
       if (given !== fixed[option]) {
         throw new UsageError(`--${option} cannot change when resuming: ${checkpointPath} fixes it${fixed[option] === undefined || option === 'vocab' ? '' : ` at ${fixed[option]}`}; drop --${option}, or drop --resume to start afresh`, 'train');
       }
@@ -151,14 +165,24 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
   const hidden = intOption(values, 'hidden', { min: 1, max: 65536, fallback: 128 })!;
   const layers = intOption(values, 'layers', { min: 1, max: 64, fallback: 1 })!;
   const embed = intOption(values, 'embed', { min: 1, max: 65536, fallback: 32 })!;
+  const init = {
+    recurrentInit: choiceOption(values, 'recurrent-init', ['uniform', 'orthogonal', 'identity'] as const),
+    forgetBias: numberOption(values, 'forget-bias', {}),
+    chronoMaxLength: numberOption(values, 'chrono', { min: 3 }),
+  };
+  if (init.recurrentInit === 'identity' && cell !== 'rnn') throw new UsageError(`--recurrent-init identity is IRNN's, for --cell rnn; use orthogonal for --cell ${cell}`, 'train');
+  if (init.forgetBias !== undefined && cell !== 'lstm') throw new UsageError(`--forget-bias is for --cell lstm (a ${cell} has no forget gate)`, 'train');
+  if (init.chronoMaxLength !== undefined && cell === 'rnn') throw new UsageError('--chrono sets gate biases: for --cell lstm or gru', 'train');
+  if (init.chronoMaxLength !== undefined && init.forgetBias !== undefined) throw new UsageError('give --forget-bias or --chrono, not both', 'train');
   const targets = saved ? saved.targets : intOption(values, 'targets', { min: 1 });
   if (tbptt !== undefined && tbptt > seq) throw new UsageError(`--tbptt ${tbptt} is longer than --seq ${seq}`, 'train');
+  if (tbptt !== undefined && diagnosticsEvery !== undefined) throw new UsageError('--diagnostics needs full BPTT: drop --tbptt', 'train');
   if (format === 'text' && targets !== undefined) throw new UsageError('--targets is for CSV data', 'train');
 
   // The model: from the checkpoint, from MODEL if it exists, or new.
   const fineTune = !saved && await exists(modelPath);
   if (fineTune) {
-    for (const option of ['cell', 'hidden', 'layers', 'embed', 'vocab'] as const) {
+    for (const option of ['cell', 'hidden', 'layers', 'embed', 'vocab', 'recurrent-init', 'forget-bias', 'chrono'] as const) {
       if (values[option] !== undefined) throw new UsageError(`--${option} describes a new model, but ${modelPath} exists and will be fine-tuned; give another MODEL path to train a new one`, 'train');
     }
   }
@@ -192,7 +216,7 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
     const data: Data = format === 'text'
       ? encodeText(text!, vocab!, dataPath)
       : await readCsv(dataPath, targets);
-    if (!model) model = await newModel(data, { cell, hidden, layers, embed, seed });
+    if (!model) model = await newModel(data, { cell, hidden, layers, embed, seed, init });
     checkFits(model, data, fineTune ? modelPath : undefined);
 
     const windowLength = data.format === 'text' || data.nextRow ? seq + 1 : seq;
@@ -250,8 +274,10 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
       try {
         while (step < steps && !interrupted) {
           const { inputs, targets: y } = batchAt(data, step, { seed, seq, batch });
-          const r = trainer.step(inputs, y, { seqLen: seq, batch });
+          const diagnostics = diagnosticsEvery !== undefined && (step + 1) % diagnosticsEvery === 0;
+          const r = trainer.step(inputs, y, { seqLen: seq, batch, diagnostics });
           step++;
+          if (r.diagnostics) progress.note(diagnosticsLines(step, r.diagnostics).join('\n'));
           if (r.skipped) skipped++;
           if (Number.isFinite(r.loss)) smoothed = Number.isNaN(smoothed) ? r.loss : 0.95 * smoothed + 0.05 * r.loss;
           const stepsPerSecond = (step - firstStep) / ((performance.now() - started) / 1000);
@@ -373,8 +399,12 @@ export function batchAt(data: Data, step: number, { seed, seq, batch }: { seed: 
 // ---------------------------------------------------------------------------------------------
 // Models
 
-async function newModel(data: Data, { cell, hidden, layers, embed, seed }: { cell: 'lstm' | 'gru' | 'rnn'; hidden: number; layers: number; embed: number; seed: number }): Promise<Sequential> {
-  const recurrent = (inputSize: number) => ({ name: cell, type: cell, inputSize, hiddenSize: hidden, numLayers: layers, seed: seed + 1 }) as LayerDescription;
+async function newModel(data: Data, { cell, hidden, layers, embed, seed, init }: {
+  cell: 'lstm' | 'gru' | 'rnn'; hidden: number; layers: number; embed: number; seed: number;
+  init: { recurrentInit?: string; forgetBias?: number; chronoMaxLength?: number };
+}): Promise<Sequential> {
+  const options = Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined));
+  const recurrent = (inputSize: number) => ({ name: cell, type: cell, inputSize, hiddenSize: hidden, numLayers: layers, ...options, seed: seed + 1 }) as LayerDescription;
   const description: SequentialDescription = data.format === 'text'
     ? { layers: [
       { name: 'embed', type: 'embedding', numEmbeddings: data.vocab.size, embeddingDim: embed, seed },
@@ -395,6 +425,8 @@ function fixedByCheckpoint(state: RunState, model: SequentialDescription): Recor
     targets: text(state.targets), cell: text(recurrent?.type), hidden: text(recurrent?.hiddenSize),
     layers: text(recurrent?.numLayers ?? 1), embed: text(embedding?.embeddingDim),
     vocab: state.vocab ? JSON.stringify(state.vocab) : undefined,
+    'recurrent-init': text(recurrent?.recurrentInit ?? 'uniform'), 'forget-bias': text(recurrent?.forgetBias),
+    chrono: text(recurrent?.chronoMaxLength),
   };
 }
 

@@ -5,7 +5,7 @@ import { Parameters } from '../runtime/params.js';
 import { Random } from '../runtime/random.js';
 import { init, type Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
-import { Tape } from '../train/tape.js';
+import { Tape } from './tape.js';
 import { Module } from './module.js';
 import { noUnknown, parameterBudget, positiveInt, seedOption } from './options.js';
 

@@ -3,7 +3,7 @@
 import { padHidden } from '../runtime/pack.js';
 import { init, type Runtime } from '../runtime/runtime.js';
 import { flag } from './options.js';
-import { sequenceGrads, type DirectionBackward } from '../train/recurrent-backward.js';
+import { sequenceGrads, type DirectionBackward } from './recurrent-backward.js';
 import { Recurrent, RECURRENT_OPTIONS, type DirectionRun, type RecurrentOptions } from './recurrent.js';
 
 export interface GRUOptions extends RecurrentOptions {
@@ -68,7 +68,7 @@ export class GRU extends Recurrent {
       k.transposePacked(r.params.whn, Hp, H, whnT);
     }
     k.gruBackward(r.T, r.B, H, r.gates, dgh, r.saved.hnseq ?? 0, r.scratch.hprev, r.dy, r.lddy,
-      whhT, this.linearBeforeReset ? 0 : whnT, r.scratch.drh, r.dh, this.linearBeforeReset ? 1 : 0, r.reverse ? 1 : 0);
+      whhT, this.linearBeforeReset ? 0 : whnT, r.scratch.drh, r.dh, this.linearBeforeReset ? 1 : 0, r.reverse ? 1 : 0, r.dhseq);
     if (this.linearBeforeReset) {
       sequenceGrads(this.rt, r, H, N, r.gates, dgh);
     } else {

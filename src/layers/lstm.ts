@@ -4,7 +4,7 @@ import type { ParamSpec } from '../runtime/params.js';
 import { init, type Runtime } from '../runtime/runtime.js';
 import { flag } from './options.js';
 import { padHidden } from '../runtime/pack.js';
-import { sequenceGrads, type DirectionBackward } from '../train/recurrent-backward.js';
+import { sequenceGrads, type DirectionBackward } from './recurrent-backward.js';
 import { Recurrent, RECURRENT_OPTIONS, type DirectionRun, type RecurrentOptions } from './recurrent.js';
 
 export interface LSTMOptions extends RecurrentOptions {
@@ -53,7 +53,7 @@ export class LSTM extends Recurrent {
     const k = this.rt.kernels, H = this.hiddenSize, N = 4 * padHidden(H);
     k.transposePacked(r.params.whh, N, H, r.scratch.whhT);
     k.lstmBackward(r.T, r.B, H, r.gates, r.saved.cseq, r.c0, r.params.peep, r.grads.peep,
-      r.dy, r.lddy, r.scratch.whhT, r.dh, r.dc, r.reverse ? 1 : 0);
+      r.dy, r.lddy, r.scratch.whhT, r.dh, r.dc, r.reverse ? 1 : 0, r.dhseq, r.dcseq);
     sequenceGrads(this.rt, r, H, N, r.gates, r.gates);
   }
 }

@@ -77,3 +77,11 @@ export function seedOption(layer: string, value: unknown): number | undefined {
   }
   return value;
 }
+
+/** Options that say how a layer's weights were first drawn, not what it computes: left out where
+ *  architectures are compared (stream snapshots, checkpoints). */
+export const INIT_OPTIONS = ['seed', 'recurrentInit', 'forgetBias', 'chronoMaxLength'];
+
+export function withoutInitOptions<T extends object>(description: T): Partial<T> {
+  return Object.fromEntries(Object.entries(description).filter(([k]) => !INIT_OPTIONS.includes(k))) as Partial<T>;
+}

@@ -9,11 +9,10 @@ import { Parameters, type ParamSpec } from '../runtime/params.js';
 import { Random } from '../runtime/random.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
-import { StreamGroup, type StreamGroupOptions } from '../stream/group.js';
-import type { StreamLayer } from '../stream/program.js';
-import { Stream, type StreamOptions } from '../stream/stream.js';
-import { recurrentBackward, type BackwardInput, type DirectionBackward, type Gradients, type RecurrentTape } from '../train/recurrent-backward.js';
-import { Tape } from '../train/tape.js';
+import { recurrentBackward, type BackwardInput, type DirectionBackward, type Gradients, type RecurrentTape } from './recurrent-backward.js';
+import { Tape } from './tape.js';
+import { matrixSpectra, type GateSpectrum, type SpectrumOptions } from './diagnostics.js';
+import { chronoBiases, orthogonalMatrix } from './init.js';
 import { Module } from './module.js';
 import { flag, MAX_LAYERS, noUnknown, oneOf, optionsObject, parameterBudget, positiveInt, seedOption } from './options.js';
 
@@ -27,6 +26,10 @@ export interface RecurrentOptions {
   seed?: number;            // for the initial weights (PyTorch's U(-1/√H, 1/√H))
   quantize?: 'int8';        // keep W_ih and W_hh as int8 with per-row scales (inference only)
   clip?: number;            // ONNX's cell clip: gate pre-activations clamped to [-clip, clip] (inference only)
+  // Initialisations for long memory (src/layers/init.ts); a model file records them.
+  recurrentInit?: 'uniform' | 'orthogonal' | 'identity';   // W_hh: PyTorch's (default), orthogonal blocks, or IRNN's I (RNN)
+  forgetBias?: number;      // LSTM: forget-gate bias (Jozefowicz et al. 2015: 1)
+  chronoMaxLength?: number; // LSTM/GRU: chrono initialisation for dependencies up to this many steps (Tallec & Ollivier 2018)
 }
 
 export interface ForwardOptions {
@@ -62,7 +65,8 @@ export interface KernelPointers {
   sih: number; shh: number; shn: number;
 }
 
-export const RECURRENT_OPTIONS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'seed', 'quantize', 'clip'];
+export const RECURRENT_OPTIONS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'seed', 'quantize', 'clip',
+  'recurrentInit', 'forgetBias', 'chronoMaxLength'];
 
 // Input projections are done `chunk` steps at a time: one GEMM over chunk·B rows whose output
 // (chunk·B·G·Hp floats) stays within about 256 KB, i.e. in L2 for the recurrent loop.
@@ -81,6 +85,12 @@ export abstract class Recurrent extends Module {
   readonly quantize: 'int8' | undefined;
   /** ONNX's cell clip (gate pre-activations clamped to [-clip, clip]), or undefined for none. */
   readonly clip: number | undefined;
+  /** How W_hh was initialised: 'uniform' (PyTorch's default), 'orthogonal' or 'identity'. */
+  readonly recurrentInit: 'uniform' | 'orthogonal' | 'identity';
+  /** The LSTM forget-gate bias it was initialised with, if given. */
+  readonly forgetBias: number | undefined;
+  /** T_max of chrono initialisation, if used. */
+  readonly chronoMaxLength: number | undefined;
   protected constructor(
     rt: Runtime,
     readonly type: 'lstm' | 'gru' | 'rnn',
@@ -105,6 +115,23 @@ export abstract class Recurrent extends Module {
       throw new RecurOptionError(`${type}: clip must be a positive finite number, got ${JSON.stringify(options.clip)}`);
     }
     this.clip = options.clip;
+    this.recurrentInit = oneOf(type, 'recurrentInit', options.recurrentInit, ['uniform', 'orthogonal', 'identity'] as const, 'uniform');
+    if (this.recurrentInit === 'identity' && type !== 'rnn') {
+      throw new RecurOptionError(`${type}: recurrentInit 'identity' is IRNN's (Le et al. 2015), for an RNN; use 'orthogonal' for a ${type}`);
+    }
+    const number = (name: string, v: unknown, ok: (x: number) => boolean, what: string) => {
+      if (v === undefined) return undefined;
+      if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new RecurOptionError(`${type}: ${name} must be ${what}, got ${shown(v)}`);
+      return v;
+    };
+    this.forgetBias = number('forgetBias', options.forgetBias, (x) => Math.abs(x) <= 1e6, 'a finite number');
+    this.chronoMaxLength = number('chronoMaxLength', options.chronoMaxLength, (x) => x > 2 && x <= 1e9, 'a number of steps above 2 (biases log(U(1, T − 1)))');
+    if (this.forgetBias !== undefined && type !== 'lstm') throw new RecurOptionError(`${type}: forgetBias is for an LSTM's forget gate; a ${type} has none (chronoMaxLength sets a GRU's update gate)`);
+    if (this.chronoMaxLength !== undefined && type === 'rnn') throw new RecurOptionError('rnn: chronoMaxLength sets gate biases; an RNN has no gates');
+    if (this.forgetBias !== undefined && this.chronoMaxLength !== undefined) throw new RecurOptionError(`${type}: give forgetBias or chronoMaxLength, not both (both set the forget gate's bias)`);
+    if ((this.forgetBias !== undefined || this.chronoMaxLength !== undefined) && !this.bias) {
+      throw new RecurOptionError(`${type}: ${this.forgetBias !== undefined ? 'forgetBias' : 'chronoMaxLength'} sets biases, but bias is false`);
+    }
   }
 
   /**
@@ -133,6 +160,9 @@ export abstract class Recurrent extends Module {
       ...(this.seed === undefined ? {} : { seed: this.seed }),
       ...(this.quantize ? { quantize: this.quantize } : {}),
       ...(this.clip === undefined ? {} : { clip: this.clip }),
+      ...(this.recurrentInit === 'uniform' ? {} : { recurrentInit: this.recurrentInit }),
+      ...(this.forgetBias === undefined ? {} : { forgetBias: this.forgetBias }),
+      ...(this.chronoMaxLength === undefined ? {} : { chronoMaxLength: this.chronoMaxLength }),
     };
   }
 
@@ -271,18 +301,28 @@ export abstract class Recurrent extends Module {
     return recurrentBackward(this, this.rt, grads, ws, shape, upstream);
   }
 
-
-  /** A step-by-step session over this layer (unidirectional only); step() returns the top layer's h. */
-  stream(options: StreamOptions = {}): Stream {
+  /**
+   * Diagnostics of memory: the spectral radius and largest singular value of each gate block of
+   * W_hh (LSTM i, f, g, o; GRU r, z, n; RNN one block), for every layer-direction, by power
+   * iteration in wasm. Index l·D + d, as h0's rows.
+   */
+  spectra(options?: SpectrumOptions): { layer: number; reverse: boolean; gates: GateSpectrum[] }[] {
     this.alive();
-    return new Stream(this.rt, [{ name: '', layer: this as unknown as StreamLayer }], options);
+    options = optionsObject(`${this.type}.spectra`, options);
+    noUnknown(`${this.type}.spectra`, options, ['maxIterations', 'tolerance']);
+    const weights = this.params.dump();
+    const out: { layer: number; reverse: boolean; gates: GateSpectrum[] }[] = [];
+    for (let l = 0; l < this.numLayers; l++) {
+      for (let d = 0; d < this.numDirections; d++) {
+        const whh = weights[`weight_hh${this.suffix(l, d === 1)}`];
+        out.push({ layer: l, reverse: d === 1, gates: matrixSpectra(this.rt, this.type, whh, this.hiddenSize, options) });
+      }
+    }
+    return out;
   }
 
-  /** Many independent streams stepped together in one kernel call. */
-  streamGroup(options: StreamGroupOptions): StreamGroup {
-    this.alive();
-    return new StreamGroup(this.rt, [{ name: '', layer: this as unknown as StreamLayer }], options);
-  }
+  // stream() and streamGroup() are added by src/stream/layer-streams.ts: streams are built on
+  // layers, so src/layers never imports src/stream (test/architecture.test.ts).
 
   /** PyTorch's name suffix for a layer-direction: `_l1`, `_l0_reverse`. */
   protected suffix(layer: number, reverse: boolean): string {
@@ -310,10 +350,43 @@ export abstract class Recurrent extends Module {
     return specs;
   }
 
-  /** PyTorch's default initialisation: every parameter U(-1/√H, 1/√H). */
+  /**
+   * PyTorch's default initialisation, every parameter U(-1/√H, 1/√H), then the options for long
+   * memory (src/layers/init.ts), in order: W_hh, then the gate biases.
+   */
   private initialize(random: Random): void {
-    const bound = 1 / Math.sqrt(this.hiddenSize);
+    const H = this.hiddenSize, G = this.gates;
+    const bound = 1 / Math.sqrt(H);
     for (const name of this.params.names) this.params.initUniform(name, random, bound);
+    for (let l = 0; l < this.numLayers; l++) {
+      for (let d = 0; d < this.numDirections; d++) {
+        const s = this.suffix(l, d === 1);
+        if (this.recurrentInit !== 'uniform') {
+          const whh = new Float32Array(G * H * H);
+          for (let k = 0; k < G; k++) {
+            if (this.recurrentInit === 'orthogonal') whh.set(orthogonalMatrix(random, H), k * H * H);
+            else for (let j = 0; j < H; j++) whh[k * H * H + j * H + j] = 1;
+          }
+          this.params.set(`weight_hh${s}`, whh);
+          if (this.recurrentInit === 'identity' && this.bias) {
+            this.params.set(`bias_ih${s}`, new Float32Array(G * H));
+            this.params.set(`bias_hh${s}`, new Float32Array(G * H));
+          }
+        }
+        if (this.forgetBias === undefined && this.chronoMaxLength === undefined) continue;
+        // The gate that keeps the past: LSTM f (block 1), GRU z (block 1).
+        const bih = this.params.get(`bias_ih${s}`), bhh = this.params.get(`bias_hh${s}`);
+        const keep = this.chronoMaxLength !== undefined ? chronoBiases(random, H, this.chronoMaxLength) : new Float32Array(H).fill(this.forgetBias!);
+        bih.set(keep, H);
+        bhh.fill(0, H, 2 * H);
+        if (this.chronoMaxLength !== undefined && this.type === 'lstm') {
+          for (let j = 0; j < H; j++) bih[j] = -keep[j];   // b_i = −b_f
+          bhh.fill(0, 0, H);
+        }
+        this.params.set(`bias_ih${s}`, bih);
+        this.params.set(`bias_hh${s}`, bhh);
+      }
+    }
   }
 
   /**
@@ -365,6 +438,6 @@ export abstract class Recurrent extends Module {
 
   protected abstract runDirection(run: DirectionRun): void;
 
-  /** @internal Backward of one layer-direction: see src/train/recurrent-backward.ts. */
+  /** @internal Backward of one layer-direction: see src/layers/recurrent-backward.ts. */
   abstract runDirectionBackward(run: DirectionBackward): void;
 }

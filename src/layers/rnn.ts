@@ -3,7 +3,7 @@
 import { init, type Runtime } from '../runtime/runtime.js';
 import { oneOf } from './options.js';
 import { padHidden } from '../runtime/pack.js';
-import { sequenceGrads, type DirectionBackward } from '../train/recurrent-backward.js';
+import { sequenceGrads, type DirectionBackward } from './recurrent-backward.js';
 import { Recurrent, RECURRENT_OPTIONS, type DirectionRun, type RecurrentOptions } from './recurrent.js';
 
 export interface RNNOptions extends RecurrentOptions {
@@ -40,7 +40,7 @@ export class RNN extends Recurrent {
   runDirectionBackward(r: DirectionBackward): void {
     const k = this.rt.kernels, H = this.hiddenSize, N = padHidden(H);
     k.transposePacked(r.params.whh, N, H, r.scratch.whhT);
-    k.rnnBackward(r.T, r.B, H, r.gates, this.nonlinearity === 'relu' ? 1 : 0, r.dy, r.lddy, r.scratch.whhT, r.dh, r.reverse ? 1 : 0);
+    k.rnnBackward(r.T, r.B, H, r.gates, this.nonlinearity === 'relu' ? 1 : 0, r.dy, r.lddy, r.scratch.whhT, r.dh, r.reverse ? 1 : 0, r.dhseq);
     sequenceGrads(this.rt, r, H, N, r.gates, r.gates);
   }
 }

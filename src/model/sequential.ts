@@ -4,6 +4,7 @@
 
 import { RecurDisposedError, RecurOptionError, RecurShapeError, RecurStateDictError } from '../errors.js';
 import { optionsObject, stateDictObject } from '../layers/options.js';
+import type { DirectionDiagnostics } from '../layers/diagnostics.js';
 import { Embedding, type EmbeddingOptions } from '../layers/embedding.js';
 import { GRU, type GRUOptions } from '../layers/gru.js';
 import { Linear, type LinearOptions } from '../layers/linear.js';
@@ -11,8 +12,9 @@ import { LSTM, type LSTMOptions } from '../layers/lstm.js';
 import { Recurrent } from '../layers/recurrent.js';
 import { RNN, type RNNOptions } from '../layers/rnn.js';
 import { init, type Runtime } from '../runtime/runtime.js';
+import { Tape } from '../layers/tape.js';
 import { StreamGroup, type StreamGroupOptions } from '../stream/group.js';
-import { Tape } from '../train/tape.js';
+import '../stream/layer-streams.js';   // a single layer's stream() and streamGroup()
 import { Stream, type StreamOptions } from '../stream/stream.js';
 
 export type LayerDescription = { name: string } & (
@@ -39,12 +41,14 @@ export interface SequentialForwardOptions {
 export interface SequentialBackwardInput {
   output: Float32Array;                                   // dL/d output
   states?: Record<string, Partial<RecurrentState>>;       // dL/d final h/c per recurrent layer
+  diagnostics?: boolean;                                  // record each recurrent layer's diagnostics of memory
 }
 
 export interface SequentialGradients {
   params: Record<string, Float32Array>;                   // accumulated gradients, prefixed names
   input?: Float32Array;                                   // dL/d input (float input only)
   states: Record<string, RecurrentState>;                 // dL/d initial h/c per recurrent layer
+  diagnostics?: Record<string, DirectionDiagnostics[]>;   // with diagnostics: true, per recurrent layer name
 }
 
 export type SequentialTape = Tape<SequentialBackwardInput, SequentialGradients>;
@@ -210,19 +214,22 @@ export class Sequential {
     if (!up || !(up.output instanceof Float32Array)) throw new RecurShapeError('Sequential backward: output gradient must be a Float32Array');
     let dy: Float32Array | undefined = up.output;
     const states: Record<string, RecurrentState> = {};
+    const diagnostics: Record<string, DirectionDiagnostics[]> = {};
     for (let i = tapes.length - 1; i >= 0; i--) {
       const { name, layer, tape } = tapes[i];
       if (layer instanceof Embedding) { tape.backward(dy); dy = undefined; }
       else if (layer instanceof Linear) dy = tape.backward(dy);
       else {
         const s = up.states && Object.hasOwn(up.states, name) ? up.states[name] : undefined;
-        const g = tape.backward({ output: dy, h: s?.h, c: s?.c });
+        const g = tape.backward({ output: dy, h: s?.h, c: s?.c, diagnostics: up.diagnostics === true });
         states[name] = g.c0 ? { h: g.h0, c: g.c0 } : { h: g.h0 };
+        if (g.diagnostics) diagnostics[name] = g.diagnostics;
         dy = g.input;
       }
     }
     const model = this;
-    return { get params() { return model.gradients(); }, ...(floatInput && dy ? { input: dy } : {}), states };
+    return { get params() { return model.gradients(); }, ...(floatInput && dy ? { input: dy } : {}), states,
+             ...(up.diagnostics === true ? { diagnostics } : {}) };
   }
 
   /** Accumulated gradients of every layer, prefixed names (zeros before any backward). */

@@ -45,12 +45,17 @@ export interface Kernels {
   fillUniform(dst: Ptr, n: number, state: number, bound: number): number;
   previousRows(T: number, B: number, F: number, y: Ptr, ldy: number, h0: Ptr, reverse: number, dst: Ptr): void;
   lstmBackward(T: number, B: number, H: number, gates: Ptr, cseq: Ptr, c0: Ptr, peep: Ptr, dpeep: Ptr,
-               dy: Ptr, lddy: number, whhT: Ptr, dh: Ptr, dc: Ptr, reverse: number): void;
+               dy: Ptr, lddy: number, whhT: Ptr, dh: Ptr, dc: Ptr, reverse: number, dhseq: Ptr, dcseq: Ptr): void;
   gruBackward(T: number, B: number, H: number, gates: Ptr, dgh: Ptr, hnseq: Ptr, hprev: Ptr, dy: Ptr, lddy: number,
-              whhT: Ptr, whnT: Ptr, drh: Ptr, dh: Ptr, lbr: number, reverse: number): void;
+              whhT: Ptr, whnT: Ptr, drh: Ptr, dh: Ptr, lbr: number, reverse: number, dhseq: Ptr): void;
   rnnBackward(T: number, B: number, H: number, gates: Ptr, relu: number, dy: Ptr, lddy: number,
-              whhT: Ptr, dh: Ptr, reverse: number): void;
+              whhT: Ptr, dh: Ptr, reverse: number, dhseq: Ptr): void;
   embeddingBackward(n: number, ids: Ptr, dy: Ptr, dim: number, dtable: Ptr): void;
+  // Diagnostics of memory (assembly/diagnostics.ts); f64 results and work space.
+  stateGradRows(B: number, H: number, dh: Ptr, dy: Ptr, lddy: number, out: Ptr): void;
+  largestSingularValue(m: number, n: number, w: Ptr, maxIter: number, tol: number, work: Ptr): number;
+  spectralRadius(n: number, w: Ptr, maxIter: number, tol: number, work: Ptr, out: Ptr): void;
+  recurrentSpectra(G: number, H: number, w: Ptr, maxIter: number, tol: number, work: Ptr, out: Ptr): void;
   // Optimizers and gradient clipping (assembly/optim.ts); scalars are f64, rounded to f32 inside.
   // The two steps return how many new values are non-finite, and store them only if write = 1.
   sgdStep(p: Ptr, g: Ptr, buf: Ptr, n: number, lr: number, momentum: number, dampening: number,

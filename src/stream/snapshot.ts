@@ -3,7 +3,8 @@
 //
 //   offset 0   "RCST"                magic
 //          4   u32 version = 1
-//          8   u32 architecture fingerprint (FNV-1a of the layer descriptions without seeds)
+//          8   u32 architecture fingerprint (FNV-1a of the layer descriptions without seeds
+//              and the other INIT_OPTIONS)
 //         12   u32 rows
 //         16   u32 tensor count n
 //         20   n × u32 floats per tensor (rows · rowFloats)
@@ -11,16 +12,14 @@
 // Weights are not part of the fingerprint: a snapshot stays valid while the model is fine-tuned.
 
 import { RecurFormatError } from '../errors.js';
+import { withoutInitOptions } from '../layers/options.js';
 
 const MAGIC = 0x54534352;   // "RCST" read as little-endian u32
 export const SNAPSHOT_VERSION = 1;
 
 /** FNV-1a over the architecture's JSON. */
 export function fingerprint(layers: { name: string; layer: { toJSON(): Record<string, unknown> } }[]): number {
-  const text = JSON.stringify(layers.map(({ name, layer }) => {
-    const { seed: _seed, ...rest } = layer.toJSON();
-    return { name, ...rest };
-  }));
+  const text = JSON.stringify(layers.map(({ name, layer }) => ({ name, ...withoutInitOptions(layer.toJSON()) })));
   return fnv1a(text);
 }
 

@@ -17,14 +17,16 @@
 // and saveModel always see the latest weights at int8 precision.
 
 import { kindOf, RecurFormatError, RecurOptionError, RecurShapeError, shown } from '../errors.js';
-import { flag, noUnknown, oneOf, optionsObject, positiveInt } from '../layers/options.js';
+import { flag, noUnknown, oneOf, optionsObject, positiveInt, withoutInitOptions } from '../layers/options.js';
 import { Sequential, type LayerDescription, type RecurrentState } from '../model/sequential.js';
 import { OwnedBlocks } from '../runtime/reclaim.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
 import { clipGradNorm, clipGradValue, gradNorm, gradsFinite } from './clip.js';
+import { diagnosticsOptions, joinWindows, stepDiagnostics, type DiagnosticsOptions, type StepDiagnostics } from './diagnostics.js';
 import { crossEntropy, mse } from './loss.js';
+import type { DirectionDiagnostics } from '../layers/diagnostics.js';
 import { createOptimizer, type Optimizer, type ParamSlot } from './optimizer.js';
 
 export interface TrainerOptions {
@@ -44,7 +46,12 @@ export interface TrainerOptions {
   lossSteps?: 'all' | 'last';                // loss on every step's output (default) or the last only
 }
 
-export interface StepOptions { seqLen: number; batch: number }
+export interface StepOptions {
+  seqLen: number;
+  batch: number;
+  /** Diagnostics of memory for this step (full BPTT or checkpointEvery): StepResult.diagnostics. */
+  diagnostics?: boolean | DiagnosticsOptions;
+}
 
 export interface StepResult {
   loss: number;          // mean loss of the step (over chunks, for truncated BPTT)
@@ -53,6 +60,7 @@ export interface StepResult {
                          // update would have made a weight or optimizer state non-finite
   reason?: string;       // why, when skipped
   updates: number;       // optimizer updates made (more than 1 with truncated BPTT)
+  diagnostics?: StepDiagnostics;   // with the step option diagnostics (see src/train/diagnostics.ts)
 }
 
 export interface FitProgress { epoch: number; step: number; loss: number; gradNorm: number; skipped: number; stepsPerSecond: number }
@@ -152,12 +160,20 @@ export class Trainer {
     const T = positiveInt('Trainer.step', 'seqLen', seqLen), B = positiveInt('Trainer.step', 'batch', batch);
     const perStep = inputs.length / (T * B);
     if (!Number.isInteger(perStep) || perStep < 1) throw new RecurShapeError(`Trainer.step: inputs should hold seqLen·batch·features values, got ${inputs.length} for seqLen ${T}, batch ${B}`);
-    if (this.options.tbptt) return this.truncated(inputs, targets, T, B, perStep);
+    const diagnostics = diagnosticsOptions(options.diagnostics);
+    if (this.options.tbptt) {
+      if (diagnostics) throw new RecurOptionError('Trainer.step: diagnostics need full BPTT or checkpointEvery, not tbptt (one backward pass per chunk)');
+      return this.truncated(inputs, targets, T, B, perStep);
+    }
     this.net.zeroGrad();
+    const recorded: Record<string, DirectionDiagnostics[]>[] | undefined = diagnostics ? [] : undefined;
     const { loss } = this.options.checkpointEvery
-      ? this.checkpointed(inputs, targets, T, B, perStep, this.options.checkpointEvery)
-      : this.window(inputs, targets, T, B, 0, T, undefined, undefined, this.options.lossSteps === 'last' ? T - 1 : 0);
-    return this.update(loss);
+      ? this.checkpointed(inputs, targets, T, B, perStep, this.options.checkpointEvery, recorded)
+      : this.window(inputs, targets, T, B, 0, T, undefined, undefined, this.options.lossSteps === 'last' ? T - 1 : 0, undefined, recorded);
+    // Before the update: the spectra are of the weights this step's gradients were taken at.
+    const report = diagnostics ? stepDiagnostics(this.net, joinWindows(recorded!), diagnostics) : undefined;
+    const result = this.update(loss);
+    return report ? { ...result, diagnostics: report } : result;
   }
 
   /** Whole runs: every example of the dataset once per epoch, a step each. */
@@ -196,7 +212,7 @@ export class Trainer {
   loadCheckpoint(bytes: Uint8Array): void {
     const c = decodeCheckpoint(bytes, this.optimizer);
     const architecture = (json: string) => {
-      try { return JSON.stringify((JSON.parse(json).layers as Record<string, unknown>[]).map(({ seed: _seed, ...rest }) => rest)); } catch { return ''; }
+      try { return JSON.stringify((JSON.parse(json).layers as Record<string, unknown>[]).map(withoutInitOptions)); } catch { return ''; }
     };
     if (architecture(c.model) !== architecture(JSON.stringify(this.net.toJSON()))) {
       throw new RecurFormatError('checkpoint: it was saved from a model with another architecture');
@@ -237,7 +253,7 @@ export class Trainer {
   private window(inputs: Float32Array | Int32Array, targets: Float32Array | Int32Array, T: number, B: number,
                  from: number, to: number, state: Record<string, RecurrentState> | undefined,
                  upstreamState: Record<string, RecurrentState> | undefined,
-                 lossFrom = from, scale?: number) {
+                 lossFrom = from, scale?: number, recorded?: Record<string, DirectionDiagnostics[]>[]) {
     const perStep = inputs.length / (T * B);
     const x = inputs.subarray(from * B * perStep, to * B * perStep) as Float32Array | Int32Array;
     const { output, states, tape } = this.net.forward(x, { seqLen: to - from, batch: B, states: state, train: true });
@@ -263,7 +279,8 @@ export class Trainer {
           loss = mse(this.rt, y, targets.subarray(t0 * B * C, t1 * B * C), rows * C, { reduction }, dy);
         }
         if (scale !== undefined) { this.rt.kernels.scale(dy, rows * C, scale); loss *= scale; }
-        const g = tape!.backward({ output: this.rt.read(ws.at('dy'), output.length), states: upstreamState });
+        const g = tape!.backward({ output: this.rt.read(ws.at('dy'), output.length), states: upstreamState, diagnostics: recorded !== undefined });
+        if (g.diagnostics) recorded!.unshift(g.diagnostics);   // windows run last to first
         return { loss, states, stateGrads: g.states };
       } finally {
         ws.free();
@@ -276,7 +293,8 @@ export class Trainer {
   // Full BPTT keeping the state every k steps: an inference pass records them, then segments
   // are recomputed with a tape from last to first, each passing its initial-state gradient to
   // the segment before. Loss rows are summed and scaled by 1 / (number of counted rows).
-  private checkpointed(inputs: Float32Array | Int32Array, targets: Float32Array | Int32Array, T: number, B: number, perStep: number, k: number) {
+  private checkpointed(inputs: Float32Array | Int32Array, targets: Float32Array | Int32Array, T: number, B: number, perStep: number, k: number,
+                       recorded?: Record<string, DirectionDiagnostics[]>[]) {
     const boundaries: (Record<string, RecurrentState> | undefined)[] = [undefined];
     for (let s = 0; s + k < T; s += k) {
       const x = inputs.subarray(s * B * perStep, (s + k) * B * perStep) as Float32Array | Int32Array;
@@ -290,7 +308,7 @@ export class Trainer {
     let upstream: Record<string, RecurrentState> | undefined;
     for (let i = boundaries.length - 1; i >= 0; i--) {
       const from = i * k, to = Math.min(T, from + k);
-      const r = this.window(inputs, targets, T, B, from, to, boundaries[i], upstream, from, scale);
+      const r = this.window(inputs, targets, T, B, from, to, boundaries[i], upstream, from, scale, recorded);
       loss += r.loss;
       upstream = r.stateGrads;
     }

@@ -9,9 +9,13 @@
 // Gradients accumulate into the layer's gradient block, as PyTorch accumulates into .grad.
 //
 // Memory: the saved activations are O(T·B·(L·D·(G·Hp + H) + I)) floats; see README (Training).
+//
+// With diagnostics (src/layers/diagnostics.ts), each layer-direction's gate activations are
+// summarised before its kernel overwrites them, and the kernel writes ∂L/∂h_t of every step.
 
 import { RecurShapeError } from '../errors.js';
-import type { KernelPointers, Recurrent } from '../layers/recurrent.js';
+import { gateStatistics, stepNorms, type DirectionDiagnostics } from './diagnostics.js';
+import type { KernelPointers, Recurrent } from './recurrent.js';
 import { padHidden } from '../runtime/pack.js';
 import type { Parameters } from '../runtime/params.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -22,6 +26,8 @@ export interface BackwardInput {
   output?: Float32Array;    // dL/d output, same shape as output; default zeros
   h?: Float32Array;         // dL/d final h [L·D, B, H]; default zeros
   c?: Float32Array;         // dL/d final c (LSTM); default zeros
+  /** Record diagnostics of memory (∂L/∂h_t for every t, gate statistics) in Gradients.diagnostics. */
+  diagnostics?: boolean;
 }
 
 export interface Gradients {
@@ -29,6 +35,7 @@ export interface Gradients {
   input: Float32Array;                    // dL/d input, same shape as input
   h0: Float32Array;                       // dL/d h0 [L·D, B, H]
   c0?: Float32Array;                      // dL/d c0 (LSTM)
+  diagnostics?: DirectionDiagnostics[];   // with diagnostics: true; one per layer-direction, index l·D + d
 }
 
 /** One layer-direction's backward: pointers into the forward workspace and the backward scratch. */
@@ -43,6 +50,7 @@ export interface DirectionBackward {
   dy: number; lddy: number;     // upstream gradient of y, or 0
   dh: number; dc: number;       // [B, H] final-state gradient in → initial-state gradient out
   dx: number; accumulate: boolean;   // dx [T, B, inputs]: overwrite (first direction) or add
+  dhseq: number; dcseq: number; // [T, B, H] receive ∂L/∂h_t and (LSTM) ∂L/∂c_t (diagnostics), or 0
   params: KernelPointers; grads: KernelPointers;
   scratch: Record<'whhT' | 'whnT' | 'wihT' | 'hprev' | 'dgh' | 'drh' | 'xT' | 'hT', number>;
 }
@@ -76,8 +84,11 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, grads: Paramete
     dh: B * H, dc: B * H, dh0: stateLength, dc0: layer.hasCellState ? stateLength : 0,
     whhT: Math.ceil(H / 16) * 16 * N, whnT: Math.ceil(H / 16) * 16 * Hp,
     wihT: Math.ceil(widest / 16) * 16 * N, hprev: rows * H, dgh: G === 3 ? rows * N : 0, drh: B * H,
-    xT: rows * widest, hT: rows * H,
+    xT: rows * widest, hT: rows * H, dhseq: upstream.diagnostics ? rows * H : 0,
+    dcseq: upstream.diagnostics && layer.hasCellState ? rows * H : 0,
   });
+  const diagnostics: DirectionDiagnostics[] = [];
+  const cell = layer.type === 'rnn' && (layer as { nonlinearity?: string }).nonlinearity === 'relu' ? 'rnn-relu' : layer.type;
   try {
     let dy = 0;
     if (upstream.output) {
@@ -103,6 +114,8 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, grads: Paramete
         k.previousRows(T, B, H, y, D * H, ws.at('h0') + s * 4, d, bw.at('hprev'));
         const saved: Record<string, number> = {};
         for (const key of Object.keys(layer.savedFloatsFor(T, B))) saved[key] = ws.at(`${key}.${l}.${d}`);
+        // The saved gate activations, before the backward kernel turns them into gradients.
+        const gates = upstream.diagnostics ? gateStatistics(cell, rt.f32(ws.at(`gates.${l}.${d}`), rows * N), rows, H, Hp) : undefined;
         layer.runDirectionBackward({
           layer: l, reverse: d === 1, T, B, inputs,
           x: l === 0 ? inputPtr : ws.at(`y${l - 1}`),
@@ -110,7 +123,7 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, grads: Paramete
           gates: ws.at(`gates.${l}.${d}`), saved,
           h0: ws.at('h0') + s * 4, c0: layer.hasCellState ? ws.at('c0') + s * 4 : 0,
           dy: dy ? dy + d * H * 4 : 0, lddy: D * H,
-          dh: bw.at('dh'), dc: bw.at('dc'), dx, accumulate: d > 0,
+          dh: bw.at('dh'), dc: bw.at('dc'), dx, accumulate: d > 0, dhseq: bw.at('dhseq'), dcseq: bw.at('dcseq'),
           params: layer.kernelPointers(l, d === 1),
           grads: layer.kernelPointers(l, d === 1, grads),
           scratch: {
@@ -120,6 +133,14 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, grads: Paramete
         });
         rt.f32(bw.at('dh0') + s * 4, B * H).set(rt.f32(bw.at('dh'), B * H));
         if (layer.hasCellState) rt.f32(bw.at('dc0') + s * 4, B * H).set(rt.f32(bw.at('dc'), B * H));
+        if (gates) {
+          const hiddenGrads = rt.read(bw.at('dhseq'), rows * H);
+          const cellGrads = layer.hasCellState ? rt.read(bw.at('dcseq'), rows * H) : undefined;
+          diagnostics[l * D + d] = {
+            layer: l, reverse: d === 1, hiddenGrads, hiddenGradNorms: stepNorms(hiddenGrads, T), gates,
+            ...(cellGrads ? { cellGrads, cellGradNorms: stepNorms(cellGrads, T) } : {}),
+          };
+        }
       }
       dy = dx;   // the gradient of this layer's input is the gradient of the layer below's output
     }
@@ -130,6 +151,7 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, grads: Paramete
       input: rt.read(input, rows * I),
       h0: rt.read(bw.at('dh0'), stateLength),
       ...(layer.hasCellState ? { c0: rt.read(bw.at('dc0'), stateLength) } : {}),
+      ...(upstream.diagnostics ? { diagnostics } : {}),
     };
   } finally {
     bw.free();
