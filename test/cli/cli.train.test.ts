@@ -87,6 +87,17 @@ describe('recur train', () => {
     expect(readFileSync(path('d.safetensors')).equals(readFileSync(path('a.safetensors')))).toBe(true);
   });
 
+  it('resuming accepts the initialisation options again with their values, and refuses a change', async () => {
+    const init = ['--chrono', '20', '--recurrent-init', 'orthogonal'];
+    const first = await recur(['train', path('e.safetensors'), '--data', path('text.txt'), '--steps', '2', ...TINY, ...init, '--checkpoint', path('e.ckpt')]);
+    expect(first.code, first.stderr).toBe(0);
+    const rest = await recur(['train', path('e.safetensors'), '--data', path('text.txt'), '--steps', '3', ...TINY, ...init, '--checkpoint', path('e.ckpt'), '--resume']);
+    expect(rest.code, rest.stderr).toBe(0);
+    const changed = await recur(['train', path('e.safetensors'), '--data', path('text.txt'), '--steps', '4', ...TINY, '--chrono', '30', '--checkpoint', path('e.ckpt'), '--resume']);
+    expect(changed.code).toBe(2);
+    expect(changed.stderr).toMatch(/^recur train: --chrono cannot change when resuming: .*e\.ckpt fixes it at 20;/);
+  });
+
   it('fine-tunes an existing model', async () => {
     const r = await recur(['train', path('a.safetensors'), '--data', path('text.txt'), '--steps', '2', '--batch', '2', '--seq', '8', '--out', path('a2.safetensors')]);
     expect(r.code).toBe(0);
