@@ -7,20 +7,11 @@
 // (so each session's order is known), at most one fine-tune in flight (so their order is known).
 
 import { request } from 'node:http';
+import { seededRandom as random } from '../dist/node.js';   // mulberry32: the same numbers for a seed
 
 /** p-th percentile (0–100) of sorted numbers. */
 export const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
-/** A deterministic source of numbers in [0, 1) (mulberry32). */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** server-timing's durations by name, in ms. */
 const serverTiming = (header) => Object.fromEntries([...(header ?? '').matchAll(/([\w-]+);dur=([\d.]+)/g)].map(([, k, v]) => [k, Number(v)]));

@@ -25,3 +25,11 @@ export class WasmBlock {
 export function addressIn(rt: Runtime, data: Float32Array): number {
   return data.buffer === rt.memory.buffer ? data.byteOffset : -1;
 }
+
+/** Where a kernel reads a tensor: its address if it lives in wasm memory, else `scratch`'s after a copy. */
+export function readableAt(rt: Runtime, data: Float32Array, scratch: WasmBlock): number {
+  const at = addressIn(rt, data);
+  if (at >= 0) return at;
+  scratch.view.set(data);
+  return scratch.ptr;
+}

@@ -17,7 +17,7 @@ import type { Tensor } from '../tensor.js';
 import { checkedSize } from './shape.js';
 import { Dense } from './dense.js';
 import { stftBasis, stftKernel } from './stft.js';
-import { addressIn, WasmBlock } from '../wasm-block.js';
+import { addressIn, readableAt, WasmBlock } from '../wasm-block.js';
 
 /** Most floats of gathered receptive fields (im2col) a Conv runs on the GEMM with; past it, direct loops. */
 const MAX_IM2COL = 2 ** 24;
@@ -139,8 +139,7 @@ function convGemm(node: OnnxNode, g: Geometry, weight: Float32Array, bias: Float
     work: N * Lo * ((M + C) * CK * WORK.gemm + M),
     run(ins, outs) {
       const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
-      let x = addressIn(rt, X);
-      if (x < 0) { xScratch.view.set(X); x = xScratch.ptr; }
+      const x = readableAt(rt, X, xScratch);
       const yAt = addressIn(rt, Y), y = yAt < 0 ? yScratch.ptr : yAt;
       for (let n = 0; n < N; n++) {
         for (let gi = 0; gi < groups; gi++) {
@@ -190,8 +189,7 @@ function convDirectWasm(g: Geometry, weight: Float32Array, bias: Float32Array | 
     work: N * M * Lo * ((C / groups) * K * WORK.direct + 1),
     run(ins, outs) {
       const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
-      let x = addressIn(rt, X);
-      if (x < 0) { xs.view.set(X); x = xs.ptr; }
+      const x = readableAt(rt, X, xs);
       const yAt = addressIn(rt, Y), y = yAt < 0 ? ys.ptr : yAt, k = rt.kernels;
       for (let n = 0; n < N; n++) {
         const xn = x + 4 * n * C * L, yn = y + 4 * n * M * Lo;

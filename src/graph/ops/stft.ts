@@ -14,7 +14,7 @@
 
 import type { Runtime } from '../../runtime/runtime.js';
 import { WORK, type Kernel } from '../op.js';
-import { addressIn, WasmBlock } from '../wasm-block.js';
+import { addressIn, readableAt, WasmBlock } from '../wasm-block.js';
 
 export interface StftBasis {
   /** N, the frame length (a power of two). */
@@ -79,8 +79,7 @@ export function stftKernel(rt: Runtime, basis: StftBasis, B: number, L: number, 
     work: B * Lo * (N * Math.log2(N) + N) * WORK.gemm,
     run(ins, outs) {
       const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
-      let x = addressIn(rt, X);
-      if (x < 0) { xs.view.set(X); x = xs.ptr; }
+      const x = readableAt(rt, X, xs);
       const yAt = addressIn(rt, Y), y = yAt < 0 ? ys.ptr : yAt;
       for (let b = 0; b < B; b++) {
         rt.kernels.stftReal(x + 4 * b * L, L, N, stride, padBegin, Lo, w.ptr, tw.ptr, rev.ptr, basis.imSign, work.ptr, y + 4 * b * 2 * F * Lo);
