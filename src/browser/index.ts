@@ -4,5 +4,5 @@
 export * from '../index.js';
 export {
   trainInWorker, serveTraining, type TrainInWorkerOptions, type TrainingRun, type TrainingResult,
-  type TrainingScope, type WorkerTrainerOptions,
+  type TrainingScope, type WorkerTrainerOptions, type WorkerProgress,
 } from '../train/worker-training.js';

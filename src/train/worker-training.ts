@@ -9,10 +9,11 @@
 // serveTraining() on the worker's global scope. A worker of your own can call serveTraining() too.
 //
 // The protocol (structured clone; model files are transferred, not copied):
-//   page → worker   { type: 'start', model, examples, trainer, steps }
+//   page → worker   { type: 'start', model, examples, trainer, steps, diagnosticsEvery? }
 //                   { type: 'weights' }   send the model file as it is now
 //                   { type: 'stop' }      finish after the current step
-//   worker → page   { type: 'progress', progress }        after every Trainer.step()
+//   worker → page   { type: 'progress', progress }        after every Trainer.step(); progress.diagnostics
+//                                                         on the steps diagnosticsEvery asks for
 //                   { type: 'weights', model }
 //                   { type: 'done', model, progress }
 //                   { type: 'error', name, message }
@@ -20,6 +21,8 @@
 import * as errors from '../errors.js';
 import { RecurError, RecurOptionError } from '../errors.js';
 import { loadModel, saveModel } from '../formats/model.js';
+import { positiveInt } from '../layers/options.js';
+import type { StepDiagnostics } from './diagnostics.js';
 import { Trainer, type Example, type FitProgress, type TrainerOptions } from './trainer.js';
 
 /** Trainer options that can cross to a worker: all but `schedule`, which is a function. */
@@ -34,9 +37,19 @@ export interface TrainInWorkerOptions {
   /** Trainer.step() calls to make; default one pass over the examples. */
   steps?: number;
   /** Called after every step (progress.step counts optimizer updates, as in Trainer.fit). */
-  onProgress?: (progress: FitProgress) => void;
+  onProgress?: (progress: WorkerProgress) => void;
+  /**
+   * Diagnostics of memory (Trainer.step's `diagnostics: true`) on the first step and every N-th
+   * after it (steps 1, N + 1, 2N + 1, …), as progress.diagnostics; default none.
+   */
+  diagnosticsEvery?: number;
   /** A worker that runs serveTraining(); default recur's own dist/train-worker.js. */
   worker?: Worker;
+}
+
+/** A step's progress; with diagnosticsEvery, some steps also carry their diagnostics (plain data). */
+export interface WorkerProgress extends FitProgress {
+  diagnostics?: StepDiagnostics;
 }
 
 export interface TrainingResult {
@@ -55,21 +68,22 @@ export interface TrainingRun {
 }
 
 type ToWorker =
-  | { type: 'start'; model: Uint8Array; examples: Example[]; trainer: WorkerTrainerOptions; steps?: number }
+  | { type: 'start'; model: Uint8Array; examples: Example[]; trainer: WorkerTrainerOptions; steps?: number; diagnosticsEvery?: number }
   | { type: 'weights' }
   | { type: 'stop' };
 
 type FromWorker =
-  | { type: 'progress'; progress: FitProgress }
+  | { type: 'progress'; progress: WorkerProgress }
   | { type: 'weights'; model: Uint8Array }
   | { type: 'done'; model: Uint8Array; progress: FitProgress }
   | { type: 'error'; name: string; message: string };
 
 /** Trains a copy of a model in a Web Worker; see the top of this file. */
 export function trainInWorker(options: TrainInWorkerOptions): TrainingRun {
-  const { model, examples, trainer, steps, onProgress } = options ?? ({} as TrainInWorkerOptions);
+  const { model, examples, trainer, steps, onProgress, diagnosticsEvery } = options ?? ({} as TrainInWorkerOptions);
   if (!(model instanceof Uint8Array)) throw new RecurOptionError('trainInWorker: model must be the Uint8Array of a model file (saveModel)');
   checkExamples(examples);
+  checkDiagnosticsEvery(diagnosticsEvery);
   const ownWorker = options.worker === undefined;
   const worker = options.worker ?? new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
 
@@ -99,7 +113,7 @@ export function trainInWorker(options: TrainInWorkerOptions): TrainingRun {
   worker.addEventListener('error', onError);
 
   const copy = model.slice();
-  post(worker, { type: 'start', model: copy, examples, trainer, steps }, [copy.buffer]);
+  post(worker, { type: 'start', model: copy, examples, trainer, steps, ...(diagnosticsEvery === undefined ? {} : { diagnosticsEvery }) }, [copy.buffer]);
   return {
     done,
     weights: () => new Promise<Uint8Array>((resolve, reject) => {
@@ -139,6 +153,7 @@ export function serveTraining(scope: TrainingScope = globalThis as unknown as Tr
       checkExamples(m.examples);
       const steps = m.steps ?? m.examples.length;
       if (!Number.isSafeInteger(steps) || steps < 0) throw new RecurOptionError(`trainInWorker: steps must be a whole number ≥ 0, got ${steps}`);
+      const every = checkDiagnosticsEvery(m.diagnosticsEvery);
       const model = await loadModel(m.model);
       try { run.trainer = new Trainer(model, m.trainer); } catch (err) { model.dispose(); throw err; }
       const trainer = run.trainer;
@@ -147,10 +162,11 @@ export function serveTraining(scope: TrainingScope = globalThis as unknown as Tr
       const started = performance.now();
       for (let i = 0; i < steps && !run.stopping; i++) {
         const ex = m.examples[i % n];
-        const r = trainer.step(ex.inputs, ex.targets, ex);
+        const diagnose = every !== undefined && i % every === 0;
+        const r = trainer.step(ex.inputs, ex.targets, diagnose ? { ...ex, diagnostics: true } : ex);
         progress = { epoch: Math.floor(i / n) + 1, step: trainer.stepCount, loss: r.loss, gradNorm: r.gradNorm,
                      skipped: trainer.skippedUpdates, stepsPerSecond: (i + 1) / ((performance.now() - started) / 1000) };
-        send({ type: 'progress', progress });
+        send({ type: 'progress', progress: r.diagnostics ? { ...progress, diagnostics: r.diagnostics } : progress });
         await nextTask();   // lets 'weights' and 'stop' in between steps
       }
       const bytes = saveModel(trainer.model);
@@ -169,6 +185,11 @@ function checkExamples(examples: Example[]): void {
   if (!Array.isArray(examples) || examples.length === 0) {
     throw new RecurOptionError('trainInWorker: examples must be a non-empty array of { inputs, targets, seqLen, batch }');
   }
+}
+
+/** diagnosticsEvery: undefined (none) or a positive integer. */
+function checkDiagnosticsEvery(every: unknown): number | undefined {
+  return every === undefined ? undefined : positiveInt('trainInWorker', 'diagnosticsEvery', every, undefined, Number.MAX_SAFE_INTEGER);
 }
 
 function post(worker: Worker, message: ToWorker, transfer: Transferable[] = []): void {
