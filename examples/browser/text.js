@@ -1,10 +1,14 @@
 // Characters ↔ token ids, training windows and sampling for a character-level model. Plain
 // functions, shared by the page (main.js) and by the tests, which check the page against Node.
 
-/** How the page fine-tunes: windows of seqLen characters, and the Trainer's options. */
+/**
+ * How the page fine-tunes: windows of seqLen characters, the Trainer's options, and how often
+ * (steps 1, N + 1, 2N + 1, …) the worker sends the diagnostics of memory for the gradient plot.
+ */
 export const FINE_TUNE = {
   seqLen: 32,
   trainer: { loss: 'crossEntropy', optimizer: 'adam', lr: 3e-3, clipNorm: 1 },
+  diagnosticsEvery: 10,
 };
 
 /**

@@ -108,23 +108,50 @@ describe.skipIf(!available)('examples/browser in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('fine-tunes in a Web Worker with the losses Node gets, then generates from the new weights', async () => {
-    const steps = 5;
+  it('fine-tunes in a Web Worker with the losses and gradient reach Node gets, then generates from the new weights', async () => {
+    // Diagnostics on steps 1 and N + 1 (N = FINE_TUNE.diagnosticsEvery), and one step after.
+    const every = FINE_TUNE.diagnosticsEvery;
+    const steps = every + 2;
     await page.fill('#text', TEXT);
     await page.fill('#steps', String(steps));
     await page.click('#train');
     await state('trained');
-    const losses = await page.evaluate(() => (window as any).demo.losses);
+    const { losses, reach } = await page.evaluate(() => ({ losses: (window as any).demo.losses, reach: (window as any).demo.reach }));
 
+    // Node's Trainer on the same examples, with diagnostics on the same steps.
     const reference = await recur.loadModel(model.file);
     const trainer = new recur.Trainer(reference, FINE_TUNE.trainer as any);
     const examples = windows(encode(TEXT, model.vocab, model.unknown), FINE_TUNE.seqLen);
+    const expectedReach: unknown[] = [];
     const expected = Array.from({ length: steps }, (_, i) => {
       const ex = examples[i % examples.length];
-      return trainer.step(ex.inputs, ex.targets, ex).loss;
+      const r = trainer.step(ex.inputs, ex.targets, i % every === 0 ? { ...ex, diagnostics: true } : ex);
+      if (r.diagnostics) {
+        const { gradNorms, peakStep, lag } = r.diagnostics.layers.lstm[0];
+        expectedReach.push({ step: i + 1, layer: 'lstm', gradNorms, peakStep, lag, threshold: r.diagnostics.threshold });
+      }
+      return r.loss;
     });
     expect(losses).toEqual(expected);
-    expect(await page.textContent('#train-status')).toMatch(/^Fine-tuned: 5 steps/);
+    expect(await page.textContent('#train-status')).toMatch(new RegExp(`^Fine-tuned: ${steps} steps`));
+
+    // The gradient plot's data: ‖∂L/∂h_t‖ for t = 0 … seqLen − 1 at steps 1 and N + 1, as Node has them.
+    expect(expectedReach).toHaveLength(2);
+    expect(reach).toEqual(expectedReach);
+    expect(reach[1].gradNorms).toHaveLength(FINE_TUNE.seqLen);
+    // Its caption: the last diagnostics' lag below 1 % of the peak, or that it reaches t = 0.
+    const last = expectedReach[1] as { step: number; peakStep: number; lag: number | null };
+    expect(await page.textContent('#reach-caption')).toBe(last.lag === null
+      ? `Gradient at step ${last.step}: reaches t = 0 above 1 % of its peak (t = ${last.peakStep}).`
+      : `Gradient at step ${last.step}: below 1 % of its peak (t = ${last.peakStep}) at lag ${last.lag}.`);
+    // And the plot is drawn: the curve's blue is on the canvas.
+    const curvePixels = await page.$eval('#reach', (canvas: HTMLCanvasElement) => {
+      const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      let n = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i + 3] > 200 && data[i + 2] > 180 && data[i] < 120) n++;
+      return n;
+    });
+    expect(curvePixels).toBeGreaterThan(20);
 
     const ids = Array.from(encode('it was the', model.vocab, model.unknown));
     expect(await pageLogits(ids)).toEqual(nodeLogits(reference, ids));
@@ -173,9 +200,9 @@ describe.skipIf(!available)('examples/browser in Chromium', () => {
       const demo = (window as any).demo;
       const examples = windows(encode(text, demo.vocab, demo.unknown), 16);
       const file = recur.saveModel(demo.model);
-      let progressed = 0;
+      let progressed = 0, diagnosed = 0;
       const run = recur.trainInWorker({ model: file, examples, steps: 1_000_000, trainer: { loss: 'crossEntropy', lr: 1e-3 },
-                                        onProgress: () => { progressed++; } });
+                                        onProgress: (p: any) => { progressed++; if ('diagnostics' in p) diagnosed++; } });
       while (progressed < 3) await new Promise((r) => setTimeout(r, 5));
       const midway = await recur.loadModel(await run.weights());
       const midwayOk = midway.stream().step(Int32Array.of(1)).length === demo.model.stream().step(Int32Array.of(1)).length;
@@ -183,7 +210,12 @@ describe.skipIf(!available)('examples/browser in Chromium', () => {
       const final = await recur.loadModel(model);
       const bad = recur.trainInWorker({ model: file, examples, trainer: { loss: 'hinge' } });
       const error = await bad.done.then(() => null, (e: Error) => ({ name: e.name, isRecur: e instanceof recur.RecurOptionError, message: e.message }));
-      return { midwayOk, stoppedAt: progress.step, finalLayers: final.toJSON().layers.length, error };
+      // diagnosticsEvery is checked on the page, before a worker starts.
+      const refused = [0, -1, 1.5, '10', null].map((every) => {
+        try { recur.trainInWorker({ model: file, examples, steps: 1, trainer: { loss: 'crossEntropy' }, diagnosticsEvery: every }); return null; }
+        catch (e: any) { return { isRecur: e instanceof recur.RecurOptionError, message: e.message }; }
+      });
+      return { midwayOk, stoppedAt: progress.step, diagnosed, finalLayers: final.toJSON().layers.length, error, refused };
     }, { text: TEXT });
     expect(result.midwayOk).toBe(true);
     expect(result.stoppedAt).toBeGreaterThanOrEqual(3);
@@ -191,6 +223,8 @@ describe.skipIf(!available)('examples/browser in Chromium', () => {
     expect(result.finalLayers).toBeGreaterThan(0);
     expect(result.error).toMatchObject({ name: 'RecurOptionError', isRecur: true });
     expect(result.error!.message).toMatch(/loss/);
+    expect(result.diagnosed).toBe(0);   // no diagnosticsEvery, no diagnostics
+    for (const r of result.refused) expect(r).toMatchObject({ isRecur: true, message: expect.stringMatching(/^trainInWorker: diagnosticsEvery must be a positive integer/) });
     expect(errors).toEqual([]);
   });
 });
