@@ -13,8 +13,12 @@
 // Each run also records the diagnostics of its first step: how many steps back from the last
 // one ‖∂L/∂h_t‖ stays above 1 % of its peak (null: back to t = 0), and the mean forget gate.
 //
-//   node bench/memory.js [--T 50,200] [--configs default,chrono,orthogonal] [--seeds 1,2]
-//                        [--max-steps 10000] [--out bench/memory.json]
+// --task parity: end-only parity instead (the lecture notes' other test): x_t ∈ {0, 1}, the
+// target is the XOR of all T bits, read at the last step as one of two classes (cross-entropy);
+// solved when every one of 1,000 held-out sequences is classified right. LSTM(1 → 64) + Linear(64 → 2).
+//
+//   node bench/memory.js [--task adding|parity] [--T 50,200] [--configs default,chrono,orthogonal]
+//                        [--seeds 1,2] [--max-steps 10000] [--out bench/memory.json]
 // Runs are appended to --out as they finish (an interrupted session keeps what it measured);
 // curve: [step, test MSE] every 100 steps.
 // Prints a table; never asserts.
@@ -31,6 +35,8 @@ const configs = arg('configs', 'default,chrono,orthogonal').split(',');
 const seeds = arg('seeds', '1,2').split(',').map(Number);
 const maxSteps = Number(arg('max-steps', '10000'));
 const outPath = new URL(arg('out', 'memory.json'), new URL('./', import.meta.url));
+const task = arg('task', 'adding');
+if (task !== 'adding' && task !== 'parity') throw new Error(`--task is adding or parity, got ${task}`);
 const B = 32, TEST = 1000, EVAL_EVERY = 100, H = 64;
 
 const OPTIONS = {
@@ -58,7 +64,55 @@ function generator(seed) {
   };
 }
 
+/** End-only parity: n sequences of bits, time-major x [T, n, 1], and the class ids y [n] (their XOR). */
+function parityGenerator(seed) {
+  let s = seed >>> 0;
+  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return (T, n) => {
+    const x = new Float32Array(T * n), y = new Int32Array(n);
+    for (let t = 0; t < T; t++) for (let b = 0; b < n; b++) { const bit = rand() < 0.5 ? 1 : 0; x[t * n + b] = bit; y[b] ^= bit; }
+    return { x, y };
+  };
+}
+
+async function runParity(T, config, seed) {
+  const model = await Sequential.create({ layers: [
+    { name: 'lstm', type: 'lstm', inputSize: 1, hiddenSize: H, seed, ...OPTIONS[config](T) },
+    { name: 'head', type: 'linear', inFeatures: H, outFeatures: 2, seed: seed + 1 },
+  ] });
+  const trainer = new Trainer(model, { loss: 'crossEntropy', optimizer: 'adam', lr: 1e-3, lossSteps: 'last' });
+  const batch = parityGenerator(seed * 7919 + T);
+  const test = parityGenerator(1_000_003 + T)(T, TEST);
+  const testAccuracy = () => {
+    const out = model.forward(test.x, { seqLen: T, batch: TEST }).output.subarray((T - 1) * TEST * 2);
+    let right = 0;
+    for (let b = 0; b < TEST; b++) right += Number((out[2 * b + 1] > out[2 * b] ? 1 : 0) === test.y[b]);
+    return right / TEST;
+  };
+  const started = performance.now();
+  let solvedAt = null, start, last = NaN;
+  const curve = [];
+  for (let step = 1; step <= maxSteps; step++) {
+    const { x, y } = batch(T, B);
+    const r = trainer.step(x, y, { seqLen: T, batch: B, diagnostics: step === 1 ? { spectra: false } : false });
+    if (step === 1) {
+      const d = r.diagnostics.layers.lstm[0];
+      start = { lag: d.lag, meanForget: +d.gates.meanForget.toFixed(4), gradNormFirstOverLast: d.gradNorms[0] / d.gradNorms[T - 1] };
+    }
+    if (step % EVAL_EVERY === 0) {
+      last = testAccuracy();
+      curve.push([step, last]);
+      if (last === 1) { solvedAt = { step, seconds: +((performance.now() - started) / 1000).toFixed(1) }; break; }
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const steps = solvedAt?.step ?? maxSteps;
+  trainer.dispose(); model.dispose();
+  return { task: 'parity', T, config, seed, maxSteps, solvedAt, finalTestAccuracy: last, msPerStep: +((seconds * 1000) / steps).toFixed(2), start, curve };
+}
+
 async function run(T, config, seed) {
+  if (task === 'parity') return runParity(T, config, seed);
   const model = await Sequential.create({ layers: [
     { name: 'lstm', type: 'lstm', inputSize: 2, hiddenSize: H, seed, ...OPTIONS[config](T) },
     { name: 'head', type: 'linear', inFeatures: H, outFeatures: 1, seed: seed + 1 },
@@ -101,12 +155,13 @@ for (const T of lengths) {
     if (!OPTIONS[config]) throw new Error(`unknown configuration ${config}: ${Object.keys(OPTIONS).join(', ')}`);
     for (const seed of seeds) {
       const r = await run(T, config, seed);
-      const i = runs.findIndex((p) => p.T === T && p.config === config && p.seed === seed && p.maxSteps === r.maxSteps);
+      const i = runs.findIndex((p) => (p.task ?? 'adding') === task && p.T === T && p.config === config && p.seed === seed && p.maxSteps === r.maxSteps);
       if (i >= 0) runs[i] = r; else runs.push(r);
       const json = JSON.stringify({ date: new Date().toISOString(), node: process.version, hiddenSize: H, batch: B, lr: 1e-3, runs }, null, 1);
       writeFileSync(outPath, json.replace(/\[\s+(\d+),\s+([\d.e-]+)\s+\]/g, '[$1, $2]') + '\n');   // curve points on one line
-      console.log(`T ${String(T).padStart(4)}  ${config.padEnd(10)}  seed ${seed}  ` +
-        (r.solvedAt ? `solved at step ${String(r.solvedAt.step).padStart(5)} (${r.solvedAt.seconds} s)` : `not solved in ${r.maxSteps} steps (test MSE ${r.finalTestMse})`) +
+      console.log(`${task === 'parity' ? 'parity ' : ''}T ${String(T).padStart(4)}  ${config.padEnd(10)}  seed ${seed}  ` +
+        (r.solvedAt ? `solved at step ${String(r.solvedAt.step).padStart(5)} (${r.solvedAt.seconds} s)`
+          : `not solved in ${r.maxSteps} steps (${task === 'parity' ? `test accuracy ${r.finalTestAccuracy}` : `test MSE ${r.finalTestMse}`})`) +
         `  ${r.msPerStep} ms/step;  step 1: gradient above 1% of its peak ${r.start.lag === null ? 'back to t = 0' : `for ${r.start.lag - 1} steps back`}, mean forget ${r.start.meanForget}`);
     }
   }
