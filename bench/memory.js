@@ -75,20 +75,37 @@ function parityGenerator(seed) {
   };
 }
 
-async function runParity(T, config, seed) {
+/**
+ * What each task trains and how it is scored: the model's input and output sizes, the loss, the
+ * batch and test generators, and the test score (MSE on the adding problem; accuracy on parity).
+ */
+const TASKS = {
+  adding: {
+    inputSize: 2, outFeatures: 1, loss: 'mse', generator,
+    /** Test MSE of the last step's outputs [n, 1]. */
+    score: (out, y, n) => { let sum = 0; for (let b = 0; b < n; b++) sum += (out[b] - y[b]) ** 2; return +(sum / n).toFixed(5); },
+    solved: (mse) => mse < 0.01,
+    record: (score) => ({ finalTestMse: score }),
+  },
+  parity: {
+    inputSize: 1, outFeatures: 2, loss: 'crossEntropy', generator: parityGenerator,
+    /** Test accuracy of the last step's two logits per sequence [n, 2]. */
+    score: (out, y, n) => { let right = 0; for (let b = 0; b < n; b++) right += Number((out[2 * b + 1] > out[2 * b] ? 1 : 0) === y[b]); return right / n; },
+    solved: (accuracy) => accuracy === 1,
+    record: (score) => ({ task: 'parity', finalTestAccuracy: score }),
+  },
+};
+
+async function run(T, config, seed) {
+  const spec = TASKS[task];
   const model = await Sequential.create({ layers: [
-    { name: 'lstm', type: 'lstm', inputSize: 1, hiddenSize: H, seed, ...OPTIONS[config](T) },
-    { name: 'head', type: 'linear', inFeatures: H, outFeatures: 2, seed: seed + 1 },
+    { name: 'lstm', type: 'lstm', inputSize: spec.inputSize, hiddenSize: H, seed, ...OPTIONS[config](T) },
+    { name: 'head', type: 'linear', inFeatures: H, outFeatures: spec.outFeatures, seed: seed + 1 },
   ] });
-  const trainer = new Trainer(model, { loss: 'crossEntropy', optimizer: 'adam', lr: 1e-3, lossSteps: 'last' });
-  const batch = parityGenerator(seed * 7919 + T);
-  const test = parityGenerator(1_000_003 + T)(T, TEST);
-  const testAccuracy = () => {
-    const out = model.forward(test.x, { seqLen: T, batch: TEST }).output.subarray((T - 1) * TEST * 2);
-    let right = 0;
-    for (let b = 0; b < TEST; b++) right += Number((out[2 * b + 1] > out[2 * b] ? 1 : 0) === test.y[b]);
-    return right / TEST;
-  };
+  const trainer = new Trainer(model, { loss: spec.loss, optimizer: 'adam', lr: 1e-3, lossSteps: 'last' });
+  const batch = spec.generator(seed * 7919 + T);
+  const test = spec.generator(1_000_003 + T)(T, TEST);   // the same test set for every run of this T
+  const testScore = () => spec.score(model.forward(test.x, { seqLen: T, batch: TEST }).output.subarray((T - 1) * TEST * spec.outFeatures), test.y, TEST);
   const started = performance.now();
   let solvedAt = null, start, last = NaN;
   const curve = [];
@@ -100,52 +117,16 @@ async function runParity(T, config, seed) {
       start = { lag: d.lag, meanForget: +d.gates.meanForget.toFixed(4), gradNormFirstOverLast: d.gradNorms[0] / d.gradNorms[T - 1] };
     }
     if (step % EVAL_EVERY === 0) {
-      last = testAccuracy();
+      last = testScore();
       curve.push([step, last]);
-      if (last === 1) { solvedAt = { step, seconds: +((performance.now() - started) / 1000).toFixed(1) }; break; }
+      if (spec.solved(last)) { solvedAt = { step, seconds: +((performance.now() - started) / 1000).toFixed(1) }; break; }
     }
   }
   const seconds = (performance.now() - started) / 1000;
   const steps = solvedAt?.step ?? maxSteps;
   trainer.dispose(); model.dispose();
-  return { task: 'parity', T, config, seed, maxSteps, solvedAt, finalTestAccuracy: last, msPerStep: +((seconds * 1000) / steps).toFixed(2), start, curve };
-}
-
-async function run(T, config, seed) {
-  if (task === 'parity') return runParity(T, config, seed);
-  const model = await Sequential.create({ layers: [
-    { name: 'lstm', type: 'lstm', inputSize: 2, hiddenSize: H, seed, ...OPTIONS[config](T) },
-    { name: 'head', type: 'linear', inFeatures: H, outFeatures: 1, seed: seed + 1 },
-  ] });
-  const trainer = new Trainer(model, { loss: 'mse', optimizer: 'adam', lr: 1e-3, lossSteps: 'last' });
-  const batch = generator(seed * 7919 + T);
-  const test = generator(1_000_003 + T)(T, TEST);   // the same test set for every run of this T
-  const testMse = () => {
-    const out = model.forward(test.x, { seqLen: T, batch: TEST }).output.subarray((T - 1) * TEST);
-    let sum = 0;
-    for (let b = 0; b < TEST; b++) sum += (out[b] - test.y[b]) ** 2;
-    return sum / TEST;
-  };
-  const started = performance.now();
-  let solvedAt = null, start, lastMse = NaN;
-  const curve = [];
-  for (let step = 1; step <= maxSteps; step++) {
-    const { x, y } = batch(T, B);
-    const r = trainer.step(x, y, { seqLen: T, batch: B, diagnostics: step === 1 ? { spectra: false } : false });
-    if (step === 1) {
-      const d = r.diagnostics.layers.lstm[0];
-      start = { lag: d.lag, meanForget: +d.gates.meanForget.toFixed(4), gradNormFirstOverLast: d.gradNorms[0] / d.gradNorms[T - 1] };
-    }
-    if (step % EVAL_EVERY === 0) {
-      lastMse = testMse();
-      curve.push([step, +lastMse.toFixed(5)]);
-      if (lastMse < 0.01) { solvedAt = { step, seconds: +((performance.now() - started) / 1000).toFixed(1) }; break; }
-    }
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const steps = solvedAt?.step ?? maxSteps;
-  trainer.dispose(); model.dispose();
-  return { T, config, seed, maxSteps, solvedAt, finalTestMse: +lastMse.toFixed(5), msPerStep: +((seconds * 1000) / steps).toFixed(2), start, curve };
+  const { task: name, ...score } = spec.record(last);
+  return { ...(name ? { task: name } : {}), T, config, seed, maxSteps, solvedAt, ...score, msPerStep: +((seconds * 1000) / steps).toFixed(2), start, curve };
 }
 
 const previous = existsSync(outPath) ? JSON.parse(readFileSync(outPath, 'utf8')) : { runs: [] };
