@@ -1,0 +1,74 @@
+# PyTorch side by side for bench/memory.js (issue #17): the adding problem with torch.nn.LSTM,
+# PyTorch's default initialisation and chrono initialisation written by hand, as a PyTorch user
+# would (Tallec & Ollivier 2018: b_f ~ log U(1, T-1), b_i = -b_f, in bias_ih; bias_hh's blocks 0).
+# Same task, model, optimizer and stopping rule as bench/memory.js: LSTM(2 -> 64) + Linear(64 -> 1),
+# Adam lr 1e-3, batch 32, MSE on the last step, test MSE on 1,000 held-out sequences every 100
+# steps, solved below 0.01, capped at --max-steps. (The random streams differ from recur's: the
+# comparison is steps to solve, not bits.)
+#
+#   /usr/bin/python3 bench/torch/memory.py --T 50 --config chrono --seed 1 [--max-steps 10000] [--out bench/memory-torch.json]
+#
+# Debian's python3-torch (1.13, hence /usr/bin/python3); one thread, so two runs can share a 2-core machine.
+import argparse, json, os, re, time
+import torch
+
+p = argparse.ArgumentParser()
+p.add_argument('--T', type=int, required=True)
+p.add_argument('--config', choices=['default', 'chrono'], required=True)
+p.add_argument('--seed', type=int, default=1)
+p.add_argument('--max-steps', type=int, default=10000)
+p.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', 'memory-torch.json'))
+a = p.parse_args()
+torch.set_num_threads(1)
+torch.manual_seed(a.seed)
+H, B, TEST, T = 64, 32, 1000, a.T
+
+def batch(n, g):
+    x = torch.zeros(T, n, 2)
+    x[:, :, 0] = torch.rand(T, n, generator=g)
+    first = torch.randint(0, T // 2, (n,), generator=g)
+    second = T // 2 + torch.randint(0, T - T // 2, (n,), generator=g)
+    idx = torch.arange(n)
+    x[first, idx, 1] = 1
+    x[second, idx, 1] = 1
+    y = x[first, idx, 0] + x[second, idx, 0]
+    return x, y.unsqueeze(1)
+
+lstm, head = torch.nn.LSTM(2, H), torch.nn.Linear(H, 1)
+if a.config == 'chrono':
+    with torch.no_grad():
+        bf = torch.log(torch.empty(H).uniform_(1, T - 1))
+        lstm.bias_ih_l0.zero_(); lstm.bias_hh_l0.zero_()
+        lstm.bias_ih_l0[H:2 * H] = bf          # forget gate (PyTorch's order: i, f, g, o)
+        lstm.bias_ih_l0[0:H] = -bf             # input gate
+opt = torch.optim.Adam(list(lstm.parameters()) + list(head.parameters()), lr=1e-3)
+train_g, test_g = torch.Generator().manual_seed(a.seed * 7919 + T), torch.Generator().manual_seed(1_000_003 + T)
+tx, ty = batch(TEST, test_g)
+
+def forward(x):
+    out, _ = lstm(x)
+    return head(out[-1])
+
+start, solved, curve, last = time.time(), None, [], float('nan')
+for step in range(1, a.max_steps + 1):
+    x, y = batch(B, train_g)
+    opt.zero_grad()
+    loss = torch.nn.functional.mse_loss(forward(x), y)
+    loss.backward()
+    opt.step()
+    if step % 100 == 0:
+        with torch.no_grad():
+            last = float(torch.nn.functional.mse_loss(forward(tx), ty))
+        curve.append([step, round(last, 5)])
+        if last < 0.01:
+            solved = {'step': step, 'seconds': round(time.time() - start, 1)}
+            break
+seconds = time.time() - start
+steps = solved['step'] if solved else a.max_steps
+run = {'T': T, 'config': a.config, 'seed': a.seed, 'maxSteps': a.max_steps, 'solvedAt': solved, 'finalTestMse': round(last, 5),
+       'msPerStep': round(seconds * 1000 / steps, 2), 'torch': torch.__version__, 'threads': 1, 'curve': curve}
+runs = json.load(open(a.out))['runs'] if os.path.exists(a.out) else []
+runs = [r for r in runs if not (r['T'] == T and r['config'] == a.config and r['seed'] == a.seed and r['maxSteps'] == a.max_steps)] + [run]
+text = json.dumps({'runs': runs}, indent=1)
+open(a.out, 'w').write(re.sub(r'\[\s+(\d+),\s+([\d.e-]+)\s+\]', r'[\1, \2]', text) + '\n')
+print(f"torch T {T} {a.config} seed {a.seed}: " + (f"solved at step {solved['step']} ({solved['seconds']} s)" if solved else f"not solved in {a.max_steps} steps (test MSE {last:.4f})") + f", {run['msPerStep']} ms/step")
