@@ -10,27 +10,29 @@ const pct = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)}
 /** "lstm.l0", "lstm.l1_reverse": a recurrent layer-direction, as freeze names it. */
 const direction = (name: string, d: { layer: number; reverse: boolean }) => `${name}.l${d.layer}${d.reverse ? '_reverse' : ''}`;
 
+/** How far back a norm sequence reaches from its peak, in words: the lag below the threshold, or back to the first step. */
+function reachText(norms: number[], lag: number | null, reverse: boolean, threshold: number): string {
+  const end = reverse ? 'last' : 'first', first = reverse ? norms[norms.length - 1] : norms[0];
+  return lag === null
+    ? `stays above ${pct(threshold)} of it back to the ${end} step (${sci(first)})`
+    : `falls below ${pct(threshold)} of it ${lag} step${lag > 1 ? 's' : ''} back; ${end} step ${sci(first)}`;
+}
+
 /** Lines for a training step's diagnostics: per layer-direction, the reach of the gradient, the gates and the spectra. */
 export function diagnosticsLines(step: number, report: StepDiagnostics): string[] {
   const lines = [`diagnostics at step ${step}:`];
   for (const [name, dirs] of Object.entries(report.layers)) {
     for (const d of dirs as MemoryDiagnostics[]) {
-      const T = d.gradNorms.length, peak = d.gradNorms[d.peakStep];
-      const first = d.reverse ? d.gradNorms[T - 1] : d.gradNorms[0];
-      const reach = d.lag === null
-        ? `stays above ${pct(report.threshold)} of it back to the ${d.reverse ? 'last' : 'first'} step (${sci(first)})`
-        : `falls below ${pct(report.threshold)} of it ${d.lag} step${d.lag > 1 ? 's' : ''} back; ${d.reverse ? 'last' : 'first'} step ${sci(first)}`;
-      lines.push(`  ${direction(name, d)}  ‖∂L/∂h_t‖ peaks at ${sci(peak)} (t ${d.peakStep} of ${T}), ${reach}`);
+      const T = d.gradNorms.length, indent = ' '.repeat(direction(name, d).length);
+      lines.push(`  ${direction(name, d)}  ‖∂L/∂h_t‖ peaks at ${sci(d.gradNorms[d.peakStep])} (t ${d.peakStep} of ${T}), ${reachText(d.gradNorms, d.lag, d.reverse, report.threshold)}`);
       if (d.cell) {
-        const c = d.cell, cfirst = d.reverse ? c.gradNorms[T - 1] : c.gradNorms[0];
-        lines.push(`  ${' '.repeat(direction(name, d).length)}  ‖∂L/∂c_t‖ peaks at ${sci(c.gradNorms[c.peakStep])} (t ${c.peakStep}), ` +
-          (c.lag === null ? `stays above ${pct(report.threshold)} of it back to the ${d.reverse ? 'last' : 'first'} step (${sci(cfirst)})`
-            : `falls below ${pct(report.threshold)} of it ${c.lag} step${c.lag > 1 ? 's' : ''} back; ${d.reverse ? 'last' : 'first'} step ${sci(cfirst)}`));
+        const c = d.cell;
+        lines.push(`  ${indent}  ‖∂L/∂c_t‖ peaks at ${sci(c.gradNorms[c.peakStep])} (t ${c.peakStep}), ${reachText(c.gradNorms, c.lag, d.reverse, report.threshold)}`);
       }
       const g = d.gates;
-      lines.push(`  ${' '.repeat(direction(name, d).length)}  gates: sigmoid saturated ${pct(g.sigmoidSaturated)}, tanh saturated ${pct(g.tanhSaturated)}` +
+      lines.push(`  ${indent}  gates: sigmoid saturated ${pct(g.sigmoidSaturated)}, tanh saturated ${pct(g.tanhSaturated)}` +
         (g.meanForget === null ? '' : `, mean forget ${g.meanForget.toFixed(3)}`));
-      if (d.spectra) lines.push(`  ${' '.repeat(direction(name, d).length)}  W_hh: ${spectraText(d.spectra)}`);
+      if (d.spectra) lines.push(`  ${indent}  W_hh: ${spectraText(d.spectra)}`);
     }
   }
   return lines;
