@@ -6,6 +6,7 @@
 // Gate blocks are Hp = ⌈H/4⌉·4 wide; a gate row is 3·Hp floats.
 
 import { stateGradRows } from './diagnostics';
+import { leakForward, leakGradIn, leakGradOut } from './leak';
 import { gemm } from './gemm';
 import { matmul } from './matmul';
 import { clipSpan, sigmoidSpan, tanhSpan } from './activations';
@@ -75,14 +76,18 @@ export function gruOutput(B: i32, H: i32, gi: usize, hn: usize, ldhn: i32, lbr: 
 //   hnseq: [T, B, Hp] (training: U_n h + b_hn or U_n(r⊙h) + b_hn per step) or 0;
 //   rhseq: [T, B, H] (training, lbr = 0: r ⊙ h per step) or 0
 //   clip: > 0 clamps the pre-activations of r, z and n to [-clip, clip] (ONNX's clip), 0 for none
+//   dil, alpha, logits, hprev, hcseq: dilation and leaky units, as lstmForward (h a ring)
 export function gruForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
                            wih: usize, whh: usize, whn: usize, sih: usize, shh: usize, shn: usize,
                            bih: usize, bhh: usize, lbr: i32,
                            h: usize, y: usize, ldy: i32,
                            gates: usize, chunk: i32, gh: usize, rh: usize,
-                           hnseq: usize, rhseq: usize, reverse: i32, clip: f32): void {
+                           hnseq: usize, rhseq: usize, reverse: i32, clip: f32,
+                           dil: i32, alpha: f32, logits: usize, hprev: usize, hcseq: usize): void {
   const Hp = (H + 3) & ~3;
   const N = Hp * 3;
+  const state = <usize>B * H << 2;
+  const leaky = alpha > 0 || logits != 0;
   for (let done = 0; done < T; done += chunk) {
     const n = min(chunk, T - done);
     const t0 = reverse ? T - done - n : done;
@@ -91,17 +96,21 @@ export function gruForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
       const t = reverse ? t0 + n - 1 - s : t0 + s;
       const g = gates + (<usize>(t - t0) * B * N << 2);
       const seq = hnseq ? hnseq + (<usize>t * B * Hp << 2) : 0;
+      const hs = h + <usize>((done + s) % dil) * state;
+      const yt = y + (<usize>t * B * ldy << 2);
+      if (leaky) memory.copy(hprev, hs, state);
       if (lbr) {
-        matmul(B, N, H, h, H, whh, shh, bhh, gh, N, 0);
-        gruGates(B, H, g, gh, N, h, 0, clip);
-        gruOutput(B, H, g, gh + (<usize>Hp << 3), N, 1, h, y + (<usize>t * B * ldy << 2), ldy, seq, clip);
+        matmul(B, N, H, hs, H, whh, shh, bhh, gh, N, 0);
+        gruGates(B, H, g, gh, N, hs, 0, clip);
+        gruOutput(B, H, g, gh + (<usize>Hp << 3), N, 1, hs, yt, ldy, seq, clip);
       } else {
-        matmul(B, 2 * Hp, H, h, H, whh, shh, bhh, gh, N, 0);
-        gruGates(B, H, g, gh, N, h, rh, clip);
-        if (rhseq) memory.copy(rhseq + (<usize>t * B * H << 2), rh, <usize>B * H << 2);
+        matmul(B, 2 * Hp, H, hs, H, whh, shh, bhh, gh, N, 0);
+        gruGates(B, H, g, gh, N, hs, rh, clip);
+        if (rhseq) memory.copy(rhseq + (<usize>t * state), rh, state);
         matmul(B, Hp, H, rh, H, whn, shn, bhh ? bhh + (<usize>Hp << 3) : 0, gh, N, 0);
-        gruOutput(B, H, g, gh, N, 0, h, y + (<usize>t * B * ldy << 2), ldy, seq, clip);
+        gruOutput(B, H, g, gh, N, 0, hs, yt, ldy, seq, clip);
       }
+      if (leaky) leakForward(B, H, alpha, logits, hprev, hs, yt, ldy, hcseq ? hcseq + (<usize>t * state) : 0);
     }
   }
 }
@@ -177,24 +186,32 @@ export function gruResetBackward(B: i32, H: i32, g: usize, gh: usize, hp: usize,
 //   lbr = 1: whhT = W_hh repacked (3Hp → H), whnT = 0
 //   lbr = 0: whhT = W_h(r,z) repacked (2Hp → H), whnT = W_hn repacked (Hp → H); drh: [B, H] scratch
 //   dhseq: [T, B, H] receives ∂L/∂h_t for every t (diagnostics), or 0
+//   dil, alpha, logits, dlogits, hcseq, lg: dilation and leaky units, as lstmBackward (dh a ring)
 export function gruBackward(T: i32, B: i32, H: i32, gates: usize, dgh: usize, hnseq: usize, hprev: usize,
                             dy: usize, lddy: i32, whhT: usize, whnT: usize, drh: usize, dh: usize,
-                            lbr: i32, reverse: i32, dhseq: usize): void {
+                            lbr: i32, reverse: i32, dhseq: usize,
+                            dil: i32, alpha: f32, logits: usize, dlogits: usize, hcseq: usize, lg: usize): void {
   const Hp = (H + 3) & ~3;
   const N = Hp * 3;
+  const state = <usize>B * H << 2;
+  const leaky = alpha > 0 || logits != 0;
   for (let s = 0; s < T; s++) {
     const t = reverse ? s : T - 1 - s;
     const off = <usize>t * B * N << 2;
-    const hp = hprev + (<usize>t * B * H << 2);
-    if (dhseq) stateGradRows(B, H, dh, dy ? dy + (<usize>t * B * lddy << 2) : 0, lddy, dhseq + (<usize>t * B * H << 2));
-    gruCellBackward(B, H, gates + off, dgh + off, lbr ? hnseq + (<usize>t * B * Hp << 2) : 0, hp,
-                    dy ? dy + (<usize>t * B * lddy << 2) : 0, lddy, dh);
+    const at = <usize>t * state;
+    const hp = hprev + at;
+    const dhs = dh + <usize>((T - 1 - s) % dil) * state;
+    let dyt = dy ? dy + (<usize>t * B * lddy << 2) : 0;
+    if (dhseq) stateGradRows(B, H, dhs, dyt, lddy, dhseq + at);
+    if (leaky) { leakGradIn(B, H, alpha, logits, dhs, dyt, lddy, lg); dyt = 0; }
+    gruCellBackward(B, H, gates + off, dgh + off, lbr ? hnseq + (<usize>t * B * Hp << 2) : 0, hp, dyt, lddy, dhs);
     if (lbr) {
-      gemm(B, H, N, dgh + off, N, whhT, 0, dh, H, 1);
+      gemm(B, H, N, dgh + off, N, whhT, 0, dhs, H, 1);
     } else {
       gemm(B, H, Hp, gates + off + (<usize>Hp << 3), N, whnT, 0, drh, H, 0);
-      gruResetBackward(B, H, gates + off, dgh + off, hp, drh, dh);
-      gemm(B, H, 2 * Hp, dgh + off, N, whhT, 0, dh, H, 1);
+      gruResetBackward(B, H, gates + off, dgh + off, hp, drh, dhs);
+      gemm(B, H, 2 * Hp, dgh + off, N, whhT, 0, dhs, H, 1);
     }
+    if (leaky) leakGradOut(B, H, alpha, logits, dlogits, lg, hcseq + at, hp, dhs);
   }
 }

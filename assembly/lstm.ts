@@ -8,6 +8,7 @@
 // a vector boundary; a gate row is 4·Hp floats.
 
 import { stateGradRows } from './diagnostics';
+import { leakForward, leakGradIn, leakGradOut } from './leak';
 import { gemm } from './gemm';
 import { matmul, stepProjection } from './matmul';
 import { clipSpan, sigmoidSpan, tanh4, tanhSpan } from './activations';
@@ -81,11 +82,20 @@ export function lstmCell(B: i32, H: i32, g: usize, peep: usize, c: usize, h: usi
 //   gates: workspace [chunk, B, 4Hp]; the input projection of `chunk` steps is one GEMM.
 //     For training pass chunk = T: gates then holds every step's activations afterwards.
 //   cseq: [T, B, H] every c' (training) or 0; reverse: run t = T-1 … 0; clip: as lstmCell
+//   dil: skip connections through time (Chang et al. 2017): step t reads h_{t−dil}, c_{t−dil};
+//     h and c are then rings [dil, B, H], step s of the run (s = 0, 1, … in the order run) reads
+//     and writes slot s mod dil; the final state is in slot (T − 1) mod dil
+//   alpha, logits, hprev, hcseq: leaky units (assembly/leak.ts): alpha > 0 a fixed α, or
+//     logits [Hp] a learned one (else both 0); hprev [B, H] scratch; hcseq [T, B, H] receives
+//     every h̃ (training with learned α) or 0
 export function lstmForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
                             wih: usize, whh: usize, sih: usize, shh: usize, bih: usize, bhh: usize, peep: usize,
                             h: usize, c: usize, y: usize, ldy: i32,
-                            gates: usize, chunk: i32, cseq: usize, reverse: i32, clip: f32): void {
+                            gates: usize, chunk: i32, cseq: usize, reverse: i32, clip: f32,
+                            dil: i32, alpha: f32, logits: usize, hprev: usize, hcseq: usize): void {
   const N = ((H + 3) & ~3) * 4;
+  const state = <usize>B * H << 2;
+  const leaky = alpha > 0 || logits != 0;
   for (let done = 0; done < T; done += chunk) {
     const n = min(chunk, T - done);
     const t0 = reverse ? T - done - n : done;
@@ -95,10 +105,14 @@ export function lstmForward(T: i32, B: i32, I: i32, H: i32, x: usize, ldx: i32,
     for (let s = 0; s < n; s++) {
       const t = reverse ? t0 + n - 1 - s : t0 + s;
       const g = gates + (<usize>(t - t0) * B * N << 2);
-      if (single) stepProjection(N, I, x + (<usize>t0 * ldx << 2), wih, sih, bih, H, h, whh, shh, bhh, g);
-      else matmul(B, N, H, h, H, whh, shh, bhh, g, N, 1);
-      lstmCell(B, H, g, peep, c, h, y + (<usize>t * B * ldy << 2), ldy,
-               cseq ? cseq + (<usize>t * B * H << 2) : 0, clip);
+      const slot = <usize>((done + s) % dil) * state;
+      const hs = h + slot, cs = c + slot;
+      const yt = y + (<usize>t * B * ldy << 2);
+      if (leaky) memory.copy(hprev, hs, state);
+      if (single) stepProjection(N, I, x + (<usize>t0 * ldx << 2), wih, sih, bih, H, hs, whh, shh, bhh, g);
+      else matmul(B, N, H, hs, H, whh, shh, bhh, g, N, 1);
+      lstmCell(B, H, g, peep, cs, hs, yt, ldy, cseq ? cseq + (<usize>t * B * H << 2) : 0, clip);
+      if (leaky) leakForward(B, H, alpha, logits, hprev, hs, yt, ldy, hcseq ? hcseq + (<usize>t * B * H << 2) : 0);
     }
   }
 }
@@ -162,18 +176,32 @@ export function lstmCellBackward(B: i32, H: i32, g: usize, c: usize, cprev: usiz
 //   dh, dc: [B, H] gradient of the final state in → of the initial state (h0, c0) out
 //   reverse: the direction the forward pass ran
 //   dhseq, dcseq: [T, B, H] receive ∂L/∂h_t and ∂L/∂c_t for every t (diagnostics), or 0
+//   dil: as lstmForward; dh and dc are then rings [dil, B, H] (slot of step t: its slot in the
+//     forward run), the final-state gradient in slot (T − 1) mod dil, every slot's gradient of
+//     the initial state out (the caller sums them)
+//   alpha, logits: as lstmForward; dlogits [Hp] accumulates ∂L/∂logits (or 0); hcseq [T, B, H]
+//     the forward's h̃ (learned α) or 0; hprev [T, B, H] the state each step read
+//     (layout.previousRows); lg [B, H] scratch
 export function lstmBackward(T: i32, B: i32, H: i32, gates: usize, cseq: usize, c0: usize,
                              peep: usize, dpeep: usize, dy: usize, lddy: i32, whhT: usize,
-                             dh: usize, dc: usize, reverse: i32, dhseq: usize, dcseq: usize): void {
+                             dh: usize, dc: usize, reverse: i32, dhseq: usize, dcseq: usize,
+                             dil: i32, alpha: f32, logits: usize, dlogits: usize, hcseq: usize, hprev: usize, lg: usize): void {
   const N = ((H + 3) & ~3) * 4;
+  const state = <usize>B * H << 2;
+  const leaky = alpha > 0 || logits != 0;
   for (let s = 0; s < T; s++) {
     const t = reverse ? s : T - 1 - s;                       // last forward step first
-    const prev = reverse ? t + 1 : t - 1;
+    const prev = reverse ? t + dil : t - dil;
     const g = gates + (<usize>t * B * N << 2);
-    const cprev = prev < 0 || prev >= T ? c0 : cseq + (<usize>prev * B * H << 2);
-    if (dhseq) stateGradRows(B, H, dh, dy ? dy + (<usize>t * B * lddy << 2) : 0, lddy, dhseq + (<usize>t * B * H << 2));
-    lstmCellBackward(B, H, g, cseq + (<usize>t * B * H << 2), cprev, peep, dpeep,
-                     dy ? dy + (<usize>t * B * lddy << 2) : 0, lddy, dh, dc, dcseq ? dcseq + (<usize>t * B * H << 2) : 0);
-    gemm(B, H, N, g, N, whhT, 0, dh, H, 0);
+    const at = <usize>t * state;
+    const slot = <usize>((T - 1 - s) % dil) * state;         // the forward run's step T − 1 − s
+    const dhs = dh + slot, dcs = dc + slot;
+    let dyt = dy ? dy + (<usize>t * B * lddy << 2) : 0;
+    const cprev = prev < 0 || prev >= T ? c0 : cseq + (<usize>prev * state);
+    if (dhseq) stateGradRows(B, H, dhs, dyt, lddy, dhseq + at);
+    if (leaky) { leakGradIn(B, H, alpha, logits, dhs, dyt, lddy, lg); dyt = 0; }
+    lstmCellBackward(B, H, g, cseq + at, cprev, peep, dpeep, dyt, lddy, dhs, dcs, dcseq ? dcseq + at : 0);
+    gemm(B, H, N, g, N, whhT, 0, dhs, H, 0);
+    if (leaky) leakGradOut(B, H, alpha, logits, dlogits, lg, hcseq + at, hprev + at, dhs);
   }
 }

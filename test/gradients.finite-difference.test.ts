@@ -2,7 +2,8 @@
 // layer alone, ∂L/∂θ from backward() agrees with (L(θ+ε) − L(θ−ε)) / 2ε for sampled parameters
 // and inputs, where L = Σ output ⊙ R for a fixed random R. float32 forward passes limit the
 // finite differences to about 1e-3 relative, so the check is 2e-2 of the gradient's scale:
-// loose enough for rounding, far too tight for a wrong sign, gate or time step.
+// loose enough for rounding, far too tight for a wrong sign, gate or time step. The options for
+// long memory (dilation, leak, learnLeak) are checked the same way.
 
 import { describe, expect, it } from 'vitest';
 import { Embedding, GRU, Linear, LSTM, RNN, Sequential } from '../src/node/index.js';
@@ -62,13 +63,17 @@ describe('finite differences', () => {
     ['GRU, batch-first', () => GRU.create({ inputSize: 3, hiddenSize: 4, batchFirst: true, seed: 7 })],
     // relu's kink makes a ±ε difference unreliable; relu gradients are checked against PyTorch.
     ['RNN tanh, bidirectional', () => RNN.create({ inputSize: 3, hiddenSize: 4, bidirectional: true, seed: 8 })],
+    // Long memory (dilation: skip connections through time; leak: leaky units, α fixed or learned).
+    ['LSTM, 2 layers, dilation [2, 1], learned leak', () => LSTM.create({ inputSize: 3, hiddenSize: 4, numLayers: 2, dilation: [2, 1], learnLeak: true, leak: 0.4, seed: 9 })],
+    ['GRU, bidirectional, dilation 3, leak 0.6', () => GRU.create({ inputSize: 3, hiddenSize: 4, bidirectional: true, dilation: 3, leak: 0.6, seed: 10 })],
+    ['RNN tanh, bidirectional, learned leak, dilation 2', () => RNN.create({ inputSize: 3, hiddenSize: 4, bidirectional: true, learnLeak: true, dilation: 2, seed: 11 })],
   ] as const)('%s: input, initial state and parameters', async (_name, make) => {
     const layer = await make();
-    const T = 5, B = 3, D = layer.numDirections, H = layer.hiddenSize;
+    const T = 5, B = 3, D = layer.numLayers * layer.numDirections, H = layer.hiddenSize;   // D: state rows
     const x = random(T * B * 3, 11);
     const h0 = random(D * B * H, 12, 0.5), c0 = random(D * B * H, 13, 0.5);
     const hasC = layer instanceof LSTM;
-    const R = random(T * B * D * H, 14), Rh = random(D * B * H, 15), Rc = random(D * B * H, 16);
+    const R = random(T * B * layer.outputSize, 14), Rh = random(D * B * H, 15), Rc = random(D * B * H, 16);
     const run = (input: Float32Array, h: Float32Array, c: Float32Array) => {
       const r = layer.forward(input, { seqLen: T, batch: B, h0: h, ...(hasC ? { c0: c } : {}) });
       return dot(r.output, R) + dot(r.h, Rh) + (hasC ? dot(r.c!, Rc) : 0);

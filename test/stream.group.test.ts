@@ -41,6 +41,17 @@ const CASES: [string, Case][] = [
       { name: 'head', type: 'linear', inFeatures: 5, outFeatures: 17, seed: 4 }] }),
     inputSize: 1, input: (random) => Int32Array.of(Math.floor(random() * 17)),
   }],
+  // Dilated layers keep a ring slot per member: members that joined at different steps read
+  // different slots in the same step.
+  ['LSTM, dilation [1, 3], learned leak', {
+    make: () => LSTM.create({ inputSize: 5, hiddenSize: 7, numLayers: 2, dilation: [1, 3], learnLeak: true, leak: 0.3, seed: 5 }), inputSize: 5, input: floats(5),
+  }],
+  ['GRU dilation 2 → RNN leak 0.4', {
+    make: () => Sequential.create({ layers: [
+      { name: 'gru', type: 'gru', inputSize: 5, hiddenSize: 6, dilation: 2, seed: 6 },
+      { name: 'rnn', type: 'rnn', inputSize: 6, hiddenSize: 4, leak: 0.4, dilation: 5, seed: 7 }] }),
+    inputSize: 5, input: floats(5),
+  }],
 ];
 
 /** The rows of every member's input, concatenated in row order. */

@@ -311,7 +311,8 @@ const isFlag = (v: unknown) => v === undefined || typeof v === 'boolean';
 /**
  * PyTorch's state-dict names and shapes for one layer description, with the layers' defaults
  * (torch.nn.LSTM/GRU/RNN: weight_ih_l{k}[_reverse] [G·H, in], weight_hh [G·H, H], bias_ih and
- * bias_hh [G·H]; recur's peephole LSTM adds weight_peephole [3·H]; Linear weight [out, in] and
+ * bias_hh [G·H]; recur's peephole LSTM adds weight_peephole [3·H], a learned leak leak_logit [H];
+ * Linear weight [out, in] and
  * bias [out]; Embedding weight [num, dim]). Undefined for a type it does not know or options
  * Sequential would reject. Stops after `limit` tensors (a description can claim any numLayers).
  * test/formats/model.test.ts checks this against the layers' own state dicts and PyTorch's.
@@ -333,7 +334,7 @@ function layerShapes(d: LayerDescription, limit: number): [string, number[]][] |
     case 'lstm': case 'gru': case 'rnn': {
       const layers = o.numLayers ?? 1;
       if (!isSize(o.inputSize) || !isSize(o.hiddenSize) || !isSize(layers, MAX_LAYERS)) return undefined;
-      if (!isFlag(o.bias) || !isFlag(o.bidirectional) || !isFlag(o.peephole)) return undefined;
+      if (!isFlag(o.bias) || !isFlag(o.bidirectional) || !isFlag(o.peephole) || !isFlag(o.learnLeak)) return undefined;
       const G = GATES[d.type], H = o.hiddenSize, D = o.bidirectional === true ? 2 : 1;
       for (let l = 0; l < layers && out.length < limit; l++) {
         for (let dir = 0; dir < D; dir++) {
@@ -341,6 +342,7 @@ function layerShapes(d: LayerDescription, limit: number): [string, number[]][] |
           out.push([`weight_ih${s}`, [G * H, l === 0 ? o.inputSize : D * H]], [`weight_hh${s}`, [G * H, H]]);
           if (o.bias !== false) out.push([`bias_ih${s}`, [G * H]], [`bias_hh${s}`, [G * H]]);
           if (d.type === 'lstm' && o.peephole === true) out.push([`weight_peephole${s}`, [3 * H]]);
+          if (o.learnLeak === true) out.push([`leak_logit${s}`, [H]]);
         }
       }
       return out;

@@ -48,7 +48,8 @@ export class GRU extends Recurrent {
       this.param('weight_ih', r), this.param('weight_hh', r), lbr ? 0 : this.param('weight_hh', r, 1),
       this.scales('weight_ih', r), this.scales('weight_hh', r), lbr ? 0 : this.scales('weight_hh', r, 1),
       this.param('bias_ih', r), this.param('bias_hh', r), lbr ? 1 : 0,
-      r.h, r.y, r.ldy, r.gates, r.chunk, r.scratch, rh, r.saved.hnseq ?? 0, r.saved.rhseq ?? 0, r.reverse ? 1 : 0, this.clip ?? 0);
+      r.h, r.y, r.ldy, r.gates, r.chunk, r.scratch, rh, r.saved.hnseq ?? 0, r.saved.rhseq ?? 0, r.reverse ? 1 : 0, this.clip ?? 0,
+      ...this.memoryArgs(r));
   }
 
   // Training keeps U_n h + b_hn (linear before reset) or r ⊙ h (without) for every step.
@@ -68,7 +69,8 @@ export class GRU extends Recurrent {
       k.transposePacked(r.params.whn, Hp, H, whnT);
     }
     k.gruBackward(r.T, r.B, H, r.gates, dgh, r.saved.hnseq ?? 0, r.scratch.hprev, r.dy, r.lddy,
-      whhT, this.linearBeforeReset ? 0 : whnT, r.scratch.drh, r.dh, this.linearBeforeReset ? 1 : 0, r.reverse ? 1 : 0, r.dhseq);
+      whhT, this.linearBeforeReset ? 0 : whnT, r.scratch.drh, r.dh, this.linearBeforeReset ? 1 : 0, r.reverse ? 1 : 0, r.dhseq,
+      ...this.memoryGradArgs(r), r.scratch.lg);
     if (this.linearBeforeReset) {
       sequenceGrads(this.rt, r, H, N, r.gates, dgh);
     } else {

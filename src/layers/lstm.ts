@@ -42,7 +42,7 @@ export class LSTM extends Recurrent {
     this.rt.kernels.lstmForward(
       r.T, r.B, r.inputs, this.hiddenSize, r.x, r.inputs,
       this.param('weight_ih', r), this.param('weight_hh', r), this.scales('weight_ih', r), this.scales('weight_hh', r),
-      this.param('bias_ih', r), this.param('bias_hh', r), this.param('weight_peephole', r), r.h, r.c, r.y, r.ldy, r.gates, r.chunk, r.saved.cseq ?? 0, r.reverse ? 1 : 0, this.clip ?? 0);
+      this.param('bias_ih', r), this.param('bias_hh', r), this.param('weight_peephole', r), r.h, r.c, r.y, r.ldy, r.gates, r.chunk, r.saved.cseq ?? 0, r.reverse ? 1 : 0, this.clip ?? 0, ...this.memoryArgs(r));
   }
 
   // Training keeps every c_t.
@@ -53,7 +53,7 @@ export class LSTM extends Recurrent {
     const k = this.rt.kernels, H = this.hiddenSize, N = 4 * padHidden(H);
     k.transposePacked(r.params.whh, N, H, r.scratch.whhT);
     k.lstmBackward(r.T, r.B, H, r.gates, r.saved.cseq, r.c0, r.params.peep, r.grads.peep,
-      r.dy, r.lddy, r.scratch.whhT, r.dh, r.dc, r.reverse ? 1 : 0, r.dhseq, r.dcseq);
+      r.dy, r.lddy, r.scratch.whhT, r.dh, r.dc, r.reverse ? 1 : 0, r.dhseq, r.dcseq, ...this.memoryGradArgs(r), r.scratch.hprev, r.scratch.lg);
     sequenceGrads(this.rt, r, H, N, r.gates, r.gates);
   }
 }

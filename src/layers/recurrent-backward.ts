@@ -48,11 +48,12 @@ export interface DirectionBackward {
   saved: Record<string, number>;
   h0: number; c0: number;       // [B, H] initial state
   dy: number; lddy: number;     // upstream gradient of y, or 0
-  dh: number; dc: number;       // [B, H] final-state gradient in → initial-state gradient out
+  dh: number; dc: number;       // [d, B, H] rings (d the layer's dilation): final-state gradient in
+                                //   slot (T − 1) mod d → each slot's initial-state gradient out
   dx: number; accumulate: boolean;   // dx [T, B, inputs]: overwrite (first direction) or add
   dhseq: number; dcseq: number; // [T, B, H] receive ∂L/∂h_t and (LSTM) ∂L/∂c_t (diagnostics), or 0
   params: KernelPointers; grads: KernelPointers;
-  scratch: Record<'whhT' | 'whnT' | 'wihT' | 'hprev' | 'dgh' | 'drh' | 'xT' | 'hT', number>;
+  scratch: Record<'whhT' | 'whnT' | 'wihT' | 'hprev' | 'dgh' | 'drh' | 'xT' | 'hT' | 'lg', number>;
 }
 
 /** What a training forward() of a recurrent layer returns: backward() once, or dispose(). */
@@ -77,11 +78,12 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, grads: Paramete
   check('c', upstream.c, stateLength);
 
   const widest = Math.max(I, D * H);
+  const ring = Math.max(...layer.dilations) * B * H;
   const k = rt.kernels;
   const bw = new Workspace(rt, {
     dy: rows * D * H, dyT: transpose ? rows * D * H : 0,
     dxA: rows * widest, dxB: L > 1 ? rows * widest : 0, dxT: transpose ? rows * I : 0,
-    dh: B * H, dc: B * H, dh0: stateLength, dc0: layer.hasCellState ? stateLength : 0,
+    dh: ring, dc: ring, lg: layer.leak !== undefined || layer.learnLeak ? B * H : 0, dh0: stateLength, dc0: layer.hasCellState ? stateLength : 0,
     whhT: Math.ceil(H / 16) * 16 * N, whnT: Math.ceil(H / 16) * 16 * Hp,
     wihT: Math.ceil(widest / 16) * 16 * N, hprev: rows * H, dgh: G === 3 ? rows * N : 0, drh: B * H,
     xT: rows * widest, hT: rows * H, dhseq: upstream.diagnostics ? rows * H : 0,
@@ -107,11 +109,13 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, grads: Paramete
       dx = l % 2 === 0 ? bw.at('dxA') : bw.at('dxB');
       for (let d = 0; d < D; d++) {
         const s = (l * D + d) * B * H;
-        const dh = rt.f32(bw.at('dh'), B * H), dc = rt.f32(bw.at('dc'), B * H);
-        if (upstream.h) dh.set(upstream.h.subarray(s, s + B * H)); else dh.fill(0);
-        if (upstream.c) dc.set(upstream.c.subarray(s, s + B * H)); else dc.fill(0);
+        // With a dilation d, the state gradient is a ring of d rows [B, H], as the forward's state.
+        const dilation = layer.dilations[l], last = ((T - 1) % dilation) * B * H;
+        const dh = rt.f32(bw.at('dh'), dilation * B * H).fill(0), dc = rt.f32(bw.at('dc'), dilation * B * H).fill(0);
+        if (upstream.h) dh.set(upstream.h.subarray(s, s + B * H), last);
+        if (upstream.c) dc.set(upstream.c.subarray(s, s + B * H), last);
         const y = ws.at(`y${l}`) + d * H * 4;
-        k.previousRows(T, B, H, y, D * H, ws.at('h0') + s * 4, d, bw.at('hprev'));
+        k.previousRows(T, B, H, y, D * H, ws.at('h0') + s * 4, d, bw.at('hprev'), dilation);
         const saved: Record<string, number> = {};
         for (const key of Object.keys(layer.savedFloatsFor(T, B))) saved[key] = ws.at(`${key}.${l}.${d}`);
         // The saved gate activations, before the backward kernel turns them into gradients.
@@ -128,11 +132,12 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, grads: Paramete
           grads: layer.kernelPointers(l, d === 1, grads),
           scratch: {
             whhT: bw.at('whhT'), whnT: bw.at('whnT'), wihT: bw.at('wihT'), hprev: bw.at('hprev'),
-            dgh: bw.at('dgh'), drh: bw.at('drh'), xT: bw.at('xT'), hT: bw.at('hT'),
+            dgh: bw.at('dgh'), drh: bw.at('drh'), xT: bw.at('xT'), hT: bw.at('hT'), lg: bw.at('lg'),
           },
         });
-        rt.f32(bw.at('dh0') + s * 4, B * H).set(rt.f32(bw.at('dh'), B * H));
-        if (layer.hasCellState) rt.f32(bw.at('dc0') + s * 4, B * H).set(rt.f32(bw.at('dc'), B * H));
+        // Every chain through time starts from h0 (c0): its gradient is the sum over the ring.
+        rt.f32(bw.at('dh0') + s * 4, B * H).set(ringSum(rt.f32(bw.at('dh'), dilation * B * H), B * H));
+        if (layer.hasCellState) rt.f32(bw.at('dc0') + s * 4, B * H).set(ringSum(rt.f32(bw.at('dc'), dilation * B * H), B * H));
         if (gates) {
           const hiddenGrads = rt.read(bw.at('dhseq'), rows * H);
           const cellGrads = layer.hasCellState ? rt.read(bw.at('dcseq'), rows * H) : undefined;
@@ -156,6 +161,14 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, grads: Paramete
   } finally {
     bw.free();
   }
+}
+
+/** Σ over the rows [n] of a ring [d, n]: the ring itself for d = 1. */
+function ringSum(ring: Float32Array, n: number): Float32Array {
+  if (ring.length === n) return ring;
+  const sum = new Float32Array(n);
+  for (let at = 0; at < ring.length; at += n) for (let j = 0; j < n; j++) sum[j] += ring[at + j];
+  return sum;
 }
 
 /**

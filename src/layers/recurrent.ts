@@ -30,6 +30,10 @@ export interface RecurrentOptions {
   recurrentInit?: 'uniform' | 'orthogonal' | 'identity';   // W_hh: PyTorch's (default), orthogonal blocks, or IRNN's I (RNN)
   forgetBias?: number;      // LSTM: forget-gate bias (Jozefowicz et al. 2015: 1)
   chronoMaxLength?: number; // LSTM/GRU: chrono initialisation for dependencies up to this many steps (Tallec & Ollivier 2018)
+  // Architectures for long memory (assembly/lstm.ts, assembly/leak.ts); a model file records them.
+  dilation?: number | number[]; // skip connections through time: step t reads h_{t−d} (Chang et al. 2017); one per layer or for all; default 1
+  leak?: number;            // leaky units, α in (0, 1]: h_t = (1 − α) h_{t−d} + α h̃_t (only h leaks); default none (α = 1)
+  learnLeak?: boolean;      // α per unit learned, α = σ(leak_logit), starting at leak (default 0.5)
 }
 
 export interface ForwardOptions {
@@ -55,7 +59,8 @@ export interface DirectionRun {
   h: number; c: number;                    // [B, H] state of this layer-direction
   gates: number; chunk: number;            // [chunk, B, G·Hp] workspace
   scratch: number;                         // extra workspace of scratchFloats(B)
-  saved: Record<string, number>;           // training: savedFloats() buffers, else empty
+  saved: Record<string, number>;           // training: savedFloatsFor() buffers, else empty
+  hprev: number;                           // [B, H] scratch for leaky units, or 0
 }
 
 /** Where one layer-direction's tensors are (parameters or gradients); 0 for an absent tensor.
@@ -63,10 +68,14 @@ export interface DirectionRun {
 export interface KernelPointers {
   wih: number; whh: number; whn: number; bih: number; bhh: number; peep: number;
   sih: number; shh: number; shn: number;
+  leak: number;             // learned leak logits [Hp], or 0
 }
 
 export const RECURRENT_OPTIONS = ['inputSize', 'hiddenSize', 'numLayers', 'bias', 'batchFirst', 'bidirectional', 'seed', 'quantize', 'clip',
-  'recurrentInit', 'forgetBias', 'chronoMaxLength'];
+  'recurrentInit', 'forgetBias', 'chronoMaxLength', 'dilation', 'leak', 'learnLeak'];
+
+/** Longest skip through time: a ring of d states per layer is kept, so d is bounded like a size. */
+export const MAX_DILATION = 65536;
 
 // Input projections are done `chunk` steps at a time: one GEMM over chunk·B rows whose output
 // (chunk·B·G·Hp floats) stays within about 256 KB, i.e. in L2 for the recurrent loop.
@@ -91,6 +100,12 @@ export abstract class Recurrent extends Module {
   readonly forgetBias: number | undefined;
   /** T_max of chrono initialisation, if used. */
   readonly chronoMaxLength: number | undefined;
+  /** Skip length through time per layer (1: none): layer l's step t reads h_{t−d_l}. */
+  readonly dilations: number[];
+  /** The leak rate α (fixed, or the initial one with learnLeak), or undefined for none. */
+  readonly leak: number | undefined;
+  /** Whether α is learned per unit (parameter leak_logit, α = σ(leak_logit)). */
+  readonly learnLeak: boolean;
   protected constructor(
     rt: Runtime,
     readonly type: 'lstm' | 'gru' | 'rnn',
@@ -132,7 +147,21 @@ export abstract class Recurrent extends Module {
     if ((this.forgetBias !== undefined || this.chronoMaxLength !== undefined) && !this.bias) {
       throw new RecurOptionError(`${type}: ${this.forgetBias !== undefined ? 'forgetBias' : 'chronoMaxLength'} sets biases, but bias is false`);
     }
+    const dilation = options.dilation;
+    if (Array.isArray(dilation)) {
+      if (dilation.length !== this.numLayers) throw new RecurOptionError(`${type}: dilation has ${dilation.length} entries, one per layer is ${this.numLayers}`);
+      this.dilations = dilation.map((d, l) => positiveInt(type, `dilation[${l}]`, d, 1, MAX_DILATION));
+    } else {
+      this.dilations = new Array(this.numLayers).fill(positiveInt(type, 'dilation', dilation, 1, MAX_DILATION));
+    }
+    this.learnLeak = flag(type, 'learnLeak', options.learnLeak, false);
+    this.leak = number('leak', options.leak, (x) => x > 0 && x <= (this.learnLeak ? 1 - 1e-6 : 1), this.learnLeak
+      ? 'the initial rate α in (0, 1) (learnLeak: α = σ(leak_logit))' : 'a rate α in (0, 1] (h_t = (1 − α) h_{t−1} + α h̃_t)');
+    if (this.leak === 1) this.leak = undefined;   // α = 1 is no leak
   }
+
+  /** Whether a dilation or a leak makes this layer differ from PyTorch's. */
+  get longMemory(): boolean { return this.leak !== undefined || this.learnLeak || this.dilations.some((d) => d > 1); }
 
   /**
    * Allocates and initialises the parameters; subclasses call it once their own options are set.
@@ -163,6 +192,9 @@ export abstract class Recurrent extends Module {
       ...(this.recurrentInit === 'uniform' ? {} : { recurrentInit: this.recurrentInit }),
       ...(this.forgetBias === undefined ? {} : { forgetBias: this.forgetBias }),
       ...(this.chronoMaxLength === undefined ? {} : { chronoMaxLength: this.chronoMaxLength }),
+      ...(this.dilations.every((d) => d === 1) ? {} : { dilation: this.dilations.every((d) => d === this.dilations[0]) ? this.dilations[0] : [...this.dilations] }),
+      ...(this.leak === undefined ? {} : { leak: this.leak }),
+      ...(this.learnLeak ? { learnLeak: true } : {}),
     };
   }
 
@@ -196,9 +228,13 @@ export abstract class Recurrent extends Module {
     const chunk = train ? T : Math.max(1, Math.min(T, Math.floor(GATE_BUDGET / (B * N))));
     const rows = T * B;
     const transpose = this.batchFirst && T > 1 && B > 1;
+    // The state of each layer-direction is a ring of d_l rows [B, H] (dilation d_l; one row without).
+    const rings = this.ringOffsets(B);
+    const ringFloats = rings[L * D];
     const blocks: Record<string, number> = {
       input: rows * I, inputT: transpose ? rows * I : 0,
-      h: stateLength, c: this.hasCell ? stateLength : 0, scratch: this.scratchFloats(B),
+      h: ringFloats, c: this.hasCell ? ringFloats : 0, scratch: this.scratchFloats(B),
+      hprev: this.leak !== undefined || this.learnLeak ? B * H : 0,
     };
     if (train) {
       blocks.h0 = stateLength;
@@ -208,7 +244,7 @@ export abstract class Recurrent extends Module {
         blocks[`y${l}`] = rows * D * H;
         for (let d = 0; d < D; d++) {
           blocks[`gates.${l}.${d}`] = rows * N;
-          for (const [key, floats] of Object.entries(this.savedFloats(T, B))) blocks[`${key}.${l}.${d}`] = floats;
+          for (const [key, floats] of Object.entries(this.savedFloatsFor(T, B))) blocks[`${key}.${l}.${d}`] = floats;
         }
       }
     } else {
@@ -221,24 +257,24 @@ export abstract class Recurrent extends Module {
       let x = ws.at('input');
       if (transpose) { rt.kernels.swapAxes01(x, B, T, I, ws.at('inputT')); x = ws.at('inputT'); }
       const h = ws.at('h'), c = ws.at('c');
-      if (options.h0) rt.f32(h, stateLength).set(options.h0); else rt.f32(h, stateLength).fill(0);
-      if (c) { if (options.c0) rt.f32(c, stateLength).set(options.c0); else rt.f32(c, stateLength).fill(0); }
+      this.fillRings(h, rings, B, options.h0);
+      if (c) this.fillRings(c, rings, B, options.c0);
       if (train) {
-        rt.f32(ws.at('h0'), stateLength).set(rt.f32(h, stateLength));
-        if (c) rt.f32(ws.at('c0'), stateLength).set(rt.f32(c, stateLength));
+        rt.f32(ws.at('h0'), stateLength).set(options.h0 ?? new Float32Array(stateLength));
+        if (c) rt.f32(ws.at('c0'), stateLength).set(options.c0 ?? new Float32Array(stateLength));
       }
 
       let inputs = I;
       let y = train ? ws.at('y0') : ws.at('a'), free = ws.at('b');
       for (let l = 0; l < L; l++) {
         for (let d = 0; d < D; d++) {
-          const state = ((l * D + d) * B * H) * 4;
+          const state = rings[l * D + d] * 4;
           const saved: Record<string, number> = {};
-          if (train) for (const key of Object.keys(this.savedFloats(T, B))) saved[key] = ws.at(`${key}.${l}.${d}`);
+          if (train) for (const key of Object.keys(this.savedFloatsFor(T, B))) saved[key] = ws.at(`${key}.${l}.${d}`);
           this.runDirection({
             layer: l, reverse: d === 1, T, B, inputs, x, y: y + d * H * 4, ldy: D * H,
             h: h + state, c: c ? c + state : 0, gates: train ? ws.at(`gates.${l}.${d}`) : ws.at('gates'), chunk,
-            scratch: ws.at('scratch'), saved,
+            scratch: ws.at('scratch'), saved, hprev: ws.at('hprev'),
           });
         }
         inputs = D * H;
@@ -254,8 +290,8 @@ export abstract class Recurrent extends Module {
       }
       const result: ForwardResult = {
         output: rt.read(x, rows * D * H),
-        h: rt.read(h, stateLength),
-        ...(c ? { c: rt.read(c, stateLength) } : {}),
+        h: this.finalStates(h, rings, T, B),
+        ...(c ? { c: this.finalStates(c, rings, T, B) } : {}),
       };
       if (train) {
         const shape = { T, B, transpose };
@@ -266,6 +302,36 @@ export abstract class Recurrent extends Module {
     } finally {
       if (!kept) ws.free();
     }
+  }
+
+  /** Where each layer-direction's state ring starts (floats), index l·D + d, and the total at L·D. */
+  private ringOffsets(B: number): number[] {
+    const offsets = [0];
+    for (let l = 0; l < this.numLayers; l++) {
+      for (let d = 0; d < this.numDirections; d++) offsets.push(offsets[offsets.length - 1] + this.dilations[l] * B * this.hiddenSize);
+    }
+    return offsets;
+  }
+
+  /** Every slot of every ring at ptr starts from the layer-direction's initial state (or 0). */
+  private fillRings(ptr: number, rings: number[], B: number, init: Float32Array | undefined): void {
+    const n = B * this.hiddenSize;
+    for (let k = 0; k + 1 < rings.length; k++) {
+      const ring = this.rt.f32(ptr + rings[k] * 4, rings[k + 1] - rings[k]);
+      for (let at = 0; at < ring.length; at += n) {
+        if (init) ring.set(init.subarray(k * n, (k + 1) * n), at); else ring.fill(0, at, at + n);
+      }
+    }
+  }
+
+  /** [L·D, B, H]: each ring's last state, the slot of step T − 1 of its run. */
+  private finalStates(ptr: number, rings: number[], T: number, B: number): Float32Array {
+    const n = B * this.hiddenSize, out = new Float32Array((rings.length - 1) * n);
+    for (let k = 0; k + 1 < rings.length; k++) {
+      const slot = (T - 1) % this.dilations[Math.floor(k / this.numDirections)];
+      out.set(this.rt.f32(ptr + (rings[k] + slot * n) * 4, n), k * n);
+    }
+    return out;
   }
 
   /** @internal Floats of workspace runLayer() needs for T steps of B rows. */
@@ -281,12 +347,13 @@ export abstract class Recurrent extends Module {
    */
   runLayer(T: number, B: number, x: number, y: number, h: number, c: number, ws: number): void {
     this.alive();
+    if (this.longMemory) throw new RecurOptionError(`${this.type}: runLayer() runs PyTorch's cells, without dilation or leak`);
     const H = this.hiddenSize, D = this.numDirections, N = this.gates * padHidden(H);
     const chunk = Math.max(1, Math.min(T, Math.floor(GATE_BUDGET / (B * N))));
     for (let d = 0; d < D; d++) {
       this.runDirection({
         layer: 0, reverse: d === 1, T, B, inputs: this.inputSize, x, y: y + d * H * 4, ldy: D * H,
-        h: h + d * B * H * 4, c: c ? c + d * B * H * 4 : 0, gates: ws, chunk, scratch: ws + chunk * B * N * 4, saved: {},
+        h: h + d * B * H * 4, c: c ? c + d * B * H * 4 : 0, gates: ws, chunk, scratch: ws + chunk * B * N * 4, saved: {}, hprev: 0,
       });
     }
   }
@@ -345,6 +412,7 @@ export abstract class Recurrent extends Module {
           specs.push({ name: `bias_hh${s}`, shape: [G * H], layout: { kind: 'gates', gates: G, hidden: H } });
         }
         specs.push(...this.extraSpecs(s));
+        if (this.learnLeak) specs.push({ name: `leak_logit${s}`, shape: [H], layout: { kind: 'gates', gates: 1, hidden: H } });
       }
     }
     return specs;
@@ -372,6 +440,10 @@ export abstract class Recurrent extends Module {
             this.params.set(`bias_ih${s}`, new Float32Array(G * H));
             this.params.set(`bias_hh${s}`, new Float32Array(G * H));
           }
+        }
+        if (this.learnLeak) {   // α = σ(logit) starts at leak (default ½) in every unit
+          const alpha = this.leak ?? 0.5;
+          this.params.set(`leak_logit${s}`, new Float32Array(H).fill(Math.log(alpha / (1 - alpha))));
         }
         if (this.forgetBias === undefined && this.chronoMaxLength === undefined) continue;
         // The gate that keeps the past: LSTM f (block 1), GRU z (block 1).
@@ -402,7 +474,7 @@ export abstract class Recurrent extends Module {
       wih: this.param('weight_ih', run, 0, block), whh: this.param('weight_hh', run, 0, block),
       whn: split ? this.param('weight_hh', run, 1, block) : 0,
       bih: this.param('bias_ih', run, 0, block), bhh: this.param('bias_hh', run, 0, block),
-      peep: this.param('weight_peephole', run, 0, block),
+      peep: this.param('weight_peephole', run, 0, block), leak: this.param('leak_logit', run, 0, block),
       sih: scales('weight_ih'), shh: scales('weight_hh'), shn: split ? scales('weight_hh', 1) : 0,
     };
   }
@@ -431,7 +503,20 @@ export abstract class Recurrent extends Module {
   /** @internal Gate blocks per layer and whether there is a cell state (for the backward pass). */
   get gateCount(): number { return this.gates; }
   get hasCellState(): boolean { return this.hasCell; }
-  savedFloatsFor(T: number, B: number): Record<string, number> { return this.savedFloats(T, B); }
+  savedFloatsFor(T: number, B: number): Record<string, number> {
+    return { ...this.savedFloats(T, B), ...(this.learnLeak ? { hcseq: T * B * this.hiddenSize } : {}) };
+  }
+
+  /** @internal The backward kernels' dilation and leak arguments: as memoryArgs, with ∂L/∂logits. */
+  memoryGradArgs(r: DirectionBackward): [number, number, number, number, number] {
+    const [dilation, alpha, logits] = this.memoryArgs({ ...r, hprev: 0 });
+    return [dilation, alpha, logits, r.grads.leak, r.saved.hcseq ?? 0];
+  }
+
+  /** @internal The kernels' dilation and leak arguments for a run (assembly/lstm.ts). */
+  memoryArgs(r: { layer: number; reverse: boolean; hprev: number; saved: Record<string, number> }): [number, number, number, number, number] {
+    return [this.dilations[r.layer], this.learnLeak ? 0 : this.leak ?? 0, this.param('leak_logit', r), r.hprev, r.saved.hcseq ?? 0];
+  }
 
   /** What a training forward keeps per layer-direction besides the gates (e.g. LSTM's c_t). */
   protected savedFloats(_T: number, _B: number): Record<string, number> { return {}; }

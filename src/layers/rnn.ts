@@ -33,14 +33,15 @@ export class RNN extends Recurrent {
     this.rt.kernels.rnnForward(
       r.T, r.B, r.inputs, this.hiddenSize, r.x, r.inputs,
       this.param('weight_ih', r), this.param('weight_hh', r), this.scales('weight_ih', r), this.scales('weight_hh', r),
-      this.param('bias_ih', r), this.param('bias_hh', r), this.nonlinearity === 'relu' ? 1 : 0, r.h, r.y, r.ldy, r.gates, r.chunk, r.reverse ? 1 : 0, this.clip ?? 0);
+      this.param('bias_ih', r), this.param('bias_hh', r), this.nonlinearity === 'relu' ? 1 : 0, r.h, r.y, r.ldy, r.gates, r.chunk, r.reverse ? 1 : 0, this.clip ?? 0, ...this.memoryArgs(r));
   }
 
   /** @internal dâ from assembly/rnn.ts rnnBackward, then the sequence products. */
   runDirectionBackward(r: DirectionBackward): void {
     const k = this.rt.kernels, H = this.hiddenSize, N = padHidden(H);
     k.transposePacked(r.params.whh, N, H, r.scratch.whhT);
-    k.rnnBackward(r.T, r.B, H, r.gates, this.nonlinearity === 'relu' ? 1 : 0, r.dy, r.lddy, r.scratch.whhT, r.dh, r.reverse ? 1 : 0, r.dhseq);
+    k.rnnBackward(r.T, r.B, H, r.gates, this.nonlinearity === 'relu' ? 1 : 0, r.dy, r.lddy, r.scratch.whhT, r.dh, r.reverse ? 1 : 0, r.dhseq,
+      ...this.memoryGradArgs(r), r.scratch.hprev, r.scratch.lg);
     sequenceGrads(this.rt, r, H, N, r.gates, r.gates);
   }
 }

@@ -2,6 +2,11 @@
 // Every pointer is a byte offset into `memory`; every size is an element count.
 
 type Ptr = number;
+/** Skip connections and leaky units (assembly/lstm.ts): dilation, fixed α (0: none), learned α's
+ *  logits, [B, H] scratch, [T, B, H] h̃ kept for training (or 0). */
+type LongMemory = [dilation: number, alpha: number, logits: Ptr, hprev: Ptr, hcseq: Ptr];
+/** The backward's: dilation, α, logits, their gradient (or 0), the forward's h̃ (or 0). */
+type LongMemoryGrad = [dilation: number, alpha: number, logits: Ptr, dlogits: Ptr, hcseq: Ptr];
 
 export interface Kernels {
   memory: WebAssembly.Memory;
@@ -15,14 +20,14 @@ export interface Kernels {
   lstmForward(T: number, B: number, I: number, H: number, x: Ptr, ldx: number,
               wih: Ptr, whh: Ptr, sih: Ptr, shh: Ptr, bih: Ptr, bhh: Ptr, peep: Ptr,
               h: Ptr, c: Ptr, y: Ptr, ldy: number,
-              gates: Ptr, chunk: number, cseq: Ptr, reverse: number, clip: number): void;
+              gates: Ptr, chunk: number, cseq: Ptr, reverse: number, clip: number, ...memory: LongMemory): void;
   gruForward(T: number, B: number, I: number, H: number, x: Ptr, ldx: number,
              wih: Ptr, whh: Ptr, whn: Ptr, sih: Ptr, shh: Ptr, shn: Ptr, bih: Ptr, bhh: Ptr, lbr: number,
              h: Ptr, y: Ptr, ldy: number, gates: Ptr, chunk: number, gh: Ptr, rh: Ptr,
-             hnseq: Ptr, rhseq: Ptr, reverse: number, clip: number): void;
+             hnseq: Ptr, rhseq: Ptr, reverse: number, clip: number, ...memory: LongMemory): void;
   rnnForward(T: number, B: number, I: number, H: number, x: Ptr, ldx: number,
              wih: Ptr, whh: Ptr, sih: Ptr, shh: Ptr, bih: Ptr, bhh: Ptr, relu: number,
-             h: Ptr, y: Ptr, ldy: number, gates: Ptr, chunk: number, reverse: number, clip: number): void;
+             h: Ptr, y: Ptr, ldy: number, gates: Ptr, chunk: number, reverse: number, clip: number, ...memory: LongMemory): void;
   linearForward(M: number, K: number, N: number, x: Ptr, w: Ptr, scales: Ptr, bias: Ptr, y: Ptr): void;
   gemmQ8(M: number, N: number, K: number, a: Ptr, lda: number, wq: Ptr, scales: Ptr, bias: Ptr, c: Ptr, ldc: number, accumulate: number): void;
   embeddingForward(n: number, ids: Ptr, table: Ptr, dim: number, y: Ptr): void;
@@ -43,13 +48,14 @@ export interface Kernels {
   transposePacked(src: Ptr, N: number, K: number, dst: Ptr): void;
   packWeight(src: Ptr, G: number, H: number, K: number, dst: Ptr): void;
   fillUniform(dst: Ptr, n: number, state: number, bound: number): number;
-  previousRows(T: number, B: number, F: number, y: Ptr, ldy: number, h0: Ptr, reverse: number, dst: Ptr): void;
+  previousRows(T: number, B: number, F: number, y: Ptr, ldy: number, h0: Ptr, reverse: number, dst: Ptr, dilation: number): void;
   lstmBackward(T: number, B: number, H: number, gates: Ptr, cseq: Ptr, c0: Ptr, peep: Ptr, dpeep: Ptr,
-               dy: Ptr, lddy: number, whhT: Ptr, dh: Ptr, dc: Ptr, reverse: number, dhseq: Ptr, dcseq: Ptr): void;
+               dy: Ptr, lddy: number, whhT: Ptr, dh: Ptr, dc: Ptr, reverse: number, dhseq: Ptr, dcseq: Ptr,
+               ...memory: [...LongMemoryGrad, hprev: Ptr, lg: Ptr]): void;
   gruBackward(T: number, B: number, H: number, gates: Ptr, dgh: Ptr, hnseq: Ptr, hprev: Ptr, dy: Ptr, lddy: number,
-              whhT: Ptr, whnT: Ptr, drh: Ptr, dh: Ptr, lbr: number, reverse: number, dhseq: Ptr): void;
+              whhT: Ptr, whnT: Ptr, drh: Ptr, dh: Ptr, lbr: number, reverse: number, dhseq: Ptr, ...memory: [...LongMemoryGrad, lg: Ptr]): void;
   rnnBackward(T: number, B: number, H: number, gates: Ptr, relu: number, dy: Ptr, lddy: number,
-              whhT: Ptr, dh: Ptr, reverse: number, dhseq: Ptr): void;
+              whhT: Ptr, dh: Ptr, reverse: number, dhseq: Ptr, ...memory: [...LongMemoryGrad, hprev: Ptr, lg: Ptr]): void;
   embeddingBackward(n: number, ids: Ptr, dy: Ptr, dim: number, dtable: Ptr): void;
   // Diagnostics of memory (assembly/diagnostics.ts); f64 results and work space.
   stateGradRows(B: number, H: number, dh: Ptr, dy: Ptr, lddy: number, out: Ptr): void;

@@ -10,7 +10,7 @@ import { OwnedBlocks } from '../runtime/reclaim.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { StackProgram, type StreamLayer } from './program.js';
-import { decodeSnapshot, encodeSnapshot, fingerprint } from './snapshot.js';
+import { checkPhases, decodeSnapshot, encodeSnapshot, fingerprint } from './snapshot.js';
 import type { StreamInput } from './stream.js';
 
 export interface StreamGroupOptions {
@@ -105,6 +105,7 @@ export class StreamGroup {
     this.alive();
     const states = this.program.states;
     const tensors = decodeSnapshot(snapshot, this.fingerprint(), 1, states.map((s) => s.rowFloats));
+    checkPhases(states, tensors);
     states.forEach((s, i) => this.rt.f32(s.ptr + row * s.rowFloats * 4, s.rowFloats).set(tensors[i]));
   }
 

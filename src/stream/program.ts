@@ -17,13 +17,14 @@ export type StreamLayer = LSTM | GRU | RNN | Linear | Embedding;
 
 // Must match assembly/program.ts.
 const HEADER_WORDS = 4;
-const OP_WORDS = 20;
+const OP_WORDS = 28;
 const OP = { lstm: 1, gru: 2, rnn: 3, linear: 4, embedding: 5 } as const;
 
-/** One recurrent state tensor: rows of `rowFloats` floats at ptr, one row per stream. */
-export interface StateTensor { name: string; ptr: number; rowFloats: number }
+/** One recurrent state tensor: rows of `rowFloats` floats at ptr, one row per stream. A phase
+ *  (a dilated layer's ring slot) has `phases` d: its values are integers in [0, d). */
+export interface StateTensor { name: string; ptr: number; rowFloats: number; phases?: number }
 
-interface OpPlan { words: (buffers: Record<string, number>) => number[]; out: number; buffers: Record<string, number> }
+interface OpPlan { words: (buffers: Record<string, number>) => number[]; out: number; buffers: Record<string, number>; phases?: number }
 
 export class StackProgram {
   readonly inFeatures: number;
@@ -67,7 +68,9 @@ export class StackProgram {
       record[2] = output;
       words.set(record, HEADER_WORDS + i * OP_WORDS);
       for (const key of Object.keys(p.buffers)) {
-        if (key.startsWith('state:')) this.states.push({ name: key.slice(6), ptr: at(key), rowFloats: p.buffers[key] / capacity });
+        if (!key.startsWith('state:')) continue;
+        const phases = /^state:.*phase_l\d+$/.test(key) ? p.phases : undefined;
+        this.states.push({ name: key.slice(6), ptr: at(key), rowFloats: p.buffers[key] / capacity, ...(phases ? { phases } : {}) });
       }
     });
   }
@@ -103,21 +106,36 @@ function planLayer(name: string, layer: StreamLayer, capacity: number): OpPlan[]
   const H = layer.hiddenSize, Hp = padHidden(H);
   const clipBits = new Int32Array(Float32Array.of(layer.clip ?? 0).buffer)[0];   // an f32 in an i32 word
   const plans: OpPlan[] = [];
+  const leaky = layer.leak !== undefined || layer.learnLeak;
   for (let l = 0; l < layer.numLayers; l++) {
     const I = l === 0 ? layer.inputSize : H;
     const p = layer.kernelPointers(l);
-    const h = `state:${prefix}h_l${l}`, c = `state:${prefix}c_l${l}`;
-    if (layer.type === 'lstm') {
-      plans.push({ out: H, buffers: { [h]: capacity * H, [c]: capacity * H, gates: capacity * 4 * Hp },
-        words: (b) => [OP.lstm, 0, 0, I, H, p.wih, p.whh, p.bih, p.bhh, p.peep, b[h], b[c], b.gates, p.sih, p.shh, clipBits] });
+    const cell = layer.type === 'lstm';
+    // With a dilation d, the state is a ring of d rows per stream and a phase; the kernel steps
+    // [B, H] buffers that assembly/program.ts fills from the ring and empties into it.
+    const d = layer.dilations[l];
+    const h = `state:${prefix}h_l${l}`, c = `state:${prefix}c_l${l}`, phase = `state:${prefix}phase_l${l}`;
+    const hs = d > 1 ? 'hstep' : h, cs = d > 1 ? 'cstep' : c;
+    const buffers: Record<string, number> = {
+      [h]: capacity * d * H, ...(cell ? { [c]: capacity * d * H } : {}),
+      ...(d > 1 ? { [phase]: capacity, hstep: capacity * H, ...(cell ? { cstep: capacity * H } : {}) } : {}),
+      ...(leaky ? { hprev: capacity * H } : {}),
+    };
+    const [dilation, alpha, logits] = layer.memoryArgs({ layer: l, reverse: false, hprev: 0, saved: {} });
+    const memory = (b: Record<string, number>) => [dilation, new Int32Array(Float32Array.of(alpha).buffer)[0], logits,
+      b.hprev ?? 0, d > 1 ? b[h] : 0, d > 1 && cell ? b[c] : 0, d > 1 ? b[phase] : 0];
+    const record = (words: number[], b: Record<string, number>) => [...words, ...new Array(20 - words.length).fill(0), ...memory(b)];
+    if (cell) {
+      plans.push({ out: H, phases: d, buffers: { ...buffers, gates: capacity * 4 * Hp },
+        words: (b) => record([OP.lstm, 0, 0, I, H, p.wih, p.whh, p.bih, p.bhh, p.peep, b[hs], b[cs], b.gates, p.sih, p.shh, clipBits], b) });
     } else if (layer.type === 'gru') {
       const lbr = layer.linearBeforeReset;
-      plans.push({ out: H, buffers: { [h]: capacity * H, gates: capacity * 3 * Hp, gh: capacity * 3 * Hp, rh: lbr ? 0 : capacity * H },
-        words: (b) => [OP.gru, 0, 0, I, H, p.wih, p.whh, p.whn, p.bih, p.bhh, lbr ? 1 : 0, b[h], b.gates, b.gh, b.rh, p.sih, p.shh, p.shn, clipBits] });
+      plans.push({ out: H, phases: d, buffers: { ...buffers, gates: capacity * 3 * Hp, gh: capacity * 3 * Hp, rh: lbr ? 0 : capacity * H },
+        words: (b) => record([OP.gru, 0, 0, I, H, p.wih, p.whh, p.whn, p.bih, p.bhh, lbr ? 1 : 0, b[hs], b.gates, b.gh, b.rh, p.sih, p.shh, p.shn, clipBits], b) });
     } else {
       const relu = layer.nonlinearity === 'relu';
-      plans.push({ out: H, buffers: { [h]: capacity * H, gates: capacity * Hp },
-        words: (b) => [OP.rnn, 0, 0, I, H, p.wih, p.whh, p.bih, p.bhh, relu ? 1 : 0, b[h], b.gates, p.sih, p.shh, clipBits] });
+      plans.push({ out: H, phases: d, buffers: { ...buffers, gates: capacity * Hp },
+        words: (b) => record([OP.rnn, 0, 0, I, H, p.wih, p.whh, p.bih, p.bhh, relu ? 1 : 0, b[hs], b.gates, p.sih, p.shh, clipBits], b) });
     }
   }
   return plans;

@@ -13,6 +13,7 @@
 
 import { RecurFormatError } from '../errors.js';
 import { withoutInitOptions } from '../layers/options.js';
+import type { StateTensor } from './program.js';
 
 const MAGIC = 0x54534352;   // "RCST" read as little-endian u32
 export const SNAPSHOT_VERSION = 1;
@@ -45,6 +46,15 @@ export function encodeSnapshot(print: number, rows: number, tensors: Float32Arra
     for (let j = 0; j < t.length; j++, at += 4) view.setFloat32(at, t[j], true);
   });
   return bytes;
+}
+
+/** A dilated layer's phases (ring slots) must be integers in [0, d): anything else is a corrupt snapshot. */
+export function checkPhases(states: StateTensor[], tensors: Float32Array[]): void {
+  states.forEach((s, i) => {
+    if (!s.phases) return;
+    const bad = tensors[i].findIndex((p) => !(Number.isInteger(p) && p >= 0 && p < s.phases!));
+    if (bad >= 0) throw new RecurFormatError(`state snapshot: ${s.name}[${bad}] is ${tensors[i][bad]}, a ring slot must be an integer in [0, ${s.phases})`);
+  });
 }
 
 /** Checks a snapshot against what this model expects and returns its tensors. */

@@ -8,7 +8,7 @@ import { OwnedBlocks } from '../runtime/reclaim.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { Workspace } from '../runtime/workspace.js';
 import { StackProgram, type StreamLayer } from './program.js';
-import { decodeSnapshot, encodeSnapshot, fingerprint } from './snapshot.js';
+import { checkPhases, decodeSnapshot, encodeSnapshot, fingerprint } from './snapshot.js';
 
 export interface StreamOptions {
   /** Independent sequences stepped together, each a row of x and y; default 1. */
@@ -93,6 +93,7 @@ export class Stream {
     this.alive();
     const states = this.program.states;
     const tensors = decodeSnapshot(snapshot, this.fingerprint(), this.batch, states.map((s) => this.batch * s.rowFloats));
+    checkPhases(states, tensors);
     states.forEach((s, i) => this.rt.f32(s.ptr, tensors[i].length).set(tensors[i]));
   }
 

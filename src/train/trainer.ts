@@ -108,6 +108,11 @@ export class Trainer {
     this.options = { ...options };
     this.rt = model.runtime;
     const { layers } = model.toJSON();
+    // Segments (tbptt, checkpointEvery) hand one state to the next; a dilated layer's is d states.
+    const dilated = layers.find((l) => (l as { dilation?: number | number[] }).dilation !== undefined);
+    if (dilated && (options.tbptt || options.checkpointEvery !== undefined)) {
+      throw new RecurOptionError(`Trainer: ${dilated.name} has a dilation, whose state between segments is its last d steps; tbptt and checkpointEvery carry one step's state, so train it with full BPTT`);
+    }
     const quantized = layers.some((l) => (l as { quantize?: string }).quantize !== undefined);
     this.net = model;
     if (quantized) {
