@@ -10,6 +10,12 @@
 //   chrono       chronoMaxLength: T (Tallec & Ollivier 2018)
 //   orthogonal   recurrentInit: 'orthogonal' (Saxe et al. 2014)
 //   forget1      forgetBias: 1 (Jozefowicz et al. 2015)
+//   leaky        learnLeak: true, leak: 0.1 (leaky units, α per unit learned from 0.1: a time
+//                constant of 10 steps to start with; Goodfellow et al. 2016 §10.9.2)
+//   dilated      numLayers: 2, dilation: [1, round(√T)] (skip connections through time, Chang et
+//                al. 2017: a dilated layer alone sees only the steps t ≡ T − 1 mod d, so the
+//                undilated layer below carries each input to the next one the upper layer reads;
+//                the last output is then √T hops from any input instead of T)
 // Each run also records the diagnostics of its first step: how many steps back from the last
 // one ‖∂L/∂h_t‖ stays above 1 % of its peak (null: back to t = 0), and the mean forget gate.
 //
@@ -44,6 +50,8 @@ const OPTIONS = {
   chrono: (T) => ({ chronoMaxLength: T }),
   orthogonal: () => ({ recurrentInit: 'orthogonal' }),
   forget1: () => ({ forgetBias: 1 }),
+  leaky: () => ({ learnLeak: true, leak: 0.1 }),
+  dilated: (T) => ({ numLayers: 2, dilation: [1, Math.round(Math.sqrt(T))] }),
 };
 
 function generator(seed) {

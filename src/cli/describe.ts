@@ -16,6 +16,9 @@ export function layerShape(d: LayerDescription): string {
       if (o.nonlinearity === 'relu') extras.push('relu');
       if (d.type === 'gru' && o.linearBeforeReset === false) extras.push('reset before linear (ONNX default)');
       if (o.bias === false) extras.push('no bias');
+      if (o.dilation !== undefined) extras.push(`dilation ${[o.dilation].flat().join(', ')}`);
+      if (o.learnLeak === true) extras.push(`learned leak (from α ${o.leak ?? 0.5})`);
+      else if (o.leak !== undefined) extras.push(`leak α ${o.leak}`);
       return `${o.inputSize} → ${o.hiddenSize}${extras.length ? `, ${extras.join(', ')}` : ''}`;
     }
   }

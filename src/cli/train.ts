@@ -55,6 +55,9 @@ export const spec: CommandSpec = {
     'recurrent-init': { type: 'string' },
     'forget-bias': { type: 'string' },
     chrono: { type: 'string' },
+    dilation: { type: 'string' },
+    leak: { type: 'string' },
+    'learn-leak': { type: 'boolean' },
   },
 };
 
@@ -93,6 +96,10 @@ New models:
       --forget-bias X    LSTM: the forget gate's bias (Jozefowicz et al. 2015 use 1)
       --chrono T         LSTM/GRU: chrono initialisation of the gate biases for dependencies of
                          up to T steps (Tallec & Ollivier 2018)
+      --dilation D[,D…]  skip connections through time: layer l's step t reads h_{t−D_l}
+                         (Chang et al. 2017); one D for every layer or one per layer
+      --leak A           leaky units: h_t = (1 − A)·h_prev + A·cell(…), A in (0, 1]
+      --learn-leak       learn each unit's leak rate (from --leak, default 0.5)
 
 Saving:
   -o, --out PATH         where to save (default MODEL)
@@ -141,10 +148,11 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
     // The command the user ran first may be rerun as it was: an option given again with the value
     // the checkpoint recorded is fine; only a change is refused.
     const fixed = fixedByCheckpoint(saved, savedModel);
-    for (const option of ['seq', 'batch', 'tbptt', 'seed', 'format', 'targets', 'cell', 'hidden', 'layers', 'embed', 'vocab', 'recurrent-init', 'forget-bias', 'chrono'] as const) {
+    for (const option of ['seq', 'batch', 'tbptt', 'seed', 'format', 'targets', 'cell', 'hidden', 'layers', 'embed', 'vocab', 'recurrent-init', 'forget-bias', 'chrono', 'dilation', 'leak', 'learn-leak'] as const) {
       if (values[option] === undefined) continue;
       const given = option === 'vocab' ? await vocabularyOption(stringOption(values, 'vocab')!)
-        : option === 'format' || option === 'cell' || option === 'recurrent-init' ? String(values[option]) : String(Number(values[option]));
+        : option === 'dilation' ? dilationText(dilationOption(values, Number.MAX_SAFE_INTEGER)!)
+          : option === 'format' || option === 'cell' || option === 'recurrent-init' || option === 'learn-leak' ? String(values[option]) : String(Number(values[option]));
       if (given !== fixed[option]) {
         throw new UsageError(`--${option} cannot change when resuming: ${checkpointPath} fixes it${fixed[option] === undefined || option === 'vocab' ? '' : ` at ${fixed[option]}`}; drop --${option}, or drop --resume to start afresh`, 'train');
       }
@@ -169,7 +177,16 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
     recurrentInit: choiceOption(values, 'recurrent-init', ['uniform', 'orthogonal', 'identity'] as const),
     forgetBias: numberOption(values, 'forget-bias', {}),
     chronoMaxLength: numberOption(values, 'chrono', { min: 3 }),
+    dilation: dilationOption(values, layers),
+    leak: numberOption(values, 'leak', { positive: true }),
+    learnLeak: values['learn-leak'] === true ? true : undefined,
   };
+  if (init.leak !== undefined && !(init.leak <= (init.learnLeak ? 1 - 1e-6 : 1))) {
+    throw new UsageError(`--leak ${init.leak}: ${init.learnLeak ? 'the initial rate must be below 1 with --learn-leak' : 'a rate in (0, 1]'}`, 'train');
+  }
+  if (tbptt !== undefined && init.dilation !== undefined && [init.dilation].flat().some((d) => d > 1)) {
+    throw new UsageError('--dilation needs full BPTT (a dilated layer carries its last D states between segments): drop --tbptt', 'train');
+  }
   if (init.recurrentInit === 'identity' && cell !== 'rnn') throw new UsageError(`--recurrent-init identity is IRNN's, for --cell rnn; use orthogonal for --cell ${cell}`, 'train');
   if (init.forgetBias !== undefined && cell !== 'lstm') throw new UsageError(`--forget-bias is for --cell lstm (a ${cell} has no forget gate)`, 'train');
   if (init.chronoMaxLength !== undefined && cell === 'rnn') throw new UsageError('--chrono sets gate biases: for --cell lstm or gru', 'train');
@@ -182,7 +199,7 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
   // The model: from the checkpoint, from MODEL if it exists, or new.
   const fineTune = !saved && await exists(modelPath);
   if (fineTune) {
-    for (const option of ['cell', 'hidden', 'layers', 'embed', 'vocab', 'recurrent-init', 'forget-bias', 'chrono'] as const) {
+    for (const option of ['cell', 'hidden', 'layers', 'embed', 'vocab', 'recurrent-init', 'forget-bias', 'chrono', 'dilation', 'leak', 'learn-leak'] as const) {
       if (values[option] !== undefined) throw new UsageError(`--${option} describes a new model, but ${modelPath} exists and will be fine-tuned; give another MODEL path to train a new one`, 'train');
     }
   }
@@ -401,7 +418,7 @@ export function batchAt(data: Data, step: number, { seed, seq, batch }: { seed: 
 
 async function newModel(data: Data, { cell, hidden, layers, embed, seed, init }: {
   cell: 'lstm' | 'gru' | 'rnn'; hidden: number; layers: number; embed: number; seed: number;
-  init: { recurrentInit?: string; forgetBias?: number; chronoMaxLength?: number };
+  init: { recurrentInit?: string; forgetBias?: number; chronoMaxLength?: number; dilation?: number | number[]; leak?: number; learnLeak?: boolean };
 }): Promise<Sequential> {
   const options = Object.fromEntries(Object.entries(init).filter(([, v]) => v !== undefined));
   const recurrent = (inputSize: number) => ({ name: cell, type: cell, inputSize, hiddenSize: hidden, numLayers: layers, ...options, seed: seed + 1 }) as LayerDescription;
@@ -427,7 +444,27 @@ function fixedByCheckpoint(state: RunState, model: SequentialDescription): Recor
     vocab: state.vocab ? JSON.stringify(state.vocab) : undefined,
     'recurrent-init': text(recurrent?.recurrentInit ?? 'uniform'), 'forget-bias': text(recurrent?.forgetBias),
     chrono: text(recurrent?.chronoMaxLength),
+    dilation: dilationText((recurrent?.dilation as number | number[] | undefined) ?? 1), leak: text(recurrent?.leak),
+    'learn-leak': text(recurrent?.learnLeak ?? false),
   };
+}
+
+/** --dilation D or D,D,…: one skip length for every layer, or one per layer (`layers` of them). */
+function dilationOption(values: Parsed['values'], layers: number): number | number[] | undefined {
+  const raw = stringOption(values, 'dilation');
+  if (raw === undefined) return undefined;
+  const list = raw.split(',').map((d) => Number(d.trim()));
+  if (list.some((d) => !Number.isInteger(d) || d < 1 || d > 65536)) throw new UsageError(`--dilation ${raw}: skip lengths are integers from 1 to 65536`, 'train');
+  if (list.length > 1 && list.length !== layers && layers !== Number.MAX_SAFE_INTEGER) {
+    throw new UsageError(`--dilation ${raw} gives ${list.length} lengths for ${layers} layer${layers > 1 ? 's' : ''}: give one, or one per layer`, 'train');
+  }
+  return list.length === 1 ? list[0] : list;
+}
+
+/** A dilation as a model file records it: one number when every layer has the same. */
+function dilationText(d: number | number[]): string {
+  const list = [d].flat();
+  return list.every((v) => v === list[0]) ? String(list[0]) : list.join(',');
 }
 
 /** --vocab ascii|FILE as the vocabulary's JSON, to compare with a checkpoint's. */

@@ -66,12 +66,29 @@ describe('recur train: initialisation for long memory', () => {
     expect(i.code).toBe(0);
   });
 
+  it('--dilation and --leak/--learn-leak make the model, its file records them, and inspect shows them', async () => {
+    const r = await recur(['train', path('d.safetensors'), '--data', path('rows.csv'), '--steps', '2', ...TINY, '--cell', 'gru', '--layers', '2',
+      '--dilation', '1,4', '--leak', '0.25', '--learn-leak', '--diagnostics', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/gru\.l1  ‖∂L\/∂h_t‖ peaks at /);
+    const file = parseSafetensors(new Uint8Array(readFileSync(path('d.safetensors'))));
+    expect(JSON.parse(file.metadata.model).layers[0]).toMatchObject({ type: 'gru', numLayers: 2, dilation: [1, 4], leak: 0.25, learnLeak: true });
+    expect(Object.keys(file.tensors)).toContain('gru.leak_logit_l1');
+    const inspect = await recur(['inspect', path('d.safetensors')]);
+    expect(inspect.stdout).toContain('2 layers, dilation 1, 4, learned leak (from α 0.25)');
+  });
+
   it('refuses what the cell cannot take', async () => {
     for (const [args, message] of [
       [['--recurrent-init', 'identity'], 'IRNN'],
       [['--cell', 'gru', '--forget-bias', '1'], '--forget-bias is for --cell lstm'],
       [['--cell', 'rnn', '--chrono', '20'], '--chrono sets gate biases'],
       [['--chrono', '2'], '--chrono must be a number ≥ 3'],
+      [['--dilation', '0'], '--dilation 0: skip lengths are integers from 1 to 65536'],
+      [['--dilation', '1,2'], '--dilation 1,2 gives 2 lengths for 1 layer'],
+      [['--dilation', '2', '--tbptt', '4'], '--dilation needs full BPTT'],
+      [['--leak', '1.5'], '--leak 1.5: a rate in (0, 1]'],
+      [['--leak', '1', '--learn-leak'], 'the initial rate must be below 1 with --learn-leak'],
     ] as const) {
       const r = await recur(['train', path('x.safetensors'), '--data', path('rows.csv'), '--steps', '1', ...TINY, ...args]);
       expect(r.code).toBe(2);
