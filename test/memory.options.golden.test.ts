@@ -11,7 +11,7 @@
 // Regenerate: /usr/bin/python3 test/fixtures/memory/make_long_memory_grads.py (Debian torch 1.13).
 
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { GRU, LSTM, RNN } from '../src/node/index.js';
 import { relativeError } from './helpers.js';
 
@@ -76,9 +76,14 @@ async function run(c: Case) {
   }
 }
 
+// RECUR_MEMORY_REPORT=1 prints the worst relative error per tolerance class after the run.
+const worst: Record<number, number> = {};
+afterAll(() => { if (process.env.RECUR_MEMORY_REPORT) console.log('worst relative error by tolerance:', worst); });
+
 function expectWithin(what: string, actual: Float32Array | undefined, expected: Float32Array, tolerance: number): void {
   if (!actual) expect.fail(`${what}: missing`);
   const err = relativeError(actual, expected);
+  if (process.env.RECUR_MEMORY_REPORT) worst[tolerance] = Math.max(worst[tolerance] ?? 0, err);
   if (!(err <= tolerance)) expect.fail(`${what}: relative error ${err.toExponential(2)} > ${tolerance}`);
 }
 
