@@ -229,4 +229,36 @@ describe('training with diagnostics', () => {
     }
     expect((await run(true)).results[0].diagnostics!.layers.gru[0].cell).toBeUndefined();   // a GRU has no cell state
   });
+
+  it('truncated BPTT reports each chunk\'s backward pass over its window; the first equals full BPTT on those steps', async () => {
+    const make = () => Sequential.create({ layers: [
+      { name: 'lstm', type: 'lstm', inputSize: 3, hiddenSize: 8, seed: 1 },
+      { name: 'head', type: 'linear', inFeatures: 8, outFeatures: 2, seed: 2 }] });
+    const T = 12, B = 2;
+    const x = Float32Array.from({ length: T * B * 3 }, (_, i) => Math.sin(i));
+    const y = Float32Array.from({ length: T * B * 2 }, (_, i) => Math.cos(i));
+    const tbptt = { stepsPerUpdate: 4, stepsBack: 6 };
+    const [on, off, first] = [await make(), await make(), await make()];
+    const a = new Trainer(on, { loss: 'mse', lr: 1e-2, tbptt }), b = new Trainer(off, { loss: 'mse', lr: 1e-2, tbptt });
+    const r = a.step(x, y, { seqLen: T, batch: B, diagnostics: true });
+    expect(r.loss).toBe(b.step(x, y, { seqLen: T, batch: B }).loss);
+    expect(on.stateDict()).toEqual(off.stateDict());
+    // Chunks [0, 4), [4, 8), [8, 12), each backpropagated 6 steps: windows [0, 4), [2, 8), [6, 12).
+    const chunks = r.diagnostics!.chunks!;
+    expect(chunks.map((c) => c.window)).toEqual([{ from: 0, to: 4 }, { from: 2, to: 8 }, { from: 6, to: 12 }]);
+    for (const c of chunks) {
+      expect(c.layers.lstm[0].gradNorms).toHaveLength(c.window!.to - c.window!.from);
+      expect(c.layers.lstm[0].gradNorms[0]).toBeGreaterThan(0);       // the steps before the chunk get gradient too
+    }
+    expect(r.diagnostics!.layers).toBe(chunks[2].layers);             // the top level is the last chunk's
+    expect(r.diagnostics!.window).toEqual({ from: 6, to: 12 });
+    // Spectra are of the weights before each chunk's update: the first chunk's are the initial ones.
+    expect(chunks[0].layers.lstm[0].spectra).toEqual((first.layers[0].layer as LSTM).spectra()[0].gates);
+    expect(chunks[1].layers.lstm[0].spectra).not.toEqual(chunks[0].layers.lstm[0].spectra);
+    const full = new Trainer(first, { loss: 'mse', lr: 1e-2 });
+    const whole = full.step(x.subarray(0, 4 * B * 3), y.subarray(0, 4 * B * 2), { seqLen: 4, batch: B, diagnostics: true });
+    expect(chunks[0].layers).toEqual(whole.diagnostics!.layers);
+    for (const t of [a, b, full]) t.dispose();
+    for (const m of [on, off, first]) m.dispose();
+  });
 });

@@ -20,14 +20,17 @@ function reachText(norms: number[], lag: number | null, reverse: boolean, thresh
 
 /** Lines for a training step's diagnostics: per layer-direction, the reach of the gradient, the gates and the spectra. */
 export function diagnosticsLines(step: number, report: StepDiagnostics): string[] {
-  const lines = [`diagnostics at step ${step}:`];
+  // Truncated BPTT: the last chunk's backward pass, over its window of the sequence.
+  const w = report.window;
+  const lines = [`diagnostics at step ${step}${w ? ` (the last chunk's backward pass: t ${w.from}–${w.to - 1}, of ${report.chunks!.length} chunks)` : ''}:`];
+  const at = (t: number) => (w ? t + w.from : t);
   for (const [name, dirs] of Object.entries(report.layers)) {
     for (const d of dirs as MemoryDiagnostics[]) {
       const T = d.gradNorms.length, indent = ' '.repeat(direction(name, d).length);
-      lines.push(`  ${direction(name, d)}  ‖∂L/∂h_t‖ peaks at ${sci(d.gradNorms[d.peakStep])} (t ${d.peakStep} of ${T}), ${reachText(d.gradNorms, d.lag, d.reverse, report.threshold)}`);
+      lines.push(`  ${direction(name, d)}  ‖∂L/∂h_t‖ peaks at ${sci(d.gradNorms[d.peakStep])} (t ${at(d.peakStep)} of ${w ? w.to : T}), ${reachText(d.gradNorms, d.lag, d.reverse, report.threshold)}`);
       if (d.cell) {
         const c = d.cell;
-        lines.push(`  ${indent}  ‖∂L/∂c_t‖ peaks at ${sci(c.gradNorms[c.peakStep])} (t ${c.peakStep}), ${reachText(c.gradNorms, c.lag, d.reverse, report.threshold)}`);
+        lines.push(`  ${indent}  ‖∂L/∂c_t‖ peaks at ${sci(c.gradNorms[c.peakStep])} (t ${at(c.peakStep)}), ${reachText(c.gradNorms, c.lag, d.reverse, report.threshold)}`);
       }
       const g = d.gates;
       lines.push(`  ${indent}  gates: sigmoid saturated ${pct(g.sigmoidSaturated)}, tanh saturated ${pct(g.tanhSaturated)}` +

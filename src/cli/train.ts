@@ -193,7 +193,6 @@ export async function train({ positionals, values }: Parsed): Promise<number> {
   if (init.chronoMaxLength !== undefined && init.forgetBias !== undefined) throw new UsageError('give --forget-bias or --chrono, not both', 'train');
   const targets = saved ? saved.targets : intOption(values, 'targets', { min: 1 });
   if (tbptt !== undefined && tbptt > seq) throw new UsageError(`--tbptt ${tbptt} is longer than --seq ${seq}`, 'train');
-  if (tbptt !== undefined && diagnosticsEvery !== undefined) throw new UsageError('--diagnostics needs full BPTT: drop --tbptt', 'train');
   if (format === 'text' && targets !== undefined) throw new UsageError('--targets is for CSV data', 'train');
 
   // The model: from the checkpoint, from MODEL if it exists, or new.

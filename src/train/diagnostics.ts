@@ -38,6 +38,10 @@ export interface StepDiagnostics {
   threshold: number;
   /** Per recurrent layer name, per layer-direction (index l·D + d). */
   layers: Record<string, MemoryDiagnostics[]>;
+  /** Truncated BPTT: the steps [from, to) of the sequence this backward pass covered; gradNorms[i] is step from + i. */
+  window?: { from: number; to: number };
+  /** Truncated BPTT: every chunk's report, in order (the fields above are the last chunk's). */
+  chunks?: StepDiagnostics[];
 }
 
 export function diagnosticsOptions(value: boolean | DiagnosticsOptions | undefined): Required<DiagnosticsOptions> | undefined {

@@ -166,10 +166,7 @@ export class Trainer {
     const perStep = inputs.length / (T * B);
     if (!Number.isInteger(perStep) || perStep < 1) throw new RecurShapeError(`Trainer.step: inputs should hold seqLen·batch·features values, got ${inputs.length} for seqLen ${T}, batch ${B}`);
     const diagnostics = diagnosticsOptions(options.diagnostics);
-    if (this.options.tbptt) {
-      if (diagnostics) throw new RecurOptionError('Trainer.step: diagnostics need full BPTT or checkpointEvery, not tbptt (one backward pass per chunk)');
-      return this.truncated(inputs, targets, T, B, perStep);
-    }
+    if (this.options.tbptt) return this.truncated(inputs, targets, T, B, perStep, diagnostics);
     this.net.zeroGrad();
     const recorded: Record<string, DirectionDiagnostics[]>[] | undefined = diagnostics ? [] : undefined;
     const { loss } = this.options.checkpointEvery
@@ -322,8 +319,12 @@ export class Trainer {
 
   // Truncated BPTT: an update every k1 steps, each backpropagating the last k2 steps, from the
   // state carried (detached) from before. States at multiples of k1 are kept to start windows.
-  private truncated(inputs: Float32Array | Int32Array, targets: Float32Array | Int32Array, T: number, B: number, perStep: number): StepResult {
+  // With diagnostics, each chunk's backward pass is reported on its own (its window of steps),
+  // with the spectra of the weights before that chunk's update.
+  private truncated(inputs: Float32Array | Int32Array, targets: Float32Array | Int32Array, T: number, B: number, perStep: number,
+                    diagnostics?: Required<DiagnosticsOptions>): StepResult {
     const k1 = this.options.tbptt!.stepsPerUpdate, k2 = this.options.tbptt!.stepsBack ?? k1;
+    const chunkReports: StepDiagnostics[] = [];
     const boundary = new Map<number, Record<string, RecurrentState> | undefined>([[0, undefined]]);
     let total = 0, chunks = 0, last: StepResult = { loss: NaN, gradNorm: NaN, skipped: false, updates: 0 };
     let updates = 0;
@@ -338,14 +339,19 @@ export class Trainer {
         state = this.net.forward(x, { seqLen: start - b, batch: B, states: state }).states;
       }
       this.net.zeroGrad();
-      const r = this.window(inputs, targets, T, B, start, end, state, undefined, lossFrom);
+      const recorded: Record<string, DirectionDiagnostics[]>[] | undefined = diagnostics ? [] : undefined;
+      const r = this.window(inputs, targets, T, B, start, end, state, undefined, lossFrom, undefined, recorded);
+      if (diagnostics) chunkReports.push({ ...stepDiagnostics(this.net, recorded![0], diagnostics), window: { from: start, to: end } });
       // Detached carry: the state at `end` as this window computed it.
       boundary.set(end, r.states);
       last = this.update(r.loss);
       updates += last.updates;
       total += r.loss; chunks++;
     }
-    return { loss: total / chunks, gradNorm: last.gradNorm, skipped: last.skipped, ...(last.reason ? { reason: last.reason } : {}), updates };
+    return {
+      loss: total / chunks, gradNorm: last.gradNorm, skipped: last.skipped, ...(last.reason ? { reason: last.reason } : {}), updates,
+      ...(diagnostics ? { diagnostics: { ...chunkReports[chunkReports.length - 1], chunks: chunkReports } } : {}),
+    };
   }
 
   /** Clipping, the finite check and the optimizer step, after gradients are accumulated. */
