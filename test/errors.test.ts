@@ -303,7 +303,7 @@ describe('create() option checks (RecurOptionError)', () => {
 
   it('rejects an unknown option key, listing the known ones', async () => {
     await failure(() => LSTM.create({ inputSize: 3, hiddenSize: 4, hidenSize: 4 } as never, rt), RecurOptionError,
-      /lstm: unknown option hidenSize; known: inputSize, hiddenSize, numLayers, bias, batchFirst, bidirectional, seed, quantize, clip, recurrentInit, forgetBias, chronoMaxLength, peephole/);
+      /lstm: unknown option hidenSize; known: inputSize, hiddenSize, numLayers, bias, batchFirst, bidirectional, seed, quantize, clip, recurrentInit, forgetBias, chronoMaxLength, dilation, leak, learnLeak, peephole/);
     await failure(() => GRU.create({ inputSize: 3, hiddenSize: 4, dropout: 0.1, proj_size: 2 } as never, rt),
       RecurOptionError, /gru: unknown options dropout, proj_size;/);
   });

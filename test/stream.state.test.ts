@@ -219,7 +219,7 @@ describe('a snapshot survives a process restart', () => {
       const out = job.steps.map((ids) => Buffer.from(s.step(Int32Array.from(ids)).buffer).toString('base64'));
       process.stdout.write(JSON.stringify(out));
     `);
-  });
+  }, 60_000);   // transpiles every file of src/: seconds on a busy machine
 
   afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
