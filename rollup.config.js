@@ -77,6 +77,12 @@ function manualChunks(id, { getModuleInfo, getModuleIds }) {
   return undefined;
 }
 
+// Classes that keep their names when minified: errors report theirs (RecurShapeError…) as
+// error.name, and the user-facing ones show as themselves in a console or a stack trace. The
+// internal ones (Allocator, Workspace, Tape…) are renamed like any other identifier.
+const PUBLIC_CLASSES = new RegExp('^(Recur\\w*Error|LSTM|GRU|RNN|Linear|Embedding|Sequential|Stream|StreamGroup|GroupMember|Runtime'
+  + '|Trainer|SGD|Adam|AdamW|OnnxGraphModel|GraphStream|SileroVad|SpeechSegmenter|VoiceActivityDetector)$');
+
 export default {
   input: entries,
   output: {
@@ -95,8 +101,12 @@ export default {
   plugins: [
     wasmModule,
     typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist', sourceMap: true }),
-    // keep_classnames: errors report their class (RecurShapeError…) as error.name.
-    ...(process.env.RECUR_NO_MINIFY ? [] : [terser({ keep_classnames: true, format: { comments: false } })]),
+    // ES2020 modules (what every runtime recur supports runs), so terser may use the newer syntax
+    // and rename top-level names; three compress passes find what one leaves.
+    ...(process.env.RECUR_NO_MINIFY ? [] : [terser({
+      ecma: 2020, module: true, toplevel: true, compress: { passes: 3 }, format: { comments: false },
+      keep_classnames: PUBLIC_CLASSES,
+    })]),
     copyWasm,
   ],
 };
