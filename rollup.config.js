@@ -1,8 +1,8 @@
 // Bundles the TypeScript host into dist/: minified ESM, one file per entry point plus the chunks
 // they share, with source maps, and both builds of the kernels (recur.wasm, recur-relaxed.wasm)
 // copied beside them as files (Wrangler and workerd load one as a CompiledWasm module; browsers
-// fetch one; Node reads one). Types come from
-// `tsc --emitDeclarationOnly` (npm run build:js). `npm run bench:size` reports the gzipped sizes.
+// fetch one; Node reads one), with the graph runtime's (recur-graph.wasm, for recur/onnx and
+// recur/vad). Types come from `tsc --emitDeclarationOnly` (npm run build:js). `npm run bench:size` reports the gzipped sizes.
 //
 //   dist/index.js         default (browsers, bundlers): fetches ./recur-relaxed.wasm (where
 //                         relaxed SIMD runs) or ./recur.wasm beside itself
@@ -43,15 +43,17 @@ const copyWasm = {
     mkdirSync('dist', { recursive: true });
     copyFileSync('build/recur.wasm', 'dist/recur.wasm');
     copyFileSync('build/recur-relaxed.wasm', 'dist/recur-relaxed.wasm');
+    copyFileSync('build/recur-graph.wasm', 'dist/recur-graph.wasm');
   },
 };
 
-// src/worker/index.ts imports './recur-relaxed.wasm'. The bundle sits beside it in dist/, so the
-// import stays exactly as written, for Wrangler or workerd to resolve as a wasm module.
+// src/worker/index.ts imports './recur-relaxed.wasm' (and recur/onnx's and recur/vad's Worker entries
+// './recur-graph.wasm'). The bundles sit beside them in dist/, so the imports stay exactly as
+// written, for Wrangler or workerd to resolve as wasm modules.
 const wasmModule = {
   name: 'wasm-module',
   resolveId(id) {
-    return id === './recur.wasm' || id === './recur-relaxed.wasm' ? { id, external: true } : null;
+    return /^\.\/recur(-relaxed|-graph)?\.wasm$/.test(id) ? { id, external: true } : null;
   },
 };
 

@@ -10,8 +10,8 @@ const SILERO = join(root, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.on
 
 /**
  * The modules Wrangler would upload for examples/worker: its src/*.js, `recur` and `recur/vad` as
- * the `workerd` export condition resolves them (and the chunks they import), recur-relaxed.wasm as
- * a CompiledWasm module and the model files as Data modules (wrangler.toml's rule), `model` in
+ * the `workerd` export condition resolves them (and the chunks they import), recur-relaxed.wasm and
+ * recur-graph.wasm (recur/vad's) as CompiledWasm modules and the model files as Data modules (wrangler.toml's rule), `model` in
  * place of models/char-lstm.safetensors (bytes). workerd resolves a bare `recur` beside the importer, and
  * `recur/vad` in a folder `recur` beside it.
  */
@@ -30,6 +30,7 @@ export function workerModules(model) {
     { type: 'ESModule', path: join(here, 'recur'), contents: readFileSync(entry, 'utf8') },
     { type: 'ESModule', path: join(here, 'recur/vad'), contents: vadSource },
     { type: 'CompiledWasm', path: join(here, 'recur-relaxed.wasm'), contents: readFileSync(join(dirname(entry), 'recur-relaxed.wasm')) },
+    { type: 'CompiledWasm', path: join(here, 'recur-graph.wasm'), contents: readFileSync(join(dirname(entry), 'recur-graph.wasm')) },
     { type: 'Data', path: join(root, 'models/char-lstm.safetensors'), contents: model },
     { type: 'Data', path: SILERO, contents: readFileSync(SILERO) },
   ];
