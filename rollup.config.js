@@ -61,7 +61,7 @@ const SUBPATHS = /[\\/]src[\\/](vad|graph|onnx|tfjs)[\\/]/;
 // Each runtime's own entry (src/node, src/worker…: what the subpaths' for-<runtime>.ts import) stays apart.
 const RUNTIME_ENTRY = /[\\/]src[\\/]((node|worker|browser|cli)[\\/]|index\.ts$)/;
 let base;
-/** base: modules of src/ outside the subpaths that a subpath imports (transitively); core: the rest of src/core.ts's. */
+/** base: modules of src/ outside the subpaths that a subpath imports (transitively). The rest of src/core.ts's go with src/index.ts. */
 function manualChunks(id, { getModuleInfo, getModuleIds }) {
   if (!base) {
     base = new Set();
@@ -75,7 +75,6 @@ function manualChunks(id, { getModuleInfo, getModuleIds }) {
     for (const m of getModuleIds()) if (SUBPATHS.test(m)) walk(m);
   }
   if (base.has(id)) return 'base';
-  if (/[\\/]src[\\/](core|errors)\.ts$/.test(id)) return 'core';
   return undefined;
 }
 
@@ -92,10 +91,11 @@ export default {
     format: 'es',
     entryFileNames: '[name].js',
     chunkFileNames: '[name].js',
-    // What the entries share is two chunks: base.js, the part of the library that the subpaths
-    // (recur/vad, recur/onnx, recur/tfjs) use too — the runtime, the layers and their kernels —
-    // and core.js, the rest of the main entry (the trainer and optimizers, model files,
-    // quantization…). A page with only recur/vad so loads none of those.
+    // What the entries share: base.js, the part of the library that the subpaths (recur/vad,
+    // recur/onnx, recur/tfjs) use too — the runtime, the layers and their kernels — and index.js,
+    // the default entry, which holds the rest (the trainer and optimizers, model files,
+    // quantization…): the Worker and Node entries import it and then set their own wasm source,
+    // so the main entry is two files, not three. A page with only recur/vad loads none of index.js.
     manualChunks,
     sourcemap: true,
   },

@@ -37,6 +37,7 @@ setDefaultWasmSource(() => readWasm(wasmFile(chosenBuild())));
 // The graph runtime's kernels (recur/onnx, recur/vad), read only if a graph is loaded.
 setDefaultGraphWasmSource(() => readWasm('recur-graph.wasm'));
 
-export * from '../core.js';
+// The default entry, whose fetch-from-beside source the lines above replace (imports run first).
+export * from '../index.js';
 export { nodeTransform } from './stream.js';
 export { saveCheckpointFile, loadCheckpointFile, writeFileAtomic } from './checkpoint.js';
