@@ -1,8 +1,8 @@
 // Bundles the TypeScript host into dist/: minified ESM, one file per entry point plus the chunks
 // they share, with source maps, and both builds of the kernels (recur.wasm, recur-relaxed.wasm)
 // copied beside them as files (Wrangler and workerd load one as a CompiledWasm module; browsers
-// fetch one; Node reads one). Types come from
-// `tsc --emitDeclarationOnly` (npm run build:js). `npm run bench:size` reports the gzipped sizes.
+// fetch one; Node reads one), with the graph runtime's (recur-graph.wasm, for recur/onnx and
+// recur/vad). Types come from `tsc --emitDeclarationOnly` (npm run build:js). `npm run bench:size` reports the gzipped sizes.
 //
 //   dist/index.js         default (browsers, bundlers): fetches ./recur-relaxed.wasm (where
 //                         relaxed SIMD runs) or ./recur.wasm beside itself
@@ -43,15 +43,17 @@ const copyWasm = {
     mkdirSync('dist', { recursive: true });
     copyFileSync('build/recur.wasm', 'dist/recur.wasm');
     copyFileSync('build/recur-relaxed.wasm', 'dist/recur-relaxed.wasm');
+    copyFileSync('build/recur-graph.wasm', 'dist/recur-graph.wasm');
   },
 };
 
-// src/worker/index.ts imports './recur-relaxed.wasm'. The bundle sits beside it in dist/, so the
-// import stays exactly as written, for Wrangler or workerd to resolve as a wasm module.
+// src/worker/index.ts imports './recur-relaxed.wasm' (and recur/onnx's and recur/vad's Worker entries
+// './recur-graph.wasm'). The bundles sit beside them in dist/, so the imports stay exactly as
+// written, for Wrangler or workerd to resolve as wasm modules.
 const wasmModule = {
   name: 'wasm-module',
   resolveId(id) {
-    return id === './recur.wasm' || id === './recur-relaxed.wasm' ? { id, external: true } : null;
+    return /^\.\/recur(-relaxed|-graph)?\.wasm$/.test(id) ? { id, external: true } : null;
   },
 };
 
@@ -59,7 +61,7 @@ const SUBPATHS = /[\\/]src[\\/](vad|graph|onnx|tfjs)[\\/]/;
 // Each runtime's own entry (src/node, src/worker…: what the subpaths' for-<runtime>.ts import) stays apart.
 const RUNTIME_ENTRY = /[\\/]src[\\/]((node|worker|browser|cli)[\\/]|index\.ts$)/;
 let base;
-/** base: modules of src/ outside the subpaths that a subpath imports (transitively); core: the rest of src/core.ts's. */
+/** base: modules of src/ outside the subpaths that a subpath imports (transitively). The rest of src/core.ts's go with src/index.ts. */
 function manualChunks(id, { getModuleInfo, getModuleIds }) {
   if (!base) {
     base = new Set();
@@ -73,9 +75,14 @@ function manualChunks(id, { getModuleInfo, getModuleIds }) {
     for (const m of getModuleIds()) if (SUBPATHS.test(m)) walk(m);
   }
   if (base.has(id)) return 'base';
-  if (/[\\/]src[\\/](core|errors)\.ts$/.test(id)) return 'core';
   return undefined;
 }
+
+// Classes that keep their names when minified: errors report theirs (RecurShapeError…) as
+// error.name, and the user-facing ones show as themselves in a console or a stack trace. The
+// internal ones (Allocator, Workspace, Tape…) are renamed like any other identifier.
+const PUBLIC_CLASSES = new RegExp('^(Recur\\w*Error|LSTM|GRU|RNN|Linear|Embedding|Sequential|Stream|StreamGroup|GroupMember|Runtime'
+  + '|Trainer|SGD|Adam|AdamW|OnnxGraphModel|GraphStream|SileroVad|SpeechSegmenter|VoiceActivityDetector)$');
 
 export default {
   input: entries,
@@ -84,10 +91,11 @@ export default {
     format: 'es',
     entryFileNames: '[name].js',
     chunkFileNames: '[name].js',
-    // What the entries share is two chunks: base.js, the part of the library that the subpaths
-    // (recur/vad, recur/onnx, recur/tfjs) use too — the runtime, the layers and their kernels —
-    // and core.js, the rest of the main entry (the trainer and optimizers, model files,
-    // quantization…). A page with only recur/vad so loads none of those.
+    // What the entries share: base.js, the part of the library that the subpaths (recur/vad,
+    // recur/onnx, recur/tfjs) use too — the runtime, the layers and their kernels — and index.js,
+    // the default entry, which holds the rest (the trainer and optimizers, model files,
+    // quantization…): the Worker and Node entries import it and then set their own wasm source,
+    // so the main entry is two files, not three. A page with only recur/vad loads none of index.js.
     manualChunks,
     sourcemap: true,
   },
@@ -95,8 +103,12 @@ export default {
   plugins: [
     wasmModule,
     typescript({ tsconfig: './tsconfig.json', declaration: false, outDir: 'dist', sourceMap: true }),
-    // keep_classnames: errors report their class (RecurShapeError…) as error.name.
-    ...(process.env.RECUR_NO_MINIFY ? [] : [terser({ keep_classnames: true, format: { comments: false } })]),
+    // ES2020 modules (what every runtime recur supports runs), so terser may use the newer syntax
+    // and rename top-level names; three compress passes find what one leaves.
+    ...(process.env.RECUR_NO_MINIFY ? [] : [terser({
+      ecma: 2020, module: true, toplevel: true, compress: { passes: 3 }, format: { comments: false },
+      keep_classnames: PUBLIC_CLASSES,
+    })]),
     copyWasm,
   ],
 };

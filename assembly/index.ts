@@ -1,4 +1,5 @@
-// The one wasm module: every kernel, plus where the host's heap may begin.
+// The layer kernels (recur.wasm), plus where the host's heap may begin. The ONNX graph runtime's
+// kernels (convolutions, the STFT, elementwise ops) are a module of their own: assembly/graph.ts.
 export { gemm, gemvPair, gemmWeightGrad, addColumnSums } from './gemm';
 export { transposePacked, packWeight, fillUniform } from './pack';
 export { gemmQ8 } from './quant';
@@ -9,9 +10,6 @@ export { rnnCell, rnnForward, rnnBackward } from './rnn';
 export { stateGradRows, largestSingularValue, spectralRadius, recurrentSpectra } from './diagnostics';
 export { linearForward, embeddingForward, embeddingBackward } from './linear';
 export { swapAxes01, previousRows, transpose } from './layout';
-export { im2col1d, padRows, convDirect1d } from './conv';
-export { addRowBias, ewBinary, ewUnary } from './elementwise';
-export { stftReal } from './fft';
 export { runProgram } from './program';
 
 // First byte after static data; the host's allocator owns everything from here up.

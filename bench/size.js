@@ -7,11 +7,13 @@
 // 1. Download size of each entry point: the entry's file plus every chunk it imports (followed
 //    through static imports), each gzipped on its own (level 9) as a server would send it, plus
 //    the wasm for the entries that load it — one of recur.wasm and recur-relaxed.wasm, counted
-//    as the larger of the two; "adds" is what it costs beyond the main entry
-//    (the files the main entry does not load). Budgets: the main entry — runtime, layers,
-//    safetensors, quantized weights, streaming, training — with the wasm, at most 40 kB; recur/vad
-//    (dist/vad.js: recur, the graph runtime and the Silero helper; what a page running Silero VAD
-//    downloads, the model file aside) with the wasm, at most 75 kB, set beside what
+//    as the larger of the two — and, for recur/onnx and recur/vad, the graph runtime's kernels
+//    (recur-graph.wasm), which only they load; "adds" is what it costs beyond the main entry
+//    (the files the main entry does not load, recur-graph.wasm included). Budgets: the main
+//    entry — runtime, layers, safetensors, quantized weights, streaming, training — with the
+//    wasm, at most 40 kB; recur/vad (dist/vad.js: recur, the graph runtime and the Silero helper;
+//    what a page running Silero VAD downloads, the model file aside) with both wasm files, at
+//    most 75 kB, set beside what
 //    onnxruntime-web downloads (its ESM bundle and wasm, as bench:peers counts them).
 // 2. Memory in one runtime (one Worker isolate, one page) for a char-LSTM: bytes per stream,
 //    per parameter of a loaded model (f32, and int8 where saveModel supports it) and per
@@ -25,7 +27,7 @@ import { peer as ortWeb } from './peers/ort-web.js';
 
 const dist = new URL('../dist/', import.meta.url);
 const BUDGET = 40_000;       // bytes, gzipped: the main entry plus recur.wasm
-const VAD_BUDGET = 75_000;   // bytes, gzipped: recur/vad plus recur.wasm, without the model file
+const VAD_BUDGET = 75_000;   // bytes, gzipped: recur/vad plus recur.wasm and recur-graph.wasm, without the model file
 
 const gz = (name) => gzipSync(readFileSync(new URL(name, dist)), { level: 9 }).length;
 const gzUrl = (url) => { const bytes = readFileSync(url); return { file: url.pathname.split('/').at(-1), raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }; };
@@ -40,34 +42,37 @@ function closure(entry, seen = new Set()) {
   return seen;
 }
 
+// [file, label, loads the wasm (counted in "+ wasm gz"), loads recur-graph.wasm]
 const entries = [
-  ['index.js', 'recur (default: browsers, bundlers)', true],
-  ['browser.js', 'recur (browser) + trainInWorker', true],
-  ['worker.js', 'recur (workerd / worker)', true],
-  ['node.js', 'recur (node)', true],
-  ['train-worker.js', 'dist/train-worker.js (Web Worker)', true],
-  ['onnx.js', 'recur/onnx', false],
-  ['vad.js', 'recur/vad (Silero VAD)', true],
-  ['tfjs.js', 'recur/tfjs', false],
+  ['index.js', 'recur (default: browsers, bundlers)', true, false],
+  ['browser.js', 'recur (browser) + trainInWorker', true, false],
+  ['worker.js', 'recur (workerd / worker)', true, false],
+  ['node.js', 'recur (node)', true, false],
+  ['train-worker.js', 'dist/train-worker.js (Web Worker)', true, false],
+  ['onnx.js', 'recur/onnx', false, true],
+  ['vad.js', 'recur/vad (Silero VAD)', true, true],
+  ['tfjs.js', 'recur/tfjs', false, false],
 ];
 const present = new Set(readdirSync(dist));
 const builds = ['recur.wasm', 'recur-relaxed.wasm'].filter((f) => present.has(f)).map((f) => ({ file: f, raw: raw(f), gzip: gz(f) }));
 const wasm = builds.reduce((a, b) => (b.gzip > a.gzip ? b : a));   // a runtime downloads one build
+const graphWasm = present.has('recur-graph.wasm') ? { file: 'recur-graph.wasm', raw: raw('recur-graph.wasm'), gzip: gz('recur-graph.wasm') } : null;
 const sizes = [];
 const mainFiles = closure('index.js');
 console.log(['entry'.padEnd(36), 'files'.padEnd(46), 'min.js'.padStart(8), 'js gz'.padStart(8), '+ wasm gz'.padStart(10), 'adds gz'.padStart(8)].join('  '));
-for (const [file, label, loadsWasm] of entries) {
+for (const [file, label, loadsWasm, loadsGraph] of entries) {
   if (!present.has(file)) continue;
   const files = [...closure(file)];
   const js = files.reduce((n, f) => n + raw(f), 0);
   const jsGzip = files.reduce((n, f) => n + gz(f), 0);
-  const total = jsGzip + (loadsWasm ? wasm.gzip : 0);
-  const adds = files.filter((f) => !mainFiles.has(f)).reduce((n, f) => n + gz(f), 0);
+  const graph = loadsGraph && graphWasm ? graphWasm.gzip : 0;
+  const total = jsGzip + (loadsWasm ? wasm.gzip + graph : 0);
+  const adds = files.filter((f) => !mainFiles.has(f)).reduce((n, f) => n + gz(f), 0) + graph;
   sizes.push({ entry: file, label, files, jsBytes: js, jsGzipBytes: jsGzip, withWasmGzipBytes: loadsWasm ? total : null, addsGzipBytes: adds });
   console.log([label.padEnd(36), files.join(' ').padEnd(46), kb(js).padStart(8), kb(jsGzip).padStart(8),
     (loadsWasm ? kb(total) : '').padStart(10), kb(adds).padStart(8)].join('  '));
 }
-for (const b of builds) console.log([b.file.padEnd(36), ''.padEnd(46), kb(b.raw).padStart(8), ''.padStart(8), kb(b.gzip).padStart(10)].join('  '));
+for (const b of graphWasm ? [...builds, graphWasm] : builds) console.log([b.file.padEnd(36), ''.padEnd(46), kb(b.raw).padStart(8), ''.padStart(8), kb(b.gzip).padStart(10)].join('  '));
 const main = sizes.find((s) => s.entry === 'index.js');
 const vad = sizes.find((s) => s.entry === 'vad.js');
 const ort = ortWeb.download().map(gzUrl);
@@ -131,7 +136,7 @@ console.log(`  training (Adam, seqLen ${T})      + ${(training.bytes / parameter
 
 model.dispose();
 const out = { date: new Date().toISOString(), node: process.version, budgetBytes: BUDGET, vadBudgetBytes: VAD_BUDGET,
-              onnxruntimeWeb: { files: ort, gzipBytes: ortGzip }, wasm, builds, entries: sizes,
+              onnxruntimeWeb: { files: ort, gzipBytes: ortGzip }, wasm, builds, graphWasm, entries: sizes,
               memory: { model: CHAR_LSTM, parameters, bytesPerStream: perStream, perParameter, trainingBytesPerParameter: training.bytes / parameters } };
 writeFileSync(new URL('./size.json', import.meta.url), JSON.stringify(out, null, 2) + '\n');
 console.log('\nwrote bench/size.json');

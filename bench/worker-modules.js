@@ -10,8 +10,9 @@ const SILERO = join(root, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.on
 
 /**
  * The modules Wrangler would upload for examples/worker: its src/*.js, `recur` and `recur/vad` as
- * the `workerd` export condition resolves them (and the chunks they import), recur-relaxed.wasm as
- * a CompiledWasm module and the model files as Data modules (wrangler.toml's rule), `model` in
+ * the `workerd` export condition resolves them (and, in recur-dist/, the chunks they import),
+ * recur-relaxed.wasm and recur-graph.wasm (recur/vad's) as CompiledWasm modules and the model
+ * files as Data modules (wrangler.toml's rule), `model` in
  * place of models/char-lstm.safetensors (bytes). workerd resolves a bare `recur` beside the importer, and
  * `recur/vad` in a folder `recur` beside it.
  */
@@ -20,16 +21,20 @@ export function workerModules(model) {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const entry = join(root, pkg.exports['.'].workerd.default);
   const vadEntry = join(root, pkg.exports['./vad'].workerd);
-  // recur/vad is one folder down: its imports of the files beside it go up one, and its import
-  // of the Worker entry is `recur` itself, so there is one copy of every chunk (as in Wrangler's bundle).
-  const vadSource = readFileSync(vadEntry, 'utf8').replace(/((?:import|from)\s*)(["'])\.\/([\w.-]+)\2/g,
-    (_, keyword, quote, name) => `${keyword}${quote}${name === basename(entry) ? '../recur' : `../${name}`}${quote}`);
+  const dist = dirname(entry);
+  // The files the two entries import (chunks and wasm) go in a folder of their own, recur-dist/,
+  // so their names (index.js…) cannot clash with the example's. `recur` imports them from there;
+  // recur/vad is one folder down, and its import of the Worker entry is `recur` itself, so there
+  // is one copy of every chunk (as in Wrangler's bundle).
+  const relink = (file, up) => readFileSync(file, 'utf8').replace(/((?:import|from)\s*)(["'])\.\/([\w.-]+)\2/g,
+    (_, keyword, quote, name) => `${keyword}${quote}${name === basename(entry) ? `${up}recur` : `${up}recur-dist/${name}`}${quote}`);
   const list = [
     { type: 'ESModule', path: join(here, 'index.js') },   // the main module first
     ...readdirSync(here).filter((f) => f.endsWith('.js') && f !== 'index.js').map((f) => ({ type: 'ESModule', path: join(here, f) })),
-    { type: 'ESModule', path: join(here, 'recur'), contents: readFileSync(entry, 'utf8') },
-    { type: 'ESModule', path: join(here, 'recur/vad'), contents: vadSource },
-    { type: 'CompiledWasm', path: join(here, 'recur-relaxed.wasm'), contents: readFileSync(join(dirname(entry), 'recur-relaxed.wasm')) },
+    { type: 'ESModule', path: join(here, 'recur'), contents: relink(entry, './') },
+    { type: 'ESModule', path: join(here, 'recur/vad'), contents: relink(vadEntry, '../') },
+    { type: 'CompiledWasm', path: join(here, 'recur-dist/recur-relaxed.wasm'), contents: readFileSync(join(dist, 'recur-relaxed.wasm')) },
+    { type: 'CompiledWasm', path: join(here, 'recur-dist/recur-graph.wasm'), contents: readFileSync(join(dist, 'recur-graph.wasm')) },
     { type: 'Data', path: join(root, 'models/char-lstm.safetensors'), contents: model },
     { type: 'Data', path: SILERO, contents: readFileSync(SILERO) },
   ];
@@ -38,15 +43,14 @@ export function workerModules(model) {
     for (const [, , name] of readFileSync(file, 'utf8').matchAll(/(?:import|from)\s*(["'])\.\/([\w-]+\.js)\1/g)) {
       if (seen.has(name)) continue;
       seen.add(name);
-      list.push({ type: 'ESModule', path: join(here, name), contents: readFileSync(join(dirname(entry), name), 'utf8') });
-      chunks(join(dirname(entry), name));
+      list.push({ type: 'ESModule', path: join(here, 'recur-dist', name), contents: readFileSync(join(dist, name), 'utf8') });
+      chunks(join(dist, name));
     }
   };
   chunks(entry);
   chunks(vadEntry);
   return list;
 }
-
 
 /** examples/worker/wrangler.toml's compatibility date. */
 export const compatibilityDate = readFileSync(join(root, 'examples/worker/wrangler.toml'), 'utf8').match(/compatibility_date\s*=\s*"([^"]+)"/)[1];

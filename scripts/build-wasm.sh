@@ -4,6 +4,9 @@
 #   build/recur.wasm          wasm SIMD: runs everywhere recur runs (the default)
 #   build/recur-relaxed.wasm  + relaxed SIMD (f32x4.relaxed_madd: an FMA on CPUs that have one),
 #                             picked at load time where the runtime supports it
+#   build/recur-graph.wasm    the graph runtime's kernels (assembly/graph.ts: convolutions, the STFT,
+#                             elementwise ops), loaded only by recur/onnx and recur/vad; it imports
+#                             the memory of whichever build above runs (asconfig.graph.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FEATURES="--enable-simd --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals"
@@ -11,4 +14,6 @@ npx asc assembly/index.ts --target release
 npx wasm-opt build/recur.wasm -O3 $FEATURES -o build/recur.wasm
 npx asc assembly/index.ts --target release --enable relaxed-simd -o build/recur-relaxed.wasm
 npx wasm-opt build/recur-relaxed.wasm -O3 $FEATURES --enable-relaxed-simd -o build/recur-relaxed.wasm
-echo "build/recur.wasm: $(wc -c < build/recur.wasm) bytes; build/recur-relaxed.wasm: $(wc -c < build/recur-relaxed.wasm) bytes"
+npx asc --config asconfig.graph.json --target release
+npx wasm-opt build/recur-graph.wasm -O3 $FEATURES -o build/recur-graph.wasm
+echo "build/recur.wasm: $(wc -c < build/recur.wasm) bytes; build/recur-relaxed.wasm: $(wc -c < build/recur-relaxed.wasm) bytes; build/recur-graph.wasm: $(wc -c < build/recur-graph.wasm) bytes"

@@ -11,7 +11,9 @@
 //   train/                     losses, optimizers, clipping, Trainer, checkpoints
 //   graph/ onnx/ tfjs/         importers and the ONNX graph runtime
 //   vad/ core.ts               voice activity detection; what every entry exports
-//   node/ index.ts worker/     entry points
+//   index.ts                   the default entry point
+//   node/ worker/              the Node and Workers entry points: the default one (its module,
+//                              one copy of the library) with their own wasm source
 //   browser/ */for-*.ts        the browser entry, and the importers' entry points per runtime
 //                              (onnx/for-node.ts imports node/index.ts)
 //   cli/                       the command line
@@ -33,7 +35,8 @@ const ORDER: string[][] = [
   ['train'],
   ['graph', 'onnx', 'tfjs'],
   ['vad', 'core.ts'],
-  ['node', 'index.ts', 'worker'],
+  ['index.ts'],
+  ['node', 'worker'],
   ['browser', 'for-*.ts'],
   ['cli'],
 ];

@@ -4,3 +4,4 @@
 
 export { loadOnnxGraph, OnnxGraphModel, GraphStream, type OnnxGraphOptions, type GraphValue, type TensorInput } from './model.js';
 export type { Tensor, ElemType } from './tensor.js';
+export { initGraph, loadGraphKernels } from './kernels.js';

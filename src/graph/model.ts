@@ -13,6 +13,7 @@ import { RecurDisposedError, RecurFormatError, RecurOptionError, RecurShapeError
 import { decodeModel, type OnnxGraph, type OnnxValueInfo } from '../onnx/onnx.js';
 import { OwnedBlocks } from '../runtime/reclaim.js';
 import { init, type Runtime } from '../runtime/runtime.js';
+import { loadGraphKernels } from './kernels.js';
 import { decodeSnapshot, encodeSnapshot, fnv1a } from '../stream/snapshot.js';
 import { MAX_PLAN_ELEMENTS, MAX_RUN_WORK, Plan, unsupportedOperators, type PlanInput } from './plan.js';
 import { alloc, elemTypeOf, sizeOf, type ElemType, type Tensor } from './tensor.js';
@@ -54,6 +55,7 @@ export async function loadOnnxGraph(bytes: Uint8Array | ArrayBuffer, options: On
   const data = bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes;
   if (!(data instanceof Uint8Array)) throw new RecurFormatError('loadOnnxGraph: bytes must be a Uint8Array or an ArrayBuffer');
   const rt = options.runtime ?? (await init());
+  await loadGraphKernels(rt);
   const model = decodeModel(data);
   return new OnnxGraphModel(model.graph, model.opset, rt, options);
 }

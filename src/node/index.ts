@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { RecurWasmError } from '../errors.js';
 import { preferredBuild, supportsRelaxedSimd, wasmFile, type WasmBuild } from '../runtime/features.js';
-import { setDefaultWasmSource } from '../runtime/runtime.js';
+import { setDefaultGraphWasmSource, setDefaultWasmSource } from '../runtime/runtime.js';
 
 function chosenBuild(): WasmBuild {
   const asked = process.env.RECUR_WASM;
@@ -18,20 +18,26 @@ function chosenBuild(): WasmBuild {
   return asked;
 }
 
-setDefaultWasmSource(() => {
-  // Read synchronously, through require, when first needed: an async read starts libuv's thread
-  // pool, and an ESM import of node:fs builds a facade that loads node:stream — each a few ms of
-  // start-up, the second paid even by programs that bring their own kernels.
+/**
+ * Reads one of recur's .wasm files synchronously, through require, when first needed: an async
+ * read starts libuv's thread pool, and an ESM import of node:fs builds a facade that loads
+ * node:stream — each a few ms of start-up, the second paid even by programs that bring their own kernels.
+ */
+function readWasm(file: string): Uint8Array {
   const { readFileSync } = createRequire(import.meta.url)('node:fs') as typeof import('node:fs');
-  const file = wasmFile(chosenBuild());
   // Bundled, the .wasm files sit beside this file (dist/); run from source (tests), in build/.
   const candidates = [new URL(`./${file}`, import.meta.url), new URL(`../../build/${file}`, import.meta.url)];
   for (const url of candidates) {
     try { return readFileSync(url); } catch { /* try the next place */ }
   }
   throw new RecurWasmError(`${file} not found (looked in ${candidates.map((u) => u.pathname).join(', ')}); run npm run build`);
-});
+}
 
-export * from '../core.js';
+setDefaultWasmSource(() => readWasm(wasmFile(chosenBuild())));
+// The graph runtime's kernels (recur/onnx, recur/vad), read only if a graph is loaded.
+setDefaultGraphWasmSource(() => readWasm('recur-graph.wasm'));
+
+// The default entry, whose fetch-from-beside source the lines above replace (imports run first).
+export * from '../index.js';
 export { nodeTransform } from './stream.js';
 export { saveCheckpointFile, loadCheckpointFile, writeFileAtomic } from './checkpoint.js';

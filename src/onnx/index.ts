@@ -14,6 +14,7 @@ import { decodeTensorProto, tensorFloats, tensorInts, typeName, DataType } from 
 
 export { convertOnnx, type OnnxConversion, type OnnxOutput };
 export { loadOnnxGraph, OnnxGraphModel, GraphStream, type OnnxGraphOptions, type GraphValue, type TensorInput, type Tensor, type ElemType };
+export { initGraph } from '../graph/kernels.js';
 
 export interface OnnxImportOptions extends OnnxGraphOptions {
   /** The runtime the model is created in; default the shared one. */

@@ -1,4 +1,5 @@
-// The kernel exports of build/recur.wasm (assembly/index.ts), as the host sees them.
+// The kernel exports of build/recur.wasm (assembly/index.ts), as the host sees them (the graph
+// runtime's, in recur-graph.wasm: src/graph/kernels.ts).
 // Every pointer is a byte offset into `memory`; every size is an element count.
 
 type Ptr = number;
@@ -32,14 +33,6 @@ export interface Kernels {
   gemmQ8(M: number, N: number, K: number, a: Ptr, lda: number, wq: Ptr, scales: Ptr, bias: Ptr, c: Ptr, ldc: number, accumulate: number): void;
   embeddingForward(n: number, ids: Ptr, table: Ptr, dim: number, y: Ptr): void;
   swapAxes01(src: Ptr, A: number, B: number, F: number, dst: Ptr): void;
-  im2col1d(x: Ptr, C: number, L: number, K: number, stride: number, dilation: number, padBegin: number, Lo: number, cols: Ptr): void;
-  ewBinary(op: number, a: Ptr, b: Ptr, bStep: number, y: Ptr, n: number): void;
-  ewUnary(op: number, x: Ptr, y: Ptr, n: number): void;
-  padRows(x: Ptr, rows: number, L: number, padBegin: number, padEnd: number, y: Ptr): void;
-  addRowBias(y: Ptr, b: Ptr, rows: number, n: number): void;
-  stftReal(x: Ptr, L: number, N: number, stride: number, padBegin: number, Lo: number, w: Ptr, tw: Ptr, rev: Ptr, imSign: number, work: Ptr, y: Ptr): void;
-  convDirect1d(x: Ptr, C: number, L: number, M: number, K: number, groups: number, stride: number, dilation: number,
-               padBegin: number, Lo: number, w: Ptr, bias: Ptr, y: Ptr): void;
   runProgram(prog: Ptr, T: number, x: Ptr, y: Ptr): void;
   // Training
   gemmWeightGrad(R: number, N: number, K: number, xT: Ptr, dy: Ptr, lddy: number, dwp: Ptr): void;

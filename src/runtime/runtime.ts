@@ -64,11 +64,19 @@ export class Runtime {
 
 let defaultSource: (() => WasmSource | Promise<WasmSource>) | undefined;
 let defaultRuntime: Promise<Runtime> | undefined;
+let graphSource: (() => WasmSource | Promise<WasmSource>) | undefined;
 
 /** Entry points (recur, recur/node, the Worker build) say where their recur.wasm comes from. */
 export function setDefaultWasmSource(source: () => WasmSource | Promise<WasmSource>): void {
   defaultSource = source;
 }
+
+/** …and where recur-graph.wasm, the graph runtime's kernels (src/graph/kernels.ts), comes from. */
+export function setDefaultGraphWasmSource(source: () => WasmSource | Promise<WasmSource>): void {
+  graphSource = source;
+}
+
+export const defaultGraphWasmSource = () => graphSource;
 
 /**
  * Loads the kernels into the shared runtime. Optional: the first create() does it with the

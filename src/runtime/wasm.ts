@@ -24,8 +24,8 @@ function checkWebAssembly(): void {
   }
 }
 
-/** Compiles (or passes through) the kernel module. */
-export async function compileKernels(source: WasmSource): Promise<WebAssembly.Module> {
+/** Compiles (or passes through) the kernel module (`file`: its name in errors). */
+export async function compileKernels(source: WasmSource, file = 'recur.wasm'): Promise<WebAssembly.Module> {
   checkWebAssembly();
   if (source instanceof WebAssembly.Module) return source;
   try {
@@ -40,13 +40,13 @@ export async function compileKernels(source: WasmSource): Promise<WebAssembly.Mo
       else if (isResponse(source)) response = source;
       else response = await source;
     } catch (err) {
-      throw new RecurWasmError(`could not fetch recur.wasm from ${String(source)}: ${(err as Error).message}`);
+      throw new RecurWasmError(`could not fetch ${file} from ${String(source)}: ${(err as Error).message}`);
     }
-    if (!response.ok) throw new RecurWasmError(`fetching recur.wasm failed: HTTP ${response.status} ${response.url}`);
+    if (!response.ok) throw new RecurWasmError(`fetching ${file} failed: HTTP ${response.status} ${response.url}`);
     return await WebAssembly.compile(await response.arrayBuffer());
   } catch (err) {
     if (err instanceof RecurWasmError) throw err;
-    throw new RecurWasmError(`could not compile recur.wasm: ${(err as Error).message}`);
+    throw new RecurWasmError(`could not compile ${file}: ${(err as Error).message}`);
   }
 }
 

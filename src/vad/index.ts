@@ -6,3 +6,4 @@ export { SileroVad, type SileroOptions, type SileroVersion, type ModelSource } f
 export { VoiceActivityDetector, detectSpeech, type DetectorOptions, type DetectorOutput, type DetectorState } from './detector.js';
 export { SpeechSegmenter, segmentsFromProbabilities, defaultSegmenterOptions, type SegmenterOptions, type SegmentEvent, type SpeechSegment, type SegmenterState } from './segmenter.js';
 export { readWav, encodeWav, resample, type WavAudio } from './wav.js';
+export { initGraph } from '../graph/kernels.js';

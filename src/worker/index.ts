@@ -10,4 +10,6 @@ import { setDefaultWasmSource } from '../runtime/runtime.js';
 
 setDefaultWasmSource(() => wasm);
 
-export * from '../core.js';
+// The default entry: its fetch-from-beside source is set when it loads, before the line above
+// replaces it (imports run first), and never read. Sharing its module keeps one copy of the rest.
+export * from '../index.js';

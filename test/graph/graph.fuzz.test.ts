@@ -31,6 +31,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import '../../src/node/index.js';   // where recur-graph.wasm is (build/)
 import { RecurError, RecurFormatError } from '../../src/errors.js';
 import { loadOnnxGraph, type OnnxGraphModel, type Tensor } from '../../src/graph/index.js';
 import { OPS } from '../../src/graph/ops/index.js';

@@ -11,6 +11,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import '../../src/node/index.js';   // where recur-graph.wasm is (build/)
 import { loadOnnxGraph } from '../../src/graph/index.js';
 import { readTensorProto, type OnnxTensorData } from '../../src/onnx/index.js';
 import { Runtime } from '../../src/runtime/runtime.js';

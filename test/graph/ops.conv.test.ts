@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import '../../src/node/index.js';
 import { init } from '../../src/runtime/runtime.js';
+import { loadGraphKernels } from '../../src/graph/kernels.js';
 import { convOps } from '../../src/graph/ops/conv.js';
 import { evaluateNode } from '../../src/graph/op.js';
 import type { OnnxAttribute, OnnxNode } from '../../src/onnx/onnx.js';
@@ -22,6 +23,7 @@ function randomTensor(dims: number[], random: () => number): Tensor {
 describe('Conv 1-D: wasm paths equal the JavaScript loops', () => {
   it('on random geometries (groups, depthwise, stride, dilation, pads, bias)', async () => {
     const rt = await init();
+    await loadGraphKernels(rt);
     const geometry = fc.record({
       N: fc.integer({ min: 1, max: 2 }), groups: fc.integer({ min: 1, max: 4 }), cg: fc.integer({ min: 1, max: 12 }),
       mg: fc.integer({ min: 1, max: 9 }), L: fc.integer({ min: 1, max: 40 }), K: fc.integer({ min: 1, max: 7 }),

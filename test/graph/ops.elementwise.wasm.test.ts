@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import '../../src/node/index.js';
 import { init } from '../../src/runtime/runtime.js';
+import { loadGraphKernels } from '../../src/graph/kernels.js';
 import { elementwiseOps } from '../../src/graph/ops/elementwise.js';
 import { evaluateNode, type ValueInfo } from '../../src/graph/op.js';
 import type { OnnxNode } from '../../src/onnx/onnx.js';
@@ -22,6 +23,7 @@ function values(n: number, random: () => number): Float32Array {
 
 describe('elementwise ops in wasm equal the JavaScript loops, bit for bit', async () => {
   const rt = await init();
+  await loadGraphKernels(rt);
   /** Float tensors viewing fresh wasm memory (all allocated first: growing memory detaches views). */
   const inWasm = (...tensors: { data: Float32Array; dims: number[] }[]): Tensor[] => {
     const ptrs = tensors.map((t) => rt.alloc(t.data.length * 4 + 4));

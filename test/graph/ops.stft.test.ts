@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import '../../src/node/index.js';
 import { init } from '../../src/runtime/runtime.js';
+import { loadGraphKernels } from '../../src/graph/kernels.js';
 import { convOps } from '../../src/graph/ops/conv.js';
 import { stftBasis } from '../../src/graph/ops/stft.js';
 import { evaluateNode } from '../../src/graph/op.js';
@@ -58,6 +59,7 @@ function exactStft(x: Float32Array, B: number, L: number, W: Float32Array, N: nu
 describe('STFT as a Conv: recognised and run by FFT', () => {
   it('equals the exact transform to float32 rounding', async () => {
     const rt = await init();
+    await loadGraphKernels(rt);
     const cases = fc.record({
       log2N: fc.integer({ min: 2, max: 9 }), B: fc.integer({ min: 1, max: 2 }), frames: fc.integer({ min: 1, max: 7 }),
       strideFraction: fc.integer({ min: 1, max: 4 }), pad: fc.integer({ min: 0, max: 8 }), imSign: fc.constantFrom(1, -1),
@@ -126,6 +128,7 @@ describe('STFT as a Conv: recognised and run by FFT', () => {
 
   it('the FFT path equals the matrix product it replaces within float32 rounding', async () => {
     const rt = await init();
+    await loadGraphKernels(rt);
     const N = 256, F = N / 2 + 1, stride = 128, L = 640, random = seededRandom(3);
     const W = basis(N, hann(N));
     const x = Float32Array.from({ length: L }, () => random() * 2 - 1);

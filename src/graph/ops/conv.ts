@@ -17,6 +17,7 @@ import type { Tensor } from '../tensor.js';
 import { checkedSize } from './shape.js';
 import { Dense } from './dense.js';
 import { stftBasis, stftKernel } from './stft.js';
+import { graphKernels } from '../kernels.js';
 import { addressIn, readableAt, WasmBlock } from '../wasm-block.js';
 
 /** Most floats of gathered receptive fields (im2col) a Conv runs on the GEMM with; past it, direct loops. */
@@ -116,7 +117,7 @@ const conv: Op = (node, inputs, ctx) => {
 function convGemm(node: OnnxNode, g: Geometry, weight: Float32Array, bias: Float32Array | undefined, ctx: OpContext): Kernel {
   const { N, C, L, M, K, groups, stride, dilation, padBegin, outLength: Lo } = g;
   const Cg = C / groups, Mg = M / groups, CK = Cg * K;
-  const rt = ctx.rt!, k = rt.kernels;
+  const rt = ctx.rt!, k = rt.kernels, gk = graphKernels(rt);
   ctx.reserve?.(M * (CK + 1) + groups * Lo * (CK + Mg) + N * (C * L + M * Lo));
   const dense: Dense[] = [];
   let xs: WasmBlock | undefined, ys: WasmBlock | undefined;
@@ -146,7 +147,7 @@ function convGemm(node: OnnxNode, g: Geometry, weight: Float32Array, bias: Float
           const d = dense[gi];
           const xg = x + 4 * (n * C + gi * Cg) * L;
           if (pointwise) k.transpose(xg, Cg, L, L, d.inputAt);   // a 1×1 convolution reads Xᵀ
-          else k.im2col1d(xg, Cg, L, K, stride, dilation, padBegin, Lo, d.inputAt);
+          else gk.im2col1d(xg, Cg, L, K, stride, dilation, padBegin, Lo, d.inputAt);
           d.runAt(Lo, d.inputAt, d.outputAt);
           k.transpose(d.outputAt, Lo, Mg, Mg, y + 4 * (n * M + gi * Mg) * Lo);
         }
@@ -168,7 +169,7 @@ function convGemm(node: OnnxNode, g: Geometry, weight: Float32Array, bias: Float
  */
 function convDirectWasm(g: Geometry, weight: Float32Array, bias: Float32Array | undefined, ctx: OpContext): Kernel {
   const { N, C, L, M, K, groups, stride, dilation, padBegin, padEnd, outLength: Lo } = g;
-  const rt = ctx.rt!, Lp = padBegin + L + padEnd, padded = Lp !== L;
+  const rt = ctx.rt!, gk = graphKernels(rt), Lp = padBegin + L + padEnd, padded = Lp !== L;
   ctx.reserve?.(weight.length + M + N * (C * L + M * Lo) + (padded ? C * Lp : 0));
   const blocks: WasmBlock[] = [];
   const block = (n: number) => { const b = new WasmBlock(rt, n); blocks.push(b); return b; };
@@ -190,7 +191,7 @@ function convDirectWasm(g: Geometry, weight: Float32Array, bias: Float32Array | 
     run(ins, outs) {
       const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
       const x = readableAt(rt, X, xs);
-      const yAt = addressIn(rt, Y), y = yAt < 0 ? ys.ptr : yAt, k = rt.kernels;
+      const yAt = addressIn(rt, Y), y = yAt < 0 ? ys.ptr : yAt, k = gk;
       for (let n = 0; n < N; n++) {
         const xn = x + 4 * n * C * L, yn = y + 4 * n * M * Lo;
         if (xp) {

@@ -9,6 +9,7 @@ import { Linear } from '../../layers/linear.js';
 import type { OnnxNode } from '../../onnx/onnx.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { nodeError } from '../op.js';
+import { graphKernels, type GraphKernels } from '../kernels.js';
 import { addressIn, WasmBlock } from '../wasm-block.js';
 
 export class Dense {
@@ -17,10 +18,12 @@ export class Dense {
   private readonly x: WasmBlock;
   private readonly y: WasmBlock;
   private readonly bias?: WasmBlock;
+  private readonly graph: GraphKernels;
 
   /** weight [N, K] row-major (PyTorch's Linear layout), bias [N] or none; rows: the most run() is given. */
   constructor(private readonly rt: Runtime, node: OnnxNode, readonly N: number, readonly K: number,
               weight: Float32Array, bias: Float32Array | undefined, readonly rows: number) {
+    this.graph = graphKernels(rt);
     this.linear = Linear.in(rt, { inFeatures: K, outFeatures: N, bias: false }, false);
     const blocks: WasmBlock[] = [];
     try {
@@ -60,7 +63,7 @@ export class Dense {
   runAt(rows: number, x: number, y: number): void {
     const k = this.rt.kernels;
     k.linearForward(rows, this.K, this.N, x, this.ptrs.weight, this.ptrs.scales, 0, y);
-    if (this.bias) k.addRowBias(y, this.bias.ptr, rows, this.N);
+    if (this.bias) this.graph.addRowBias(y, this.bias.ptr, rows, this.N);
   }
 
   /** Scratch addresses: x [rows, K] and y [rows, N]. */

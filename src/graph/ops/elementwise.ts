@@ -17,6 +17,7 @@ import { DataType, typeName, type OnnxNode } from '../../onnx/onnx.js';
 import { float16BitsToFloat32, float32ToFloat16Bits } from '../../formats/f16.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { attrFloat, attrInt, expectType, nodeError, required, type Kernel, type Op, type OpContext, type ValueInfo } from '../op.js';
+import { graphKernels } from '../kernels.js';
 import { addressIn, WasmBlock } from '../wasm-block.js';
 import { broadcastDims, broadcastStrides, elemTypeOf, MAX_TENSOR_ELEMENTS, sameDims, type ElemType, type Tensor } from '../tensor.js';
 import { softmaxOps } from './softmax.js';
@@ -175,6 +176,7 @@ function wasmBinary(rt: Runtime, op: number, a: ValueInfo, b: ValueInfo, js: Ker
   const [full, other, ia, ib] = swap ? [b, a, 1, 0] : [a, b, 0, 1];
   const nb = product(other.dims);
   if (full.type !== 'float' || product(full.dims) !== n || (nb !== n && nb !== 1) || n < WASM_MIN) return js;
+  const gk = graphKernels(rt);
   // A constant other side (a bias, a scale) is copied into wasm memory once.
   const constant = other.value ? new WasmBlock(rt, nb) : undefined;
   constant?.view.set(other.value!.data as Float32Array);
@@ -184,7 +186,7 @@ function wasmBinary(rt: Runtime, op: number, a: ValueInfo, b: ValueInfo, js: Ker
       const pa = addressIn(rt, ins[ia]!.data as Float32Array), py = addressIn(rt, outs[0].data as Float32Array);
       const pb = constant ? constant.ptr : addressIn(rt, ins[ib]!.data as Float32Array);
       if (pa < 0 || pb < 0 || py < 0) js.run(ins, outs);
-      else rt.kernels.ewBinary(op, pa, pb, nb === n ? 1 : 0, py, n);
+      else gk.ewBinary(op, pa, pb, nb === n ? 1 : 0, py, n);
     },
     dispose() { constant?.free(); },
   };
@@ -193,12 +195,13 @@ function wasmBinary(rt: Runtime, op: number, a: ValueInfo, b: ValueInfo, js: Ker
 function wasmUnary(rt: Runtime, op: number, x: ValueInfo, js: Kernel): Kernel {
   const n = product(x.dims);
   if (x.type !== 'float' || n < WASM_MIN) return js;
+  const gk = graphKernels(rt);
   return {
     outputs: js.outputs,
     run(ins, outs) {
       const px = addressIn(rt, ins[0]!.data as Float32Array), py = addressIn(rt, outs[0].data as Float32Array);
       if (px < 0 || py < 0) js.run(ins, outs);
-      else rt.kernels.ewUnary(op, px, py, n);
+      else gk.ewUnary(op, px, py, n);
     },
   };
 }

@@ -14,6 +14,7 @@
 
 import type { Runtime } from '../../runtime/runtime.js';
 import { WORK, type Kernel } from '../op.js';
+import { graphKernels } from '../kernels.js';
 import { addressIn, readableAt, WasmBlock } from '../wasm-block.js';
 
 export interface StftBasis {
@@ -57,6 +58,7 @@ export function stftKernel(rt: Runtime, basis: StftBasis, B: number, L: number, 
   // window (N floats), twiddles (N/2 f64 pairs = 2N floats), bit reversal (H), scratch (H·8 floats)
   reserve?.(N + 2 * N + H + 8 * H + B * (L + 2 * F * Lo));
   const blocks: WasmBlock[] = [];
+  const gk = graphKernels(rt);
   const block = (n: number) => { const b = new WasmBlock(rt, n); blocks.push(b); return b; };
   let w: WasmBlock, tw: WasmBlock, rev: WasmBlock, work: WasmBlock, xs: WasmBlock, ys: WasmBlock;
   try {
@@ -82,7 +84,7 @@ export function stftKernel(rt: Runtime, basis: StftBasis, B: number, L: number, 
       const x = readableAt(rt, X, xs);
       const yAt = addressIn(rt, Y), y = yAt < 0 ? ys.ptr : yAt;
       for (let b = 0; b < B; b++) {
-        rt.kernels.stftReal(x + 4 * b * L, L, N, stride, padBegin, Lo, w.ptr, tw.ptr, rev.ptr, basis.imSign, work.ptr, y + 4 * b * 2 * F * Lo);
+        gk.stftReal(x + 4 * b * L, L, N, stride, padBegin, Lo, w.ptr, tw.ptr, rev.ptr, basis.imSign, work.ptr, y + 4 * b * 2 * F * Lo);
       }
       if (yAt < 0) Y.set(ys.view);
     },
