@@ -10,7 +10,7 @@ const numerical = [
   'test/recurrent.gradients.test.ts', 'test/gradients.finite-difference.test.ts', 'test/stream.equivalence.test.ts',
   'test/stream.group.test.ts', 'test/train.trajectory.test.ts', 'test/quantize.test.ts', 'test/sequential.test.ts',
   'test/kernels.gemm.test.ts', 'test/kernels.quant.test.ts', 'test/memory.diagnostics.test.ts', 'test/memory.golden.test.ts',
-  'test/memory.options.golden.test.ts',
+  'test/memory.options.golden.test.ts', 'test/memory.trajectory.test.ts',
   'test/graph/onnx.node-cases.graph.test.ts', 'test/graph/ops.conv.test.ts', 'test/graph/ops.stft.test.ts', 'test/vad/silero.onnxruntime.test.ts',
 ];
 
