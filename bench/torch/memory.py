@@ -1,10 +1,23 @@
-# PyTorch side by side for bench/memory.js (issue #17): the adding problem with torch.nn.LSTM,
-# PyTorch's default initialisation and chrono initialisation written by hand, as a PyTorch user
-# would (Tallec & Ollivier 2018: b_f ~ log U(1, T-1), b_i = -b_f, in bias_ih; bias_hh's blocks 0).
-# Same task, model, optimizer and stopping rule as bench/memory.js: LSTM(2 -> 64) + Linear(64 -> 1),
-# Adam lr 1e-3, batch 32, MSE on the last step, test MSE on 1,000 held-out sequences every 100
-# steps, solved below 0.01, capped at --max-steps. (The random streams differ from recur's: the
-# comparison is steps to solve, not bits.)
+# PyTorch side by side for bench/memory.js (issue #17): the adding problem in PyTorch, each of
+# recur's configurations written by hand as a PyTorch user would:
+#   default   torch.nn.LSTM(2, 64), PyTorch's default initialisation.
+#   chrono    the same with chrono initialisation (Tallec & Ollivier 2018: b_f ~ log U(1, T-1),
+#             b_i = -b_f, in bias_ih; bias_hh's blocks 0).
+#   dilated   recur's { numLayers: 2, dilation: [1, round(sqrt(T))] }: torch.nn.LSTM(2, 64), then
+#             torch.nn.LSTM(64, 64) dilated the standard DilatedRNN way (Chang et al. 2017): the
+#             time axis padded at the END to a multiple of d = round(sqrt(T)), [T', B, H] reshaped
+#             to [T'/d, d*B, H] (row (k, r, b) is step k*d + r, so each r is one interleaved
+#             sub-sequence, run from zero state), reshaped back and the padding dropped. Padded
+#             steps come after every real one, so they never reach a real output. The head reads
+#             layer 1's output at step T-1. PyTorch's default init for both layers.
+#   leaky     recur's { learnLeak: true, leak: 0.1 }: torch.nn.LSTMCell(2, 64) in a Python loop,
+#             h_t = (1 - alpha) * h_{t-1} + alpha * h~_t, (h~_t, c_t) = cell(x_t, (h_{t-1}, c_{t-1}))
+#             (the cell reads the leaky h and its own c; c does not leak), alpha = sigmoid(a),
+#             a learned, shape [64], initialised to logit(0.1). PyTorch's default init for the cell.
+# Same task, head, optimizer and stopping rule as bench/memory.js: recurrent part + Linear(64 -> 1),
+# Adam lr 1e-3 over every parameter (a too), batch 32, MSE on the last step, test MSE on 1,000
+# held-out sequences every 100 steps, solved below 0.01, capped at --max-steps. (The random
+# streams differ from recur's: the comparison is steps to solve, not bits.)
 #
 #   /usr/bin/python3 bench/torch/memory.py --T 50 --config chrono --seed 1 [--max-steps 10000] [--out bench/memory-torch.json]
 #
@@ -14,7 +27,7 @@ import torch
 
 p = argparse.ArgumentParser()
 p.add_argument('--T', type=int, required=True)
-p.add_argument('--config', choices=['default', 'chrono'], required=True)
+p.add_argument('--config', choices=['default', 'chrono', 'dilated', 'leaky'], required=True)
 p.add_argument('--seed', type=int, default=1)
 p.add_argument('--max-steps', type=int, default=10000)
 p.add_argument('--out', default=os.path.join(os.path.dirname(__file__), '..', 'memory-torch.json'))
@@ -34,20 +47,56 @@ def batch(n, g):
     y = x[first, idx, 0] + x[second, idx, 0]
     return x, y.unsqueeze(1)
 
-lstm, head = torch.nn.LSTM(2, H), torch.nn.Linear(H, 1)
-if a.config == 'chrono':
-    with torch.no_grad():
-        bf = torch.log(torch.empty(H).uniform_(1, T - 1))
-        lstm.bias_ih_l0.zero_(); lstm.bias_hh_l0.zero_()
-        lstm.bias_ih_l0[H:2 * H] = bf          # forget gate (PyTorch's order: i, f, g, o)
-        lstm.bias_ih_l0[0:H] = -bf             # input gate
-opt = torch.optim.Adam(list(lstm.parameters()) + list(head.parameters()), lr=1e-3)
+# Modules are made in the order the first version of this script made them (recurrent layers, then
+# the head, then chrono's draw), so the recorded default and chrono runs reproduce.
+if a.config in ('default', 'chrono'):
+    lstm, head = torch.nn.LSTM(2, H), torch.nn.Linear(H, 1)
+    if a.config == 'chrono':
+        with torch.no_grad():
+            bf = torch.log(torch.empty(H).uniform_(1, T - 1))
+            lstm.bias_ih_l0.zero_(); lstm.bias_hh_l0.zero_()
+            lstm.bias_ih_l0[H:2 * H] = bf          # forget gate (PyTorch's order: i, f, g, o)
+            lstm.bias_ih_l0[0:H] = -bf             # input gate
+    params = list(lstm.parameters())
+
+    def recurrent(x):
+        out, _ = lstm(x)
+        return out[-1]
+elif a.config == 'dilated':
+    D = round(T ** 0.5)
+    lstm0, lstm1, head = torch.nn.LSTM(2, H), torch.nn.LSTM(H, H), torch.nn.Linear(H, 1)
+    params = list(lstm0.parameters()) + list(lstm1.parameters())
+
+    def dilated(rnn, x, d):
+        """rnn over the d interleaved sub-sequences x[r::d] side by side, each from zero state."""
+        n, b, f = x.shape
+        padded = -(-n // d) * d
+        if padded > n:   # pad at the end: the padded steps come after every real one
+            x = torch.cat([x, x.new_zeros(padded - n, b, f)])
+        out, _ = rnn(x.reshape(padded // d, d * b, f))   # row (k, r, b) is step k*d + r
+        return out.reshape(padded, b, -1)[:n]
+
+    def recurrent(x):
+        out0, _ = lstm0(x)
+        return dilated(lstm1, out0, D)[-1]
+else:   # leaky
+    cell, head = torch.nn.LSTMCell(2, H), torch.nn.Linear(H, 1)
+    leak_logit = torch.nn.Parameter(torch.full((H,), float(torch.logit(torch.tensor(0.1, dtype=torch.float64)))))
+    params = list(cell.parameters()) + [leak_logit]
+
+    def recurrent(x):
+        alpha = torch.sigmoid(leak_logit)
+        h = c = x.new_zeros(x.shape[1], H)
+        for t in range(x.shape[0]):
+            h_tilde, c = cell(x[t], (h, c))
+            h = (1 - alpha) * h + alpha * h_tilde
+        return h
+opt = torch.optim.Adam(params + list(head.parameters()), lr=1e-3)
 train_g, test_g = torch.Generator().manual_seed(a.seed * 7919 + T), torch.Generator().manual_seed(1_000_003 + T)
 tx, ty = batch(TEST, test_g)
 
 def forward(x):
-    out, _ = lstm(x)
-    return head(out[-1])
+    return head(recurrent(x))
 
 start, solved, curve, last = time.time(), None, [], float('nan')
 for step in range(1, a.max_steps + 1):
