@@ -25,6 +25,8 @@
 import argparse, json, os, re, time
 import torch
 
+from adding import batch as adding_batch, dilated   # bench/torch/adding.py
+
 p = argparse.ArgumentParser()
 p.add_argument('--T', type=int, required=True)
 p.add_argument('--config', choices=['default', 'chrono', 'dilated', 'leaky'], required=True)
@@ -37,15 +39,7 @@ torch.manual_seed(a.seed)
 H, B, TEST, T = 64, 32, 1000, a.T
 
 def batch(n, g):
-    x = torch.zeros(T, n, 2)
-    x[:, :, 0] = torch.rand(T, n, generator=g)
-    first = torch.randint(0, T // 2, (n,), generator=g)
-    second = T // 2 + torch.randint(0, T - T // 2, (n,), generator=g)
-    idx = torch.arange(n)
-    x[first, idx, 1] = 1
-    x[second, idx, 1] = 1
-    y = x[first, idx, 0] + x[second, idx, 0]
-    return x, y.unsqueeze(1)
+    return adding_batch(T, n, g)
 
 # Modules are made in the order the first version of this script made them (recurrent layers, then
 # the head, then chrono's draw), so the recorded default and chrono runs reproduce.
@@ -66,15 +60,6 @@ elif a.config == 'dilated':
     D = round(T ** 0.5)
     lstm0, lstm1, head = torch.nn.LSTM(2, H), torch.nn.LSTM(H, H), torch.nn.Linear(H, 1)
     params = list(lstm0.parameters()) + list(lstm1.parameters())
-
-    def dilated(rnn, x, d):
-        """rnn over the d interleaved sub-sequences x[r::d] side by side, each from zero state."""
-        n, b, f = x.shape
-        padded = -(-n // d) * d
-        if padded > n:   # pad at the end: the padded steps come after every real one
-            x = torch.cat([x, x.new_zeros(padded - n, b, f)])
-        out, _ = rnn(x.reshape(padded // d, d * b, f))   # row (k, r, b) is step k*d + r
-        return out.reshape(padded, b, -1)[:n]
 
     def recurrent(x):
         out0, _ = lstm0(x)
