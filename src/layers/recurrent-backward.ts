@@ -83,7 +83,7 @@ export function recurrentBackward(layer: Recurrent, rt: Runtime, grads: Paramete
   const bw = new Workspace(rt, {
     dy: rows * D * H, dyT: transpose ? rows * D * H : 0,
     dxA: rows * widest, dxB: L > 1 ? rows * widest : 0, dxT: transpose ? rows * I : 0,
-    dh: ring, dc: ring, lg: layer.leak !== undefined || layer.learnLeak ? B * H : 0, dh0: stateLength, dc0: layer.hasCellState ? stateLength : 0,
+    dh: ring, dc: ring, lg: layer.leaky ? B * H : 0, dh0: stateLength, dc0: layer.hasCellState ? stateLength : 0,
     whhT: Math.ceil(H / 16) * 16 * N, whnT: Math.ceil(H / 16) * 16 * Hp,
     wihT: Math.ceil(widest / 16) * 16 * N, hprev: rows * H, dgh: G === 3 ? rows * N : 0, drh: B * H,
     xT: rows * widest, hT: rows * H, dhseq: upstream.diagnostics ? rows * H : 0,

@@ -160,8 +160,14 @@ export abstract class Recurrent extends Module {
     if (this.leak === 1) this.leak = undefined;   // α = 1 is no leak
   }
 
+  /** Whether the state leaks (a fixed or a learned α). */
+  get leaky(): boolean { return this.leak !== undefined || this.learnLeak; }
+
+  /** The kernels' fixed α: the leak, or 0 for none or a learned one (whose logits they read). */
+  get fixedLeak(): number { return this.learnLeak ? 0 : this.leak ?? 0; }
+
   /** Whether a dilation or a leak makes this layer differ from PyTorch's. */
-  get longMemory(): boolean { return this.leak !== undefined || this.learnLeak || this.dilations.some((d) => d > 1); }
+  get longMemory(): boolean { return this.leaky || this.dilations.some((d) => d > 1); }
 
   /**
    * Allocates and initialises the parameters; subclasses call it once their own options are set.
@@ -234,7 +240,7 @@ export abstract class Recurrent extends Module {
     const blocks: Record<string, number> = {
       input: rows * I, inputT: transpose ? rows * I : 0,
       h: ringFloats, c: this.hasCell ? ringFloats : 0, scratch: this.scratchFloats(B),
-      hprev: this.leak !== undefined || this.learnLeak ? B * H : 0,
+      hprev: this.leaky ? B * H : 0,
     };
     if (train) {
       blocks.h0 = stateLength;
@@ -509,13 +515,12 @@ export abstract class Recurrent extends Module {
 
   /** @internal The backward kernels' dilation and leak arguments: as memoryArgs, with ∂L/∂logits. */
   memoryGradArgs(r: DirectionBackward): [number, number, number, number, number] {
-    const [dilation, alpha, logits] = this.memoryArgs({ ...r, hprev: 0 });
-    return [dilation, alpha, logits, r.grads.leak, r.saved.hcseq ?? 0];
+    return [this.dilations[r.layer], this.fixedLeak, r.params.leak, r.grads.leak, r.saved.hcseq ?? 0];
   }
 
   /** @internal The kernels' dilation and leak arguments for a run (assembly/lstm.ts). */
-  memoryArgs(r: { layer: number; reverse: boolean; hprev: number; saved: Record<string, number> }): [number, number, number, number, number] {
-    return [this.dilations[r.layer], this.learnLeak ? 0 : this.leak ?? 0, this.param('leak_logit', r), r.hprev, r.saved.hcseq ?? 0];
+  protected memoryArgs(r: DirectionRun): [number, number, number, number, number] {
+    return [this.dilations[r.layer], this.fixedLeak, this.param('leak_logit', r), r.hprev, r.saved.hcseq ?? 0];
   }
 
   /** What a training forward keeps per layer-direction besides the gates (e.g. LSTM's c_t). */

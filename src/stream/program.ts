@@ -24,7 +24,8 @@ const OP = { lstm: 1, gru: 2, rnn: 3, linear: 4, embedding: 5 } as const;
  *  (a dilated layer's ring slot) has `phases` d: its values are integers in [0, d). */
 export interface StateTensor { name: string; ptr: number; rowFloats: number; phases?: number }
 
-interface OpPlan { words: (buffers: Record<string, number>) => number[]; out: number; buffers: Record<string, number>; phases?: number }
+/** phase: a dilated layer's buffer of ring slots (its key) and the ring's length d. */
+interface OpPlan { words: (buffers: Record<string, number>) => number[]; out: number; buffers: Record<string, number>; phase?: { key: string; d: number } }
 
 export class StackProgram {
   readonly inFeatures: number;
@@ -69,8 +70,7 @@ export class StackProgram {
       words.set(record, HEADER_WORDS + i * OP_WORDS);
       for (const key of Object.keys(p.buffers)) {
         if (!key.startsWith('state:')) continue;
-        const phases = /^state:.*phase_l\d+$/.test(key) ? p.phases : undefined;
-        this.states.push({ name: key.slice(6), ptr: at(key), rowFloats: p.buffers[key] / capacity, ...(phases ? { phases } : {}) });
+        this.states.push({ name: key.slice(6), ptr: at(key), rowFloats: p.buffers[key] / capacity, ...(key === p.phase?.key ? { phases: p.phase.d } : {}) });
       }
     });
   }
@@ -89,6 +89,9 @@ export class StackProgram {
   dispose(): void { this.ws.free(); }
 }
 
+/** An f32 as the i32 word with its bits (the program's words are i32). */
+const f32Bits = (x: number) => new Int32Array(Float32Array.of(x).buffer)[0];
+
 /** The op records one layer contributes (one per layer of a stacked recurrent layer). */
 function planLayer(name: string, layer: StreamLayer, capacity: number): OpPlan[] {
   const prefix = name ? `${name}.` : '';
@@ -104,9 +107,8 @@ function planLayer(name: string, layer: StreamLayer, capacity: number): OpPlan[]
     throw new RecurOptionError(`stream: ${name || layer.type} is bidirectional, and a step cannot see the future steps its reverse direction needs`);
   }
   const H = layer.hiddenSize, Hp = padHidden(H);
-  const clipBits = new Int32Array(Float32Array.of(layer.clip ?? 0).buffer)[0];   // an f32 in an i32 word
+  const clipBits = f32Bits(layer.clip ?? 0), leakBits = f32Bits(layer.fixedLeak);
   const plans: OpPlan[] = [];
-  const leaky = layer.leak !== undefined || layer.learnLeak;
   for (let l = 0; l < layer.numLayers; l++) {
     const I = l === 0 ? layer.inputSize : H;
     const p = layer.kernelPointers(l);
@@ -119,22 +121,21 @@ function planLayer(name: string, layer: StreamLayer, capacity: number): OpPlan[]
     const buffers: Record<string, number> = {
       [h]: capacity * d * H, ...(cell ? { [c]: capacity * d * H } : {}),
       ...(d > 1 ? { [phase]: capacity, hstep: capacity * H, ...(cell ? { cstep: capacity * H } : {}) } : {}),
-      ...(leaky ? { hprev: capacity * H } : {}),
+      ...(layer.leaky ? { hprev: capacity * H } : {}),
     };
-    const [dilation, alpha, logits] = layer.memoryArgs({ layer: l, reverse: false, hprev: 0, saved: {} });
-    const memory = (b: Record<string, number>) => [dilation, new Int32Array(Float32Array.of(alpha).buffer)[0], logits,
-      b.hprev ?? 0, d > 1 ? b[h] : 0, d > 1 && cell ? b[c] : 0, d > 1 ? b[phase] : 0];
+    const memory = (b: Record<string, number>) => [d, leakBits, p.leak, b.hprev ?? 0, d > 1 ? b[h] : 0, d > 1 && cell ? b[c] : 0, d > 1 ? b[phase] : 0];
     const record = (words: number[], b: Record<string, number>) => [...words, ...new Array(20 - words.length).fill(0), ...memory(b)];
+    const ring = d > 1 ? { phase: { key: phase, d } } : {};
     if (cell) {
-      plans.push({ out: H, phases: d, buffers: { ...buffers, gates: capacity * 4 * Hp },
+      plans.push({ out: H, ...ring, buffers: { ...buffers, gates: capacity * 4 * Hp },
         words: (b) => record([OP.lstm, 0, 0, I, H, p.wih, p.whh, p.bih, p.bhh, p.peep, b[hs], b[cs], b.gates, p.sih, p.shh, clipBits], b) });
     } else if (layer.type === 'gru') {
       const lbr = layer.linearBeforeReset;
-      plans.push({ out: H, phases: d, buffers: { ...buffers, gates: capacity * 3 * Hp, gh: capacity * 3 * Hp, rh: lbr ? 0 : capacity * H },
+      plans.push({ out: H, ...ring, buffers: { ...buffers, gates: capacity * 3 * Hp, gh: capacity * 3 * Hp, rh: lbr ? 0 : capacity * H },
         words: (b) => record([OP.gru, 0, 0, I, H, p.wih, p.whh, p.whn, p.bih, p.bhh, lbr ? 1 : 0, b[hs], b.gates, b.gh, b.rh, p.sih, p.shh, p.shn, clipBits], b) });
     } else {
       const relu = layer.nonlinearity === 'relu';
-      plans.push({ out: H, phases: d, buffers: { ...buffers, gates: capacity * Hp },
+      plans.push({ out: H, ...ring, buffers: { ...buffers, gates: capacity * Hp },
         words: (b) => record([OP.rnn, 0, 0, I, H, p.wih, p.whh, p.bih, p.bhh, relu ? 1 : 0, b[hs], b.gates, p.sih, p.shh, clipBits], b) });
     }
   }

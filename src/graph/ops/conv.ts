@@ -191,14 +191,14 @@ function convDirectWasm(g: Geometry, weight: Float32Array, bias: Float32Array | 
     run(ins, outs) {
       const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
       const x = readableAt(rt, X, xs);
-      const yAt = addressIn(rt, Y), y = yAt < 0 ? ys.ptr : yAt, k = gk;
+      const yAt = addressIn(rt, Y), y = yAt < 0 ? ys.ptr : yAt;
       for (let n = 0; n < N; n++) {
         const xn = x + 4 * n * C * L, yn = y + 4 * n * M * Lo;
         if (xp) {
-          k.padRows(xn, C, L, padBegin, padEnd, xp.ptr);
-          k.convDirect1d(xp.ptr, C, Lp, M, K, groups, stride, dilation, 0, Lo, w.ptr, b ? b.ptr : 0, yn);
+          gk.padRows(xn, C, L, padBegin, padEnd, xp.ptr);
+          gk.convDirect1d(xp.ptr, C, Lp, M, K, groups, stride, dilation, 0, Lo, w.ptr, b ? b.ptr : 0, yn);
         } else {
-          k.convDirect1d(xn, C, L, M, K, groups, stride, dilation, padBegin, Lo, w.ptr, b ? b.ptr : 0, yn);
+          gk.convDirect1d(xn, C, L, M, K, groups, stride, dilation, padBegin, Lo, w.ptr, b ? b.ptr : 0, yn);
         }
       }
       if (yAt < 0) Y.set(ys.view);
