@@ -1,13 +1,8 @@
 // recur: the default entry (browsers and bundlers). The kernels are fetched from beside this
-// module — recur-relaxed.wasm where the browser runs relaxed SIMD, else recur.wasm — unless
-// init() is given a WebAssembly.Module, bytes, a URL or a Response first. (Both URLs are
-// written out in full so bundlers see and copy both files.)
+// module (src/runtime/web-wasm.ts) unless init() is given them first.
 
-import { supportsRelaxedSimd } from './runtime/features.js';
-import { setDefaultWasmSource } from './runtime/runtime.js';
+import { fetchWasmBesideModule } from './runtime/web-wasm.js';
 
-setDefaultWasmSource(() => supportsRelaxedSimd()
-  ? new URL('./recur-relaxed.wasm', import.meta.url)
-  : new URL('./recur.wasm', import.meta.url));
+fetchWasmBesideModule();
 
 export * from './core.js';

@@ -1,12 +1,8 @@
-// recur/tfjs for browsers and bundlers. The kernels are fetched from beside this module, as the
-// default entry (src/index.ts) does, unless init() is given a WebAssembly.Module, bytes, a URL or
-// a Response first. Written out here rather than by importing that entry, so that a page with
-// only recur/tfjs loads no more of recur than it uses.
-import { supportsRelaxedSimd } from '../runtime/features.js';
-import { setDefaultWasmSource } from '../runtime/runtime.js';
+// recur/tfjs for browsers and bundlers: the kernels fetched from beside the module
+// (src/runtime/web-wasm.ts), set here rather than by importing the default entry, so that a page
+// with only recur/tfjs loads no more of recur than it uses.
+import { fetchWasmBesideModule } from '../runtime/web-wasm.js';
 
-setDefaultWasmSource(() => supportsRelaxedSimd()
-  ? new URL('./recur-relaxed.wasm', import.meta.url)
-  : new URL('./recur.wasm', import.meta.url));
+fetchWasmBesideModule();
 
 export * from './index.js';

@@ -1,14 +1,9 @@
-// recur/vad for browsers and bundlers. The kernels (and the graph runtime's, recur-graph.wasm) are
-// fetched from beside this module, as the
-// default entry (src/index.ts) does, unless init() is given a WebAssembly.Module, bytes, a URL or
-// a Response first. Written out here rather than by importing that entry, so that a page with
-// only recur/vad loads no more of recur than it uses.
-import { supportsRelaxedSimd } from '../runtime/features.js';
-import { setDefaultGraphWasmSource, setDefaultWasmSource } from '../runtime/runtime.js';
+// recur/vad for browsers and bundlers: the kernels and the graph runtime's (recur-graph.wasm)
+// fetched from beside the module (src/runtime/web-wasm.ts), set here rather than by importing the
+// default entry, so that a page with only recur/vad loads no more of recur than it uses.
+import { fetchGraphWasmBesideModule, fetchWasmBesideModule } from '../runtime/web-wasm.js';
 
-setDefaultWasmSource(() => supportsRelaxedSimd()
-  ? new URL('./recur-relaxed.wasm', import.meta.url)
-  : new URL('./recur.wasm', import.meta.url));
-setDefaultGraphWasmSource(() => new URL('./recur-graph.wasm', import.meta.url));
+fetchWasmBesideModule();
+fetchGraphWasmBesideModule();
 
 export * from './index.js';
