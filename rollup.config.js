@@ -26,6 +26,7 @@ const entries = {
   'train-worker': 'src/browser/train-worker.ts',
   worker: 'src/worker/index.ts',
   node: 'src/node/index.ts',
+  train: 'src/train/for-all.ts',
 };
 // The importers and the command line are built once their sources exist.
 // Each importer has an entry per runtime, so it finds recur.wasm the way that runtime's recur does.
@@ -44,6 +45,8 @@ const copyWasm = {
     copyFileSync('build/recur.wasm', 'dist/recur.wasm');
     copyFileSync('build/recur-relaxed.wasm', 'dist/recur-relaxed.wasm');
     copyFileSync('build/recur-graph.wasm', 'dist/recur-graph.wasm');
+    copyFileSync('build/recur-train.wasm', 'dist/recur-train.wasm');
+    copyFileSync('build/recur-train-relaxed.wasm', 'dist/recur-train-relaxed.wasm');
   },
 };
 
@@ -53,7 +56,7 @@ const copyWasm = {
 const wasmModule = {
   name: 'wasm-module',
   resolveId(id) {
-    return /^\.\/recur(-relaxed|-graph)?\.wasm$/.test(id) ? { id, external: true } : null;
+    return /^\.\/recur(-relaxed|-graph|-train|-train-relaxed)?\.wasm$/.test(id) ? { id, external: true } : null;
   },
 };
 

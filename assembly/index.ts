@@ -1,5 +1,6 @@
 // The layer kernels (recur.wasm), plus where the host's heap may begin. The ONNX graph runtime's
-// kernels (convolutions, the STFT, elementwise ops) are a module of their own: assembly/graph.ts.
+// kernels (convolutions, the STFT, elementwise ops) are a module of their own, assembly/graph.ts,
+// and so are the training kernels (optimizers, clipping, losses): assembly/train.ts.
 export { gemm, gemvPair, gemmWeightGrad, addColumnSums } from './gemm';
 export { transposePacked, packWeight, fillUniform } from './pack';
 export { gemmQ8 } from './quant';
@@ -17,5 +18,6 @@ export function heapBase(): usize { return __heap_base; }
 
 // 1 in recur-relaxed.wasm (built with relaxed SIMD), 0 in recur.wasm.
 export function relaxedSimd(): i32 { return ASC_FEATURE_RELAXED_SIMD ? 1 : 0; }
-export { sgdStep, adamStep, sumSquares, maxAbs, scale, clampValues, countNonFinite } from './optim';
-export { softmaxCrossEntropy, mse } from './loss';
+// The parameters' check for non-finite values (src/runtime/params.ts); the optimizers, clipping
+// and losses are recur/train's own module, assembly/train.ts.
+export { countNonFinite } from './optim';

@@ -9,7 +9,8 @@
 //   node bench/adding.js [maxSteps=6000] [seed=1]
 
 import { writeFileSync } from 'node:fs';
-import { Sequential, Trainer } from '../dist/node.js';
+import { Sequential } from '../dist/node.js';
+import { Trainer } from '../dist/train.js';
 
 const maxSteps = Number(process.argv[2] ?? 6000);
 const seed = Number(process.argv[3] ?? 1);

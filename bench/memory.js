@@ -30,7 +30,8 @@
 // Prints a table; never asserts.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { Sequential, Trainer } from '../dist/node.js';
+import { Sequential } from '../dist/node.js';
+import { Trainer } from '../dist/train.js';
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -15,7 +15,8 @@
 // 3 for GRU); for int8 it is the same count (operations, not float operations).
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { GRU, LSTM, quantize, Runtime, Sequential, Trainer } from '../dist/node.js';
+import { GRU, LSTM, quantize, Runtime, Sequential } from '../dist/node.js';
+import { Trainer } from '../dist/train.js';
 
 const quick = process.argv.includes('--quick');
 const T = 256;

@@ -8,10 +8,11 @@
 //    through static imports), each gzipped on its own (level 9) as a server would send it, plus
 //    the wasm for the entries that load it — one of recur.wasm and recur-relaxed.wasm, counted
 //    as the larger of the two — and, for recur/onnx and recur/vad, the graph runtime's kernels
-//    (recur-graph.wasm), which only they load; "adds" is what it costs beyond the main entry
-//    (the files the main entry does not load, recur-graph.wasm included). Budgets: the main
-//    entry — runtime, layers, safetensors, quantized weights, streaming, training — with the
-//    wasm, at most 40 kB; recur/vad (dist/vad.js: recur, the graph runtime and the Silero helper;
+//    (recur-graph.wasm), which only they load, and for recur/train and the training worker script,
+//    the training kernels (recur-train.wasm or recur-train-relaxed.wasm, the larger); "adds" is
+//    what it costs beyond the main entry (the files the main entry does not load, those wasm files
+//    included). Budgets: the main entry — runtime, layers, model files, quantized weights,
+//    streaming; training is recur/train, loaded beside it — with the wasm, at most 40 kB; recur/vad (dist/vad.js: recur, the graph runtime and the Silero helper;
 //    what a page running Silero VAD downloads, the model file aside) with both wasm files, at
 //    most 75 kB, set beside what
 //    onnxruntime-web downloads (its ESM bundle and wasm, as bench:peers counts them).
@@ -22,7 +23,8 @@
 
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { loadModel, saveModel, Sequential, Trainer } from '../dist/node.js';
+import { loadModel, saveModel, Sequential } from '../dist/node.js';
+import { Trainer } from '../dist/train.js';
 import { peer as ortWeb } from './peers/ort-web.js';
 
 const dist = new URL('../dist/', import.meta.url);
@@ -42,37 +44,40 @@ function closure(entry, seen = new Set()) {
   return seen;
 }
 
-// [file, label, loads the wasm (counted in "+ wasm gz"), loads recur-graph.wasm]
+// [file, label, loads the wasm (counted in "+ wasm gz"), loads recur-graph.wasm, loads recur-train.wasm]
 const entries = [
-  ['index.js', 'recur (default: browsers, bundlers)', true, false],
-  ['browser.js', 'recur (browser) + trainInWorker', true, false],
-  ['worker.js', 'recur (workerd / worker)', true, false],
-  ['node.js', 'recur (node)', true, false],
-  ['train-worker.js', 'dist/train-worker.js (Web Worker)', true, false],
-  ['onnx.js', 'recur/onnx', false, true],
-  ['vad.js', 'recur/vad (Silero VAD)', true, true],
-  ['tfjs.js', 'recur/tfjs', false, false],
+  ['index.js', 'recur (default: browsers, bundlers)', true, false, false],
+  ['browser.js', 'recur (browser) + trainInWorker', true, false, false],
+  ['worker.js', 'recur (workerd / worker)', true, false, false],
+  ['node.js', 'recur (node)', true, false, false],
+  ['train.js', 'recur + recur/train', true, false, true],
+  ['train-worker.js', 'dist/train-worker.js (Web Worker)', true, false, true],
+  ['onnx.js', 'recur/onnx', false, true, false],
+  ['vad.js', 'recur/vad (Silero VAD)', true, true, false],
+  ['tfjs.js', 'recur/tfjs', false, false, false],
 ];
 const present = new Set(readdirSync(dist));
 const builds = ['recur.wasm', 'recur-relaxed.wasm'].filter((f) => present.has(f)).map((f) => ({ file: f, raw: raw(f), gzip: gz(f) }));
 const wasm = builds.reduce((a, b) => (b.gzip > a.gzip ? b : a));   // a runtime downloads one build
 const graphWasm = present.has('recur-graph.wasm') ? { file: 'recur-graph.wasm', raw: raw('recur-graph.wasm'), gzip: gz('recur-graph.wasm') } : null;
+const trainBuilds = ['recur-train.wasm', 'recur-train-relaxed.wasm'].filter((f) => present.has(f)).map((f) => ({ file: f, raw: raw(f), gzip: gz(f) }));
+const trainWasm = trainBuilds.length ? trainBuilds.reduce((a, b) => (b.gzip > a.gzip ? b : a)) : null;
 const sizes = [];
 const mainFiles = closure('index.js');
 console.log(['entry'.padEnd(36), 'files'.padEnd(46), 'min.js'.padStart(8), 'js gz'.padStart(8), '+ wasm gz'.padStart(10), 'adds gz'.padStart(8)].join('  '));
-for (const [file, label, loadsWasm, loadsGraph] of entries) {
+for (const [file, label, loadsWasm, loadsGraph, loadsTrain] of entries) {
   if (!present.has(file)) continue;
   const files = [...closure(file)];
   const js = files.reduce((n, f) => n + raw(f), 0);
   const jsGzip = files.reduce((n, f) => n + gz(f), 0);
-  const graph = loadsGraph && graphWasm ? graphWasm.gzip : 0;
+  const graph = (loadsGraph && graphWasm ? graphWasm.gzip : 0) + (loadsTrain && trainWasm ? trainWasm.gzip : 0);
   const total = jsGzip + (loadsWasm ? wasm.gzip + graph : 0);
   const adds = files.filter((f) => !mainFiles.has(f)).reduce((n, f) => n + gz(f), 0) + graph;
   sizes.push({ entry: file, label, files, jsBytes: js, jsGzipBytes: jsGzip, withWasmGzipBytes: loadsWasm ? total : null, addsGzipBytes: adds });
   console.log([label.padEnd(36), files.join(' ').padEnd(46), kb(js).padStart(8), kb(jsGzip).padStart(8),
     (loadsWasm ? kb(total) : '').padStart(10), kb(adds).padStart(8)].join('  '));
 }
-for (const b of graphWasm ? [...builds, graphWasm] : builds) console.log([b.file.padEnd(36), ''.padEnd(46), kb(b.raw).padStart(8), ''.padStart(8), kb(b.gzip).padStart(10)].join('  '));
+for (const b of [...builds, ...(graphWasm ? [graphWasm] : []), ...trainBuilds]) console.log([b.file.padEnd(36), ''.padEnd(46), kb(b.raw).padStart(8), ''.padStart(8), kb(b.gzip).padStart(10)].join('  '));
 const main = sizes.find((s) => s.entry === 'index.js');
 const vad = sizes.find((s) => s.entry === 'vad.js');
 const ort = ortWeb.download().map(gzUrl);
@@ -136,7 +141,7 @@ console.log(`  training (Adam, seqLen ${T})      + ${(training.bytes / parameter
 
 model.dispose();
 const out = { date: new Date().toISOString(), node: process.version, budgetBytes: BUDGET, vadBudgetBytes: VAD_BUDGET,
-              onnxruntimeWeb: { files: ort, gzipBytes: ortGzip }, wasm, builds, graphWasm, entries: sizes,
+              onnxruntimeWeb: { files: ort, gzipBytes: ortGzip }, wasm, builds, graphWasm, trainWasm: trainBuilds, entries: sizes,
               memory: { model: CHAR_LSTM, parameters, bytesPerStream: perStream, perParameter, trainingBytesPerParameter: training.bytes / parameters } };
 writeFileSync(new URL('./size.json', import.meta.url), JSON.stringify(out, null, 2) + '\n');
 console.log('\nwrote bench/size.json');

@@ -9,22 +9,23 @@ const root = fileURLToPath(new URL('../', import.meta.url));
 const SILERO = join(root, 'node_modules/@ricky0123/vad-web/dist/silero_vad_v5.onnx');
 
 /**
- * The modules Wrangler would upload for examples/worker: its src/*.js, `recur` and `recur/vad` as
- * the `workerd` export condition resolves them (and, in recur-dist/, the chunks they import),
+ * The modules Wrangler would upload for examples/worker: its src/*.js, `recur`, `recur/train` and
+ * `recur/vad` as the `workerd` export condition resolves them (and, in recur-dist/, the chunks they import),
  * recur-relaxed.wasm and recur-graph.wasm (recur/vad's) as CompiledWasm modules and the model
  * files as Data modules (wrangler.toml's rule), `model` in
  * place of models/char-lstm.safetensors (bytes). workerd resolves a bare `recur` beside the importer, and
- * `recur/vad` in a folder `recur` beside it.
+ * `recur/train` and `recur/vad` in a folder `recur` beside it.
  */
 export function workerModules(model) {
   const here = join(root, 'examples/worker/src');
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const entry = join(root, pkg.exports['.'].workerd.default);
   const vadEntry = join(root, pkg.exports['./vad'].workerd);
+  const trainEntry = join(root, pkg.exports['./train'].default);
   const dist = dirname(entry);
-  // The files the two entries import (chunks and wasm) go in a folder of their own, recur-dist/,
+  // The files the three entries import (chunks and wasm) go in a folder of their own, recur-dist/,
   // so their names (index.js…) cannot clash with the example's. `recur` imports them from there;
-  // recur/vad is one folder down, and its import of the Worker entry is `recur` itself, so there
+  // recur/vad and recur/train are one folder down, and an import of the Worker entry is `recur` itself, so there
   // is one copy of every chunk (as in Wrangler's bundle).
   const relink = (file, up) => readFileSync(file, 'utf8').replace(/((?:import|from)\s*)(["'])\.\/([\w.-]+)\2/g,
     (_, keyword, quote, name) => `${keyword}${quote}${name === basename(entry) ? `${up}recur` : `${up}recur-dist/${name}`}${quote}`);
@@ -33,8 +34,10 @@ export function workerModules(model) {
     ...readdirSync(here).filter((f) => f.endsWith('.js') && f !== 'index.js').map((f) => ({ type: 'ESModule', path: join(here, f) })),
     { type: 'ESModule', path: join(here, 'recur'), contents: relink(entry, './') },
     { type: 'ESModule', path: join(here, 'recur/vad'), contents: relink(vadEntry, '../') },
+    { type: 'ESModule', path: join(here, 'recur/train'), contents: relink(trainEntry, '../') },
     { type: 'CompiledWasm', path: join(here, 'recur-dist/recur-relaxed.wasm'), contents: readFileSync(join(dist, 'recur-relaxed.wasm')) },
     { type: 'CompiledWasm', path: join(here, 'recur-dist/recur-graph.wasm'), contents: readFileSync(join(dist, 'recur-graph.wasm')) },
+    { type: 'CompiledWasm', path: join(here, 'recur-dist/recur-train-relaxed.wasm'), contents: readFileSync(join(dist, 'recur-train-relaxed.wasm')) },
     { type: 'Data', path: join(root, 'models/char-lstm.safetensors'), contents: model },
     { type: 'Data', path: SILERO, contents: readFileSync(SILERO) },
   ];
@@ -49,6 +52,7 @@ export function workerModules(model) {
   };
   chunks(entry);
   chunks(vadEntry);
+  chunks(trainEntry);
   return list;
 }
 

@@ -21,7 +21,7 @@ import { percentile, runLoad, verify } from './worker-load.js';
 
 const root = new URL('../', import.meta.url).pathname;
 if (!existsSync(join(root, 'dist/node.js'))) throw new Error('dist/ is missing: npm run build first');
-const recur = await import('../dist/node.js');
+const recur = { ...(await import('../dist/node.js')), ...(await import('../dist/train.js')) };
 await recur.init(readFileSync(join(root, 'dist/recur-relaxed.wasm')));   // workerd runs this build
 
 const REQUESTS = Number(process.argv[2] ?? 20_200);

@@ -18,7 +18,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Sequential, Trainer, saveModel } from '../dist/node.js';
+import { Sequential, saveModel } from '../dist/node.js';
+import { Trainer } from '../dist/train.js';
 import { random, sensorSeries } from './sensor_signal.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -7,6 +7,9 @@
 #   build/recur-graph.wasm    the graph runtime's kernels (assembly/graph.ts: convolutions, the STFT,
 #                             elementwise ops), loaded only by recur/onnx and recur/vad; it imports
 #                             the memory of whichever build above runs (asconfig.graph.json)
+#   build/recur-train.wasm    the training kernels (assembly/train.ts: optimizers, clipping, losses),
+#   build/recur-train-relaxed.wasm  loaded only by recur/train, one per build above, importing its
+#                             memory likewise (asconfig.train.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FEATURES="--enable-simd --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int --enable-mutable-globals"
@@ -16,4 +19,8 @@ npx asc assembly/index.ts --target release --enable relaxed-simd -o build/recur-
 npx wasm-opt build/recur-relaxed.wasm -O3 $FEATURES --enable-relaxed-simd -o build/recur-relaxed.wasm
 npx asc --config asconfig.graph.json --target release
 npx wasm-opt build/recur-graph.wasm -O3 $FEATURES -o build/recur-graph.wasm
-echo "build/recur.wasm: $(wc -c < build/recur.wasm) bytes; build/recur-relaxed.wasm: $(wc -c < build/recur-relaxed.wasm) bytes; build/recur-graph.wasm: $(wc -c < build/recur-graph.wasm) bytes"
+npx asc --config asconfig.train.json --target release
+npx wasm-opt build/recur-train.wasm -O3 $FEATURES -o build/recur-train.wasm
+npx asc --config asconfig.train.json --target release --enable relaxed-simd -o build/recur-train-relaxed.wasm
+npx wasm-opt build/recur-train-relaxed.wasm -O3 $FEATURES --enable-relaxed-simd -o build/recur-train-relaxed.wasm
+for f in recur recur-relaxed recur-graph recur-train recur-train-relaxed; do echo "build/$f.wasm: $(wc -c < build/$f.wasm) bytes"; done

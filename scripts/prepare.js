@@ -19,8 +19,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const TOOLS = ['asc', 'wasm-opt', 'rollup', 'tsc'];
-const CONFIG = ['package.json', 'rollup.config.js', 'tsconfig.json', 'asconfig.json', 'scripts/build-wasm.sh'];
-const OUTPUTS = ['dist/worker.js', 'dist/node.js', 'dist/index.js', 'dist/recur.wasm', 'dist/recur-relaxed.wasm', 'dist/types/index.d.ts'];
+const CONFIG = ['package.json', 'rollup.config.js', 'tsconfig.json', 'asconfig.json', 'asconfig.graph.json', 'asconfig.train.json', 'scripts/build-wasm.sh'];
+const OUTPUTS = ['dist/worker.js', 'dist/node.js', 'dist/index.js', 'dist/train.js', 'dist/recur.wasm', 'dist/recur-relaxed.wasm', 'dist/recur-train.wasm', 'dist/recur-train-relaxed.wasm', 'dist/types/index.d.ts'];
 
 const newest = (dir) => readdirSync(dir, { withFileTypes: true }).reduce((t, e) => {
   const p = join(dir, e.name);

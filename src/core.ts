@@ -1,4 +1,7 @@
 // Everything every entry point exports; the entry points differ only in where recur.wasm comes from.
+// Training (Trainer, optimizers, losses) is recur/train (src/train/index.ts): apps that only run
+// models do not download it. The layers' backward passes and their tapes stay here: recur/train
+// drives them, and they are the layers' own.
 
 export { LSTM, type LSTMOptions } from './layers/lstm.js';
 export { GRU, type GRUOptions } from './layers/gru.js';
@@ -14,12 +17,7 @@ export { Stream, type StreamOptions, type StreamInput } from './stream/stream.js
 export { StreamGroup, GroupMember, type StreamGroupOptions } from './stream/group.js';
 import './stream/layer-streams.js';   // LSTM, GRU and RNN's stream() and streamGroup()
 export { sampleLogits, seededRandom } from './stream/sample.js';
-export { Trainer, type TrainerOptions, type StepOptions, type StepResult, type FitProgress, type Example } from './train/trainer.js';
 export type { RecurrentTape, BackwardInput, Gradients } from './layers/recurrent-backward.js';
-export { SGD, Adam, AdamW, createOptimizer, type Optimizer, type OptimizerOptions, type OptimizerState, type ParamSlot } from './train/optimizer.js';
-export { clipGradNorm, clipGradValue, gradNorm } from './train/clip.js';
-export { crossEntropy, mse } from './train/loss.js';
-export type { StepDiagnostics, MemoryDiagnostics, DiagnosticsOptions } from './train/diagnostics.js';
 export type { DirectionDiagnostics, GateStatistics, GateSpectrum, SpectrumOptions, GradientReach } from './layers/diagnostics.js';
 export type { Tape } from './layers/tape.js';
 export type { SequentialTape, SequentialBackwardInput, SequentialGradients } from './model/sequential.js';

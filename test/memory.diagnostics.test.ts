@@ -3,7 +3,8 @@
 // gate statistics of cells whose gates are constants; and they change nothing in training.
 
 import { describe, expect, it } from 'vitest';
-import { LSTM, GRU, RNN, Sequential, Trainer } from '../src/node/index.js';
+import { LSTM, GRU, RNN, Sequential } from '../src/node/index.js';
+import { Trainer } from '../src/train/index.js';
 
 /** A random orthogonal n × n matrix (Gram–Schmidt on a seeded Gaussian matrix), row-major f64. */
 function orthogonal(n: number, seed: number): Float64Array {

@@ -7,9 +7,9 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  GRU, loadModel, LSTM, RecurFormatError, RecurOptionError, RNN, saveModel, Sequential, Trainer,
-  type LayerDescription,
+  GRU, loadModel, LSTM, RecurFormatError, RecurOptionError, RNN, saveModel, Sequential, type LayerDescription,
 } from '../src/node/index.js';
+import { Trainer } from '../src/train/index.js';
 
 function inputs(n: number, seed: number): Float32Array {
   let s = seed;

@@ -18,7 +18,8 @@
 
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Sequential, Trainer } from '../src/node/index.js';
+import { Sequential } from '../src/node/index.js';
+import { Trainer } from '../src/train/index.js';
 import { relativeError } from './helpers.js';
 
 const TOLERANCE = 1e-4;

@@ -4,10 +4,9 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  LSTM, Linear, Sequential, Trainer, Runtime, init,
-  RecurError, RecurOptionError, RecurShapeError, RecurStateDictError,
-  type LayerDescription,
+  LSTM, Linear, Sequential, Runtime, init, RecurError, RecurOptionError, RecurShapeError, RecurStateDictError, type LayerDescription,
 } from '../src/node/index.js';
+import { Trainer } from '../src/train/index.js';
 
 type ErrorClass = abstract new (...args: never[]) => RecurError;
 

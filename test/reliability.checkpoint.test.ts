@@ -4,10 +4,9 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  parseSafetensors, serializeSafetensors, Sequential, Trainer,
-  RecurError, RecurFormatError, RecurValueError,
-  type LayerDescription, type SafetensorsTensorInput, type TrainerOptions,
+  parseSafetensors, serializeSafetensors, Sequential, RecurError, RecurFormatError, RecurValueError, type LayerDescription, type SafetensorsTensorInput,
 } from '../src/node/index.js';
+import { Trainer, type TrainerOptions } from '../src/train/index.js';
 
 const LAYERS: LayerDescription[] = [
   { name: 'embed', type: 'embedding', numEmbeddings: 9, embeddingDim: 5, seed: 1 },

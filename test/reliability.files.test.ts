@@ -8,7 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Sequential, Trainer, saveCheckpointFile, writeFileAtomic, type LayerDescription } from '../src/node/index.js';
+import { Sequential, saveCheckpointFile, writeFileAtomic, type LayerDescription } from '../src/node/index.js';
+import { Trainer } from '../src/train/index.js';
 import { ensureBuilt, root } from './cli/helpers.js';
 
 const LAYERS: LayerDescription[] = [

@@ -8,9 +8,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  parseSafetensors, serializeSafetensors, RecurFormatError, RecurOptionError, Sequential, Trainer,
-  type LayerDescription, type TrainerOptions,
+  parseSafetensors, serializeSafetensors, RecurFormatError, RecurOptionError, Sequential, type LayerDescription,
 } from '../src/node/index.js';
+import { Trainer, type TrainerOptions } from '../src/train/index.js';
 import { ensureBuilt, recur, root, tempDir } from './cli/helpers.js';
 
 const LAYERS: LayerDescription[] = [

@@ -11,8 +11,9 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  LSTM, Runtime, Sequential, Trainer, loadModel, saveModel, RecurError, RecurFormatError, type LayerDescription,
+  LSTM, Runtime, Sequential, loadModel, saveModel, RecurError, RecurFormatError, type LayerDescription,
 } from '../src/node/index.js';
+import { Trainer } from '../src/train/index.js';
 import { loadOnnxGraph } from '../src/graph/index.js';
 import { SileroVad, VoiceActivityDetector } from '../src/vad/index.js';
 

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  loadCheckpointFile, RecurFormatError, saveCheckpointFile, Sequential, Trainer,
-  type LayerDescription, type TrainerOptions,
+  loadCheckpointFile, RecurFormatError, saveCheckpointFile, Sequential, type LayerDescription,
 } from '../src/node/index.js';
+import { Trainer, type TrainerOptions } from '../src/train/index.js';
 
 const LAYERS: LayerDescription[] = [
   { name: 'embed', type: 'embedding', numEmbeddings: 9, embeddingDim: 5, seed: 1 },

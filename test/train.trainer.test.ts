@@ -3,7 +3,8 @@
 // reaches the weights; frozen layers stay put; schedules set the learning rate.
 
 import { describe, expect, it } from 'vitest';
-import { RecurOptionError, Sequential, Trainer, type LayerDescription } from '../src/node/index.js';
+import { RecurOptionError, Sequential, type LayerDescription } from '../src/node/index.js';
+import { Trainer } from '../src/train/index.js';
 import { relativeError } from './helpers.js';
 
 const LAYERS: LayerDescription[] = [

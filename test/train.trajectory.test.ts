@@ -6,7 +6,8 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Sequential, Trainer, type TrainerOptions } from '../src/node/index.js';
+import { Sequential } from '../src/node/index.js';
+import { Trainer, type TrainerOptions } from '../src/train/index.js';
 import { relativeError } from './helpers.js';
 
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/trajectory/char_sgd.json', import.meta.url), 'utf8'));

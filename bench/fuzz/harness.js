@@ -21,10 +21,11 @@ export const EXAMPLES_KEPT = 5;
 
 /** recur as a user gets it: the built entry points in dist/. */
 export async function loadLibrary() {
-  const [node, onnx, tfjs, vad] = await Promise.all([
-    import('../../dist/node.js'), import('../../dist/onnx-node.js'), import('../../dist/tfjs-node.js'), import('../../dist/vad-node.js'),
+  const [node, train, onnx, tfjs, vad] = await Promise.all([
+    import('../../dist/node.js'), import('../../dist/train.js'), import('../../dist/onnx-node.js'), import('../../dist/tfjs-node.js'), import('../../dist/vad-node.js'),
   ]);
-  return { node, onnx, tfjs, vad };
+  // `node` is what a Node user imports from recur and recur/train together.
+  return { node: { ...node, ...train }, onnx, tfjs, vad };
 }
 
 /** Case `index` of a surface for a seed. */

@@ -19,7 +19,7 @@ function recurPeer(id, file, setting) {
   weights: 'same',
 
   async load() {
-    recur = await import('../../dist/node.js');
+    recur = { ...(await import('../../dist/node.js')), ...(await import('../../dist/train.js')) };
     const wasm = readFileSync(new URL(`../../dist/${file}`, import.meta.url));
     if (!WebAssembly.validate(wasm)) throw new NotAvailable(`this Node cannot run ${file} (Node 20: --experimental-wasm-relaxed-simd)`);
     runtime = await recur.Runtime.create(wasm);

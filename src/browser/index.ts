@@ -2,7 +2,5 @@
 // recur.wasm fetched from beside this module — plus training in a Web Worker.
 
 export * from '../index.js';
-export {
-  trainInWorker, serveTraining, type TrainInWorkerOptions, type TrainingRun, type TrainingResult,
-  type TrainingScope, type WorkerTrainerOptions, type WorkerProgress,
-} from '../train/worker-training.js';
+export { trainInWorker } from '../train/train-in-worker.js';
+export type { TrainInWorkerOptions, TrainingRun, TrainingResult, WorkerTrainerOptions, WorkerProgress } from '../train/worker-protocol.js';

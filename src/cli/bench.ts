@@ -2,7 +2,8 @@
 // step, a whole sequence, and a training step. Without MODEL, a character LSTM the size of the
 // shipped one (96 → 32 → LSTM 256 → 96) with random weights.
 
-import { Sequential, Trainer, type LayerDescription } from '../node/index.js';
+import { Sequential, type LayerDescription } from '../node/index.js';
+import { Trainer } from '../train/index.js';
 import { intOption, numberOption, type CommandSpec, type Parsed } from './args.js';
 import { bytes, count, modelSummary, table } from './describe.js';
 import { loadAnyModel } from './files.js';

@@ -1,7 +1,8 @@
 // Diagnostics of memory on the command line (issue #17): `recur train --diagnostics N` prints
 // them every N steps, `recur inspect` prints the spectra of a model's recurrent matrices.
 
-import type { GateSpectrum, MemoryDiagnostics, Sequential, StepDiagnostics } from '../node/index.js';
+import type { GateSpectrum, Sequential } from '../node/index.js';
+import type { MemoryDiagnostics, StepDiagnostics } from '../train/index.js';
 import { table } from './describe.js';
 
 const sci = (x: number) => (x === 0 ? '0' : x.toExponential(1));

@@ -12,9 +12,10 @@
 // state added to the metadata under "cli", written atomically (temporary file, fsync, rename).
 
 import {
-  Sequential, Trainer, loadModel, parseSafetensors, saveModel, serializeSafetensors,
+  Sequential, loadModel, parseSafetensors, saveModel, serializeSafetensors,
   type LayerDescription, type SaveDtype, type SequentialDescription,
 } from '../node/index.js';
+import { Trainer } from '../train/index.js';
 import { CliError, UsageError, choiceOption, intOption, numberOption, stringOption, type CommandSpec, type Parsed } from './args.js';
 import { bytes, count, modelSummary } from './describe.js';
 import { exists, inFile, loadAnyModel, readBytes, readText, sidecarPath, writeBytes, writeSidecar } from './files.js';

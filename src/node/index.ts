@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { RecurWasmError } from '../errors.js';
 import { preferredBuild, supportsRelaxedSimd, wasmFile, type WasmBuild } from '../runtime/features.js';
-import { setDefaultGraphWasmSource, setDefaultWasmSource } from '../runtime/runtime.js';
+import { setDefaultGraphWasmSource, setDefaultTrainWasmSource, setDefaultWasmSource } from '../runtime/runtime.js';
 
 function chosenBuild(): WasmBuild {
   const asked = process.env.RECUR_WASM;
@@ -36,6 +36,8 @@ function readWasm(file: string): Uint8Array {
 setDefaultWasmSource(() => readWasm(wasmFile(chosenBuild())));
 // The graph runtime's kernels (recur/onnx, recur/vad), read only if a graph is loaded.
 setDefaultGraphWasmSource(() => readWasm('recur-graph.wasm'));
+// recur/train's, read only when a runtime loads them (recur/train imported, or a Trainer made).
+setDefaultTrainWasmSource((build) => readWasm(build === 'relaxed' ? 'recur-train-relaxed.wasm' : 'recur-train.wasm'));
 
 // The default entry, whose fetch-from-beside source the lines above replace (imports run first).
 export * from '../index.js';

@@ -1,5 +1,6 @@
 // The kernel exports of build/recur.wasm (assembly/index.ts), as the host sees them (the graph
-// runtime's, in recur-graph.wasm: src/graph/kernels.ts).
+// runtime's, in recur-graph.wasm: src/graph/kernels.ts; the training ones, in recur-train.wasm:
+// src/train/kernels.ts).
 // Every pointer is a byte offset into `memory`; every size is an element count.
 
 type Ptr = number;
@@ -55,20 +56,7 @@ export interface Kernels {
   largestSingularValue(m: number, n: number, w: Ptr, maxIter: number, tol: number, work: Ptr): number;
   spectralRadius(n: number, w: Ptr, maxIter: number, tol: number, work: Ptr, out: Ptr): void;
   recurrentSpectra(G: number, H: number, w: Ptr, maxIter: number, tol: number, work: Ptr, out: Ptr): void;
-  // Optimizers and gradient clipping (assembly/optim.ts); scalars are f64, rounded to f32 inside.
-  // The two steps return how many new values are non-finite, and store them only if write = 1.
-  sgdStep(p: Ptr, g: Ptr, buf: Ptr, n: number, lr: number, momentum: number, dampening: number,
-          nesterov: number, weightDecay: number, firstStep: number, write: number): number;
-  adamStep(p: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number,
-           eps: number, weightDecay: number, decoupled: number,
-           biasCorrection1: number, biasCorrection2: number, write: number): number;
-  sumSquares(x: Ptr, n: number): number;
-  maxAbs(x: Ptr, n: number): number;
-  scale(x: Ptr, n: number, s: number): void;
-  clampValues(x: Ptr, n: number, lo: number, hi: number): void;
+  // The parameters' check (assembly/optim.ts): how many of n floats are NaN or ±Infinity. The
+  // optimizers, clipping and losses are recur-train.wasm's: src/train/kernels.ts.
   countNonFinite(x: Ptr, n: number): number;
-  // Losses (assembly/loss.ts): return the sum over rows/elements; gradients times gradScale.
-  softmaxCrossEntropy(logits: Ptr, N: number, C: number, targets: Ptr, ignoreIndex: number,
-                      dlogits: Ptr, gradScale: number): number;
-  mse(pred: Ptr, target: Ptr, n: number, dpred: Ptr, gradScale: number): number;
 }

@@ -20,7 +20,9 @@ export class Runtime {
   }
 
   static async create(source: WasmSource): Promise<Runtime> {
-    return new Runtime(await instantiateKernels(await compileKernels(source)));
+    const rt = new Runtime(await instantiateKernels(await compileKernels(source)));
+    for (const load of extensions) await load(rt);
+    return rt;
   }
 
   get memory(): WebAssembly.Memory { return this.kernels.memory; }
@@ -65,6 +67,17 @@ export class Runtime {
 let defaultSource: (() => WasmSource | Promise<WasmSource>) | undefined;
 let defaultRuntime: Promise<Runtime> | undefined;
 let graphSource: (() => WasmSource | Promise<WasmSource>) | undefined;
+let trainSource: ((build: WasmBuild) => WasmSource | Promise<WasmSource>) | undefined;
+const extensions: ((rt: Runtime) => Promise<unknown>)[] = [];
+
+/**
+ * What every runtime made from now on loads before create() resolves: recur/train's kernels
+ * (src/train/kernels.ts) register here when the module is imported, so `new Trainer()` finds
+ * them in a runtime made after that, in every JavaScript runtime.
+ */
+export function addRuntimeExtension(load: (rt: Runtime) => Promise<unknown>): void {
+  if (!extensions.includes(load)) extensions.push(load);
+}
 
 /** Entry points (recur, recur/node, the Worker build) say where their recur.wasm comes from. */
 export function setDefaultWasmSource(source: () => WasmSource | Promise<WasmSource>): void {
@@ -77,6 +90,13 @@ export function setDefaultGraphWasmSource(source: () => WasmSource | Promise<Was
 }
 
 export const defaultGraphWasmSource = () => graphSource;
+
+/** …and recur-train.wasm or recur-train-relaxed.wasm, recur/train's kernels, for a runtime of `build`. */
+export function setDefaultTrainWasmSource(source: (build: WasmBuild) => WasmSource | Promise<WasmSource>): void {
+  trainSource = source;
+}
+
+export const defaultTrainWasmSource = () => trainSource;
 
 /**
  * Loads the kernels into the shared runtime. Optional: the first create() does it with the

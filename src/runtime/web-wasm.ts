@@ -5,12 +5,16 @@
 // bundlers see and copy every file.)
 
 import { supportsRelaxedSimd } from './features.js';
-import { setDefaultGraphWasmSource, setDefaultWasmSource } from './runtime.js';
+import { setDefaultGraphWasmSource, setDefaultTrainWasmSource, setDefaultWasmSource } from './runtime.js';
 
 export function fetchWasmBesideModule(): void {
   setDefaultWasmSource(() => supportsRelaxedSimd()
     ? new URL('./recur-relaxed.wasm', import.meta.url)
     : new URL('./recur.wasm', import.meta.url));
+  // recur/train's kernels, fetched only by a runtime made after recur/train is imported.
+  setDefaultTrainWasmSource((build) => build === 'relaxed'
+    ? new URL('./recur-train-relaxed.wasm', import.meta.url)
+    : new URL('./recur-train.wasm', import.meta.url));
 }
 
 /** The graph runtime's kernels too (recur/onnx, recur/vad). */

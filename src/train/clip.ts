@@ -4,6 +4,7 @@
 import { RecurOptionError, RecurValueError } from '../errors.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { checkSlots, type ParamSlot } from './optimizer.js';
+import { trainKernels } from './kernels.js';
 
 export type NormType = 2 | typeof Infinity | 'inf';
 
@@ -23,7 +24,7 @@ export function gradNorm(runtime: Runtime, slots: readonly ParamSlot[], normType
 }
 
 function totalNorm(rt: Runtime, slots: readonly ParamSlot[], kind: 2 | 'inf'): number {
-  const k = rt.kernels;
+  const k = trainKernels(rt);
   if (kind === 'inf') {
     let m = 0;
     for (const s of slots) m = Math.max(m, k.maxAbs(s.grad, s.floats));   // Math.max propagates NaN
@@ -54,7 +55,7 @@ export function clipGradNorm(runtime: Runtime, slots: readonly ParamSlot[], maxN
   const f = Math.fround;
   const coef = f(f(1 / f(f(total) + f(1e-6))) * f(maxNorm));
   if (!(coef >= 1)) {                           // multiplying by 1 would change nothing
-    for (const s of slots) runtime.kernels.scale(s.grad, s.floats, coef);
+    for (const s of slots) trainKernels(runtime).scale(s.grad, s.floats, coef);
   }
   return total;
 }
@@ -65,7 +66,7 @@ export function clipGradValue(runtime: Runtime, slots: readonly ParamSlot[], cli
   if (typeof clipValue !== 'number' || Number.isNaN(clipValue) || clipValue < 0) {
     throw new RecurOptionError(`clipGradValue: clipValue must be a number ≥ 0, got ${JSON.stringify(clipValue)}`);
   }
-  for (const s of slots) runtime.kernels.clampValues(s.grad, s.floats, -clipValue, clipValue);
+  for (const s of slots) trainKernels(runtime).clampValues(s.grad, s.floats, -clipValue, clipValue);
 }
 
 /** Number of NaN and ±Infinity gradient entries over all slots. */

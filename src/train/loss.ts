@@ -5,6 +5,7 @@
 import { RecurOptionError, RecurShapeError } from '../errors.js';
 import { oneOf } from '../layers/options.js';
 import type { Runtime } from '../runtime/runtime.js';
+import { trainKernels } from './kernels.js';
 
 export type Reduction = 'mean' | 'sum';
 
@@ -69,7 +70,7 @@ export function crossEntropy(runtime: Runtime, logitsPtr: number, N: number, C: 
   const t = runtime.alloc(N * 4);
   try {
     runtime.i32(t, N).set(targets);
-    const sum = runtime.kernels.softmaxCrossEntropy(logitsPtr, N, C, t, ignoreIndex, dlogitsPtr, scale);
+    const sum = trainKernels(runtime).softmaxCrossEntropy(logitsPtr, N, C, t, ignoreIndex, dlogitsPtr, scale);
     return reduction === 'sum' ? sum : sum / counted;
   } finally {
     runtime.free(t);
@@ -92,7 +93,7 @@ export function mse(runtime: Runtime, predPtr: number, target: Float32Array | nu
   const finish = (sum: number) => (reduction === 'sum' ? sum : sum / n);
   if (typeof target === 'number') {
     checkRange(runtime, who, 'target', target, n, false);
-    return finish(runtime.kernels.mse(predPtr, target, n, dPtr, gradScale));
+    return finish(trainKernels(runtime).mse(predPtr, target, n, dPtr, gradScale));
   }
   if (!(target instanceof Float32Array) || target.length !== n) {
     throw new RecurShapeError(`${who}: target should be a Float32Array of n=${n} values, got ${target instanceof Float32Array ? `length ${target.length}` : typeof target}`);
@@ -100,7 +101,7 @@ export function mse(runtime: Runtime, predPtr: number, target: Float32Array | nu
   const t = runtime.alloc(n * 4);
   try {
     runtime.f32(t, n).set(target);
-    return finish(runtime.kernels.mse(predPtr, t, n, dPtr, gradScale));
+    return finish(trainKernels(runtime).mse(predPtr, t, n, dPtr, gradScale));
   } finally {
     runtime.free(t);
   }

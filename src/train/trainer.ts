@@ -28,6 +28,7 @@ import { diagnosticsOptions, joinWindows, stepDiagnostics, type DiagnosticsOptio
 import { crossEntropy, mse } from './loss.js';
 import type { DirectionDiagnostics } from '../layers/diagnostics.js';
 import { createOptimizer, type Optimizer, type ParamSlot } from './optimizer.js';
+import { trainKernels } from './kernels.js';
 
 export interface TrainerOptions {
   loss: 'crossEntropy' | 'mse';
@@ -280,7 +281,7 @@ export class Trainer {
           if (!(targets instanceof Float32Array) || targets.length !== steps * B * C) throw new RecurShapeError(`Trainer: mse targets should be a Float32Array shaped like the ${last ? "last step's " : ''}output (${steps * B * C} values)`);
           loss = mse(this.rt, y, targets.subarray(t0 * B * C, t1 * B * C), rows * C, { reduction }, dy);
         }
-        if (scale !== undefined) { this.rt.kernels.scale(dy, rows * C, scale); loss *= scale; }
+        if (scale !== undefined) { trainKernels(this.rt).scale(dy, rows * C, scale); loss *= scale; }
         const g = tape!.backward({ output: this.rt.read(ws.at('dy'), output.length), states: upstreamState, diagnostics: recorded !== undefined });
         if (g.diagnostics) recorded!.unshift(g.diagnostics);   // windows run last to first
         return { loss, states, stateGrads: g.states };

@@ -6,9 +6,12 @@
 // module, so nothing else is uploaded or compiled. init() with recur/recur.wasm picks the other.
 
 import wasm from './recur-relaxed.wasm';
-import { setDefaultWasmSource } from '../runtime/runtime.js';
+import trainWasm from './recur-train-relaxed.wasm';
+import { setDefaultTrainWasmSource, setDefaultWasmSource } from '../runtime/runtime.js';
 
 setDefaultWasmSource(() => wasm);
+// recur/train's kernels (a module of 2 kB gzipped), instantiated only where recur/train is used.
+setDefaultTrainWasmSource(() => trainWasm);
 
 // The default entry: its fetch-from-beside source is set when it loads, before the line above
 // replaces it (imports run first), and never read. Sharing its module keeps one copy of the rest.

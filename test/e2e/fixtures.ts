@@ -13,17 +13,21 @@ import type { MiniflareOptions } from 'miniflare';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 
+type RecurNode = typeof import('../../src/node/index.js') & typeof import('../../src/train/index.js');
+
 /**
- * recur's Node build (dist/node.js), the reference the Worker and the page are checked against,
- * running the given build of the kernels (dist/recur.wasm or dist/recur-relaxed.wasm) so its
- * numbers can equal theirs bit for bit; the default build for this Node if none is given.
+ * recur's Node build (dist/node.js, with recur/train: dist/train.js), the reference the Worker and
+ * the page are checked against, running the given build of the kernels (dist/recur.wasm or
+ * dist/recur-relaxed.wasm) so its numbers can equal theirs bit for bit; the default build for
+ * this Node if none is given.
  */
-export async function recurNode(build?: 'simd' | 'relaxed'): Promise<typeof import('../../src/node/index.js')> {
+export async function recurNode(build?: 'simd' | 'relaxed'): Promise<RecurNode> {
   const dist = `${root}dist/node.js`;
   if (!existsSync(dist)) throw new Error('dist/ is missing: run npm run build (npm test does it first)');
   const recur: typeof import('../../src/node/index.js') = await import(/* @vite-ignore */ dist);
+  const train: typeof import('../../src/train/index.js') = await import(/* @vite-ignore */ `${root}dist/train.js`);
   if (build) await recur.init(readFileSync(`${root}dist/${build === 'relaxed' ? 'recur-relaxed' : 'recur'}.wasm`));
-  return recur;
+  return { ...recur, ...train };
 }
 
 export interface CharModel { file: Uint8Array; vocab: string[]; unknown?: string; shipped: boolean }

@@ -16,7 +16,8 @@
 // it, so no request's training is lost or applied twice. `publish: true` publishes before answering.
 // With no bucket, the weights reach only this isolate, and the log is redone from the bundled file.
 
-import { loadModel, saveModel, Trainer } from 'recur';
+import { loadModel, saveModel } from 'recur';
+import { Trainer } from 'recur/train';
 import { BadRequest, respond } from './respond.js';
 import { BASE_KEY, TRAINER_OPTIONS, bundledModel, checkpointKey, install, userKey } from './models.js';
 

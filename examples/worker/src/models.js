@@ -12,7 +12,8 @@
 // await in between, so one stream per model serves every session of the isolate and an evicted
 // object leaves no wasm memory behind.
 
-import { loadModel, Trainer } from 'recur';
+import { loadModel } from 'recur';
+import { Trainer } from 'recur/train';
 import bundledFile from '../../../models/char-lstm.safetensors';   // a Data module: ArrayBuffer
 
 export const BASE_KEY = 'char-lstm.safetensors';
