@@ -80,3 +80,68 @@ export function convDirect1d(x: usize, C: i32, L: i32, M: i32, K: i32, groups: i
     }
   }
 }
+
+// y [M, Lo] = the convolution of x [1, L] with w [M, 1, K] (frames every `stride` samples from
+// −padBegin, zeros outside x), each sum over k in order from 0 with every multiply-add fused, as
+// onnxruntime-node's MLAS sums with FMA: acc = f32(acc + w·x) in double precision, where the
+// product of two floats is exact, so each step is one FMA but for a rare double rounding. For
+// the plain build, whose madd rounds the product first (an STFT's small bins, which Silero legacy
+// magnifies, follow those last bits). W packed as ⌈M/8⌉ panels of 8 outputs [K, 8] in f64 (zero
+// past M); xd: scratch for x in f64, padded, [(Lo − 1)·stride + K]. Outputs go 8 channels × 2
+// frames at a time.
+export function convFused1d(x: usize, L: i32, K: i32, stride: i32, padBegin: i32, Lo: i32, wp: usize, M: i32, xd: usize, y: usize): void {
+  const Lp = (Lo - 1) * stride + K;
+  for (let i = 0; i < Lp; i++) {
+    const p = i - padBegin;
+    store<f64>(xd + (<usize>i << 3), p >= 0 && p < L ? <f64>load<f32>(x + (<usize>p << 2)) : 0);
+  }
+  const rowBytes = <usize>K << 3, hop = <usize>stride << 3, panelBytes = <usize>K << 6;
+  for (let p = 0; p * 8 < M; p++) {
+    const m = p * 8, w0 = wp + <usize>p * panelBytes;
+    let t = 0;
+    for (; t + 2 <= Lo; t += 2) {
+      let a = xd + <usize>t * hop, w = w0;
+      const end = a + rowBytes;
+      let x0 = f64x2.splat(0), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+      while (a < end) {
+        const s0 = v128.load64_splat(a), s1 = v128.load64_splat(a + hop);
+        const b0 = v128.load(w), b1 = v128.load(w, 16), b2 = v128.load(w, 32), b3 = v128.load(w, 48);
+        x0 = fused(b0, s0, x0); y0 = fused(b0, s1, y0);
+        x1 = fused(b1, s0, x1); y1 = fused(b1, s1, y1);
+        x2 = fused(b2, s0, x2); y2 = fused(b2, s1, y2);
+        x3 = fused(b3, s0, x3); y3 = fused(b3, s1, y3);
+        w += 64; a += 8;
+      }
+      storeFrame(y, Lo, t, m, M, x0, x1, x2, x3);
+      storeFrame(y, Lo, t + 1, m, M, y0, y1, y2, y3);
+    }
+    if (t < Lo) {
+      let a = xd + <usize>t * hop, w = w0;
+      const end = a + rowBytes;
+      let x0 = f64x2.splat(0), x1 = x0, x2 = x0, x3 = x0;
+      while (a < end) {
+        const s0 = v128.load64_splat(a);
+        x0 = fused(v128.load(w), s0, x0); x1 = fused(v128.load(w, 16), s0, x1);
+        x2 = fused(v128.load(w, 32), s0, x2); x3 = fused(v128.load(w, 48), s0, x3);
+        w += 64; a += 8;
+      }
+      storeFrame(y, Lo, t, m, M, x0, x1, x2, x3);
+    }
+  }
+}
+
+// f32(c + a·b) in f64x2 lanes, c's lanes already floats: a fused multiply-add of floats.
+// @ts-ignore: decorator
+@inline function fused(a: v128, b: v128, c: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.add(c, f64x2.mul(a, b))));
+}
+
+// y[m + i, t] = lane i of v0 … v3 (two a vector) for the outputs m + i < M of one panel.
+// @ts-ignore: decorator
+@inline function storeFrame(y: usize, Lo: i32, t: i32, m: i32, M: i32, v0: v128, v1: v128, v2: v128, v3: v128): void {
+  const n = min(8, M - m);
+  for (let i = 0; i < n; i++) {
+    const v = i < 2 ? v0 : i < 4 ? v1 : i < 6 ? v2 : v3;
+    store<f32>(y + (<usize>((m + i) * Lo + t) << 2), <f32>((i & 1) ? f64x2.extract_lane(v, 1) : f64x2.extract_lane(v, 0)));
+  }
+}
