@@ -99,12 +99,11 @@ const conv: Op = (node, inputs, ctx) => {
   checkedSize(node, [N, M, outLength]);
   const bias = biasOf(node, inputs, M);
   const Mg = M / groups;
-  // A windowed Fourier basis (an STFT) runs as an FFT; or, summed as onnxruntime-node sums it,
-  // with fused multiply-adds, which the plain build's matrix product does not have.
-  const basis = ctx.rt && groups === 1 && dilation === 1 && (!bias || bias.every((v) => v === 0))
+  // A windowed Fourier basis (an STFT) runs as an FFT; or, in the plain build, whose matrix
+  // product has no fused multiply-add, summed with onnxruntime-node's FMA emulated.
+  const basis = ctx.rt && (ctx.fft || ctx.rt.build === 'simd') && groups === 1 && dilation === 1 && (!bias || bias.every((v) => v === 0))
     ? stftBasis(w.value.data as Float32Array, M, C, K) : undefined;
-  if (basis && ctx.fft) return stftKernel(ctx.rt!, basis, N, L, stride, padBegin, outLength, ctx.reserve);
-  if (basis && ctx.rt!.build === 'simd') return convFused(g, w.value.data as Float32Array, ctx);
+  if (basis) return ctx.fft ? stftKernel(ctx.rt!, basis, N, L, stride, padBegin, outLength, ctx.reserve) : convFused(g, w.value.data as Float32Array, ctx);
   // A matrix product pays off when each group has several outputs and a long enough dot product
   // (and its gathered receptive fields, [L', C/group·K] a group, fit in reasonable scratch).
   if (ctx.rt && Mg >= 4 && Cg * K >= 8 && outLength * C * K <= MAX_IM2COL) return convGemm(node, g, w.value.data as Float32Array, bias, ctx);
