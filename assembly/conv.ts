@@ -80,3 +80,76 @@ export function convDirect1d(x: usize, C: i32, L: i32, M: i32, K: i32, groups: i
     }
   }
 }
+
+// y [M, Lo] = the convolution of x [1, L] with w [M, 1, K] (frames every `stride` samples from
+// −padBegin, zeros outside x), each sum over k in order from 0 with every multiply-add fused, as
+// onnxruntime-node's MLAS sums with FMA: acc = f32(acc + w·x) in double precision, where the
+// product of two floats is exact, so each step is one FMA but for a rare double rounding. For
+// the plain build, whose madd rounds the product first (an STFT's small bins, which Silero legacy
+// magnifies, follow those last bits). W packed as ⌈M/8⌉ panels of 8 outputs [K, 8] in f64 (zero
+// past M); xd: scratch for x in f64, padded, [(Lo − 1)·stride + K]. Outputs go 8 channels × 2
+// frames at a time.
+export function convFused1d(x: usize, L: i32, K: i32, stride: i32, padBegin: i32, Lo: i32, wp: usize, M: i32, xd: usize, y: usize): void {
+  const Lp = (Lo - 1) * stride + K;
+  for (let i = 0; i < Lp; i++) {
+    const p = i - padBegin;
+    store<f64>(xd + (<usize>i << 3), p >= 0 && p < L ? <f64>load<f32>(x + (<usize>p << 2)) : 0);
+  }
+  const hop = <usize>stride << 3, panelBytes = <usize>K << 6, gap = <usize>Lo << 2;
+  for (let m = 0; m < M; m += 8) {
+    const w = wp + <usize>(m >> 3) * panelBytes, out = y + (<usize>m * Lo << 2);
+    let t = 0;
+    for (; t + 2 <= Lo; t += 2) fusedPanel2(xd + <usize>t * hop, hop, K, w, out + (<usize>t << 2), gap, M - m);
+    if (t < Lo) fusedPanel1(xd + <usize>t * hop, K, w, out + (<usize>t << 2), gap, M - m);
+  }
+}
+
+// Frames a and a + hop (f64, K each) against one panel w [K, 8]: output i < n of the panel goes
+// to out + i·gap (the first frame) and 4 bytes after it (the second); gap: y's row in bytes.
+function fusedPanel2(a: usize, hop: usize, K: i32, w: usize, out: usize, gap: usize, n: i32): void {
+  const end = a + (<usize>K << 3);
+  let x0 = f64x2.splat(0), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+  while (a < end) {
+    const s0 = v128.load64_splat(a), s1 = v128.load64_splat(a + hop);
+    const b0 = v128.load(w), b1 = v128.load(w, 16), b2 = v128.load(w, 32), b3 = v128.load(w, 48);
+    x0 = fused(b0, s0, x0); y0 = fused(b0, s1, y0);
+    x1 = fused(b1, s0, x1); y1 = fused(b1, s1, y1);
+    x2 = fused(b2, s0, x2); y2 = fused(b2, s1, y2);
+    x3 = fused(b3, s0, x3); y3 = fused(b3, s1, y3);
+    w += 64; a += 8;
+  }
+  storeFrame(out, gap, n, x0, x1, x2, x3);
+  storeFrame(out + 4, gap, n, y0, y1, y2, y3);
+}
+
+// One frame a (f64, K) against one panel w [K, 8]: output i < n of the panel to out + i·gap.
+function fusedPanel1(a: usize, K: i32, w: usize, out: usize, gap: usize, n: i32): void {
+  const end = a + (<usize>K << 3);
+  let x0 = f64x2.splat(0), x1 = x0, x2 = x0, x3 = x0;
+  while (a < end) {
+    const s0 = v128.load64_splat(a);
+    x0 = fused(v128.load(w), s0, x0); x1 = fused(v128.load(w, 16), s0, x1);
+    x2 = fused(v128.load(w, 32), s0, x2); x3 = fused(v128.load(w, 48), s0, x3);
+    w += 64; a += 8;
+  }
+  storeFrame(out, gap, n, x0, x1, x2, x3);
+}
+
+// f32(c + a·b) in f64x2 lanes, c's lanes already floats: a fused multiply-add of floats.
+// @ts-ignore: decorator
+@inline function fused(a: v128, b: v128, c: v128): v128 {
+  return f64x2.promote_low_f32x4(f32x4.demote_f64x2_zero(f64x2.add(c, f64x2.mul(a, b))));
+}
+
+// out + i·gap ← lane i of v0 … v3 (two a vector, f32-exact) for i < n (at most 8).
+// @ts-ignore: decorator
+@inline function storeFrame(out: usize, gap: usize, n: i32, v0: v128, v1: v128, v2: v128, v3: v128): void {
+  store<f32>(out, <f32>f64x2.extract_lane(v0, 0)); out += gap;
+  if (n > 1) store<f32>(out, <f32>f64x2.extract_lane(v0, 1)); out += gap;
+  if (n > 2) store<f32>(out, <f32>f64x2.extract_lane(v1, 0)); out += gap;
+  if (n > 3) store<f32>(out, <f32>f64x2.extract_lane(v1, 1)); out += gap;
+  if (n > 4) store<f32>(out, <f32>f64x2.extract_lane(v2, 0)); out += gap;
+  if (n > 5) store<f32>(out, <f32>f64x2.extract_lane(v2, 1)); out += gap;
+  if (n > 6) store<f32>(out, <f32>f64x2.extract_lane(v3, 0)); out += gap;
+  if (n > 7) store<f32>(out, <f32>f64x2.extract_lane(v3, 1));
+}

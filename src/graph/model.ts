@@ -42,8 +42,10 @@ export interface OnnxGraphOptions {
   /**
    * Run a Conv whose weight is a windowed Fourier basis (an STFT, as in Silero VAD) by FFT
    * (default true): ~4× less work for Silero's, and closer to the exact transform. false sums
-   * the file's basis in float32 as onnxruntime does, bit for bit, which matters only to a model
-   * that magnifies the last bits of small spectral values (Silero legacy takes log(1 + 2^20·|X|)).
+   * the file's basis in float32 as onnxruntime-node does, bit for bit (with its fused
+   * multiply-adds, emulated in the plain build at ~5× the matrix product's cost), which matters
+   * only to a model that magnifies the last bits of small spectral values (Silero legacy takes
+   * log(1 + 2^20·|X|)).
    */
   fft?: boolean;
 }

@@ -2,20 +2,25 @@
 // FFT (src/graph/ops/stft.ts, assembly/fft.ts): each value is the exact DFT of the windowed
 // frames rounded to float32 (within an ulp, which a float32 matrix product does not reach), on frame lengths 4 … 512, strides, pads, batches, odd frame counts
 // and both signs of the sine rows; a weight one ulp-and-a-bit off the basis, or of another shape,
-// is an ordinary Conv.
+// is an ordinary Conv. With fft off it is summed as onnxruntime-node sums it: each value over n
+// from 0 with fused multiply-adds (the plain build emulates them; relaxed SIMD has them), equal to
+// onnxruntime-node's bit for bit on Silero legacy's basis and speech.
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import * as ort from 'onnxruntime-node';
 import '../../src/node/index.js';
 import { init } from '../../src/runtime/runtime.js';
 import { loadGraphKernels } from '../../src/graph/kernels.js';
 import { convOps } from '../../src/graph/ops/conv.js';
 import { stftBasis } from '../../src/graph/ops/stft.js';
 import { evaluateNode } from '../../src/graph/op.js';
-import type { OnnxAttribute, OnnxNode } from '../../src/onnx/onnx.js';
+import { decodeModel, tensorFloats, type OnnxAttribute, type OnnxNode } from '../../src/onnx/onnx.js';
 import { seededRandom } from '../../src/stream/sample.js';
 import { loadOnnxGraph } from '../../src/graph/model.js';
 import { RecurOptionError } from '../../src/errors.js';
+import { readWav } from '../../src/vad/index.js';
 import { attr, encodeModel, FLOAT, node as onnxNode, tensor, valueInfo } from './onnx-builder.js';
 
 const ints = (name: string, ints: number[]): [string, OnnxAttribute] => [name, { name, ints, floats: [], strings: [], other: false }];
@@ -140,5 +145,82 @@ describe('STFT as a Conv: recognised and run by FFT', () => {
     let worst = 0;
     for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
     expect(worst).toBeLessThan(1e-5);
+  });
+});
+
+/** [B, 2F, Lo]: each value summed over n from 0 as f32(acc + w·x), one rounding a step (an FMA's, but for a rare double rounding). */
+function fusedStft(x: Float32Array, B: number, L: number, W: Float32Array, M: number, N: number, stride: number, pad: number, Lo: number) {
+  const y = new Float32Array(B * M * Lo);
+  for (let b = 0; b < B; b++) {
+    for (let m = 0; m < M; m++) {
+      for (let t = 0; t < Lo; t++) {
+        let acc = 0;
+        for (let n = 0; n < N; n++) {
+          const p = t * stride + n - pad;
+          acc = Math.fround(acc + W[m * N + n] * (p >= 0 && p < L ? x[b * L + p] : 0));
+        }
+        y[(b * M + m) * Lo + t] = acc;
+      }
+    }
+  }
+  return y;
+}
+
+describe('STFT as a Conv with fft off: summed as onnxruntime-node sums it', () => {
+  it('each value is the sum over n from 0 with fused multiply-adds', async () => {
+    const rt = await init();
+    await loadGraphKernels(rt);
+    const cases = fc.record({
+      log2N: fc.integer({ min: 2, max: 8 }), B: fc.integer({ min: 1, max: 2 }), frames: fc.integer({ min: 1, max: 7 }),
+      strideFraction: fc.integer({ min: 1, max: 4 }), pad: fc.integer({ min: 0, max: 8 }), seed: fc.integer(),
+    });
+    fc.assert(fc.property(cases, (c) => {
+      const N = 2 ** c.log2N, stride = Math.max(1, (N * c.strideFraction) >> 2), M = N + 2;
+      const L = (c.frames - 1) * stride + N - c.pad;
+      if (L < 1) return;
+      const random = seededRandom(c.seed);
+      const W = basis(N, hann(N));
+      const x = Float32Array.from({ length: c.B * L }, () => (random() * 2 - 1) * (random() < 0.5 ? 1e-4 : 1));
+      const node: OnnxNode = {
+        name: 'stft', opType: 'Conv', domain: '', inputs: ['x', 'w'], outputs: ['y'],
+        attributes: new Map([ints('strides', [stride]), ints('pads', [c.pad, 0])]),
+      };
+      const [y] = evaluateNode(convOps.Conv, node, [{ type: 'float', dims: [c.B, 1, L], data: x }, { type: 'float', dims: [M, 1, N], data: W }], { opset: 17, rt });
+      const got = y.data as Float32Array, want = fusedStft(x, c.B, L, W, M, N, stride, c.pad, y.dims[2]);
+      // The plain build rounds as this reference does. The relaxed build sums on its GEMM, whose
+      // FMA rounds once (and frames shorter than 8 taps on direct loops without FMA): there each
+      // value is within the sum's rounding error, N·2⁻²⁴·Σ|w·x|, of the reference.
+      if (rt.build === 'simd') expect(got).toEqual(want);
+      else {
+        const bound = fusedStft(x.map(Math.abs), c.B, L, W.map(Math.abs), M, N, stride, c.pad, y.dims[2]);
+        for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(N * 2 ** -24 * bound[i]);
+      }
+    }), { numRuns: 60, seed: 11 });
+  });
+
+  it("equals onnxruntime-node's bit for bit on Silero legacy's basis and speech", async () => {
+    const file = new URL('../../node_modules/@ricky0123/vad-web/dist/silero_vad_legacy.onnx', import.meta.url).pathname;
+    const legacy = decodeModel(readFileSync(file));
+    const w = legacy.graph.initializers.get('model.feature_extractor.forward_basis_buffer')!;   // [258, 1, 256]
+    const [M, , N] = w.dims, L = 704, stride = 64;                                                // a 512-sample frame, padded
+    const bytes = encodeModel({ opset: 17, graph: {
+      nodes: [onnxNode('Conv', ['x', 'w'], ['y'], [attr.ints('strides', [stride])])],
+      initializers: [tensor('w', FLOAT, [M, 1, N], tensorFloats(w, 'w'))],
+      inputs: [valueInfo('x', FLOAT, [1, 1, L])], outputs: [valueInfo('y', FLOAT)],
+    } });
+    const session = await ort.InferenceSession.create(bytes);
+    const model = await loadOnnxGraph(bytes, { fft: false });
+    const samples = readWav(readFileSync(new URL('../fixtures/audio/speech-mix-16k.wav', import.meta.url))).samples;
+    let values = 0, differ = 0;
+    for (let at = 0; at + L <= samples.length; at += 4 * 512) {    // 94 frames: speech, silence, noise
+      const x = samples.slice(at, at + L);
+      const theirs = (await session.run({ x: new ort.Tensor('float32', x, [1, 1, L]) })).y.data as Float32Array;
+      const ours = model.run({ x: { dims: [1, 1, L], data: x } }).y.data as Float32Array;
+      values += ours.length;
+      for (let i = 0; i < ours.length; i++) if (ours[i] !== theirs[i]) differ++;
+    }
+    model.dispose();
+    expect(values).toBeGreaterThan(190_000);
+    expect(differ).toBe(0);                                         // summed without FMA: 64% of them differ
   });
 });

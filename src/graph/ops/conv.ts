@@ -9,7 +9,8 @@
 // of all output positions gathered into rows (im2col, [L', C/group·K]) times Wᵀ on recur's GEMM
 // (ops/dense.ts), then laid out as [M, L']. Depthwise and other thin groups run as direct loops.
 // A Conv whose weight is a windowed Fourier basis (an STFT, as in Silero VAD) runs as an FFT
-// (ops/stft.ts).
+// (ops/stft.ts), or with `fft` off in the plain build, with onnxruntime-node's fused
+// multiply-adds emulated (convFused).
 
 import type { OnnxNode } from '../../onnx/onnx.js';
 import { attrInt, attrInts, attrString, constantInput, nodeError, required, WORK, type Kernel, type Op, type OpContext, type ValueInfo } from '../op.js';
@@ -98,10 +99,11 @@ const conv: Op = (node, inputs, ctx) => {
   checkedSize(node, [N, M, outLength]);
   const bias = biasOf(node, inputs, M);
   const Mg = M / groups;
-  // A windowed Fourier basis (an STFT) runs as an FFT.
-  const basis = ctx.rt && ctx.fft && groups === 1 && dilation === 1 && (!bias || bias.every((v) => v === 0))
+  // A windowed Fourier basis (an STFT) runs as an FFT; or, in the plain build, whose matrix
+  // product has no fused multiply-add, summed with onnxruntime-node's FMA emulated.
+  const basis = ctx.rt && (ctx.fft || ctx.rt.build === 'simd') && groups === 1 && dilation === 1 && (!bias || bias.every((v) => v === 0))
     ? stftBasis(w.value.data as Float32Array, M, C, K) : undefined;
-  if (basis) return stftKernel(ctx.rt!, basis, N, L, stride, padBegin, outLength, ctx.reserve);
+  if (basis) return ctx.fft ? stftKernel(ctx.rt!, basis, N, L, stride, padBegin, outLength, ctx.reserve) : convFused(g, w.value.data as Float32Array, ctx);
   // A matrix product pays off when each group has several outputs and a long enough dot product
   // (and its gathered receptive fields, [L', C/group·K] a group, fit in reasonable scratch).
   if (ctx.rt && Mg >= 4 && Cg * K >= 8 && outLength * C * K <= MAX_IM2COL) return convGemm(node, g, w.value.data as Float32Array, bias, ctx);
@@ -159,6 +161,44 @@ function convGemm(node: OnnxNode, g: Geometry, weight: Float32Array, bias: Float
       xScratch.free();
       yScratch.free();
     },
+  };
+}
+
+/**
+ * An STFT summed as onnxruntime-node's MLAS sums it, with fused multiply-adds (convFused1d: in
+ * double precision, rounded to float32 at each step), for the plain build, whose matrix product
+ * rounds each product first. X [N, 1, L], W [M, 1, K] packed once as panels of 8 outputs in f64.
+ */
+function convFused(g: Geometry, weight: Float32Array, ctx: OpContext): Kernel {
+  const { N, L, M, K, stride, padBegin, outLength: Lo } = g;
+  const rt = ctx.rt!, gk = graphKernels(rt), panels = Math.ceil(M / 8), Lp = (Lo - 1) * stride + K;
+  ctx.reserve?.(panels * 8 * K * 2 + Lp * 2 + N * (L + M * Lo));
+  const blocks: WasmBlock[] = [];
+  const block = (n: number) => { const b = new WasmBlock(rt, n); blocks.push(b); return b; };
+  let wp: WasmBlock, xd: WasmBlock, xs: WasmBlock, ys: WasmBlock;
+  try {
+    wp = block(panels * 8 * K * 2); xd = block(Lp * 2); xs = block(N * L); ys = block(N * M * Lo);
+  } catch (err) {
+    for (const b of blocks) b.free();
+    throw err;
+  }
+  // W [M, K] as panels of 8 outputs [K, 8], zero past M.
+  const packed = new Float64Array(rt.memory.buffer, wp.ptr, panels * 8 * K).fill(0);
+  for (let m = 0; m < M; m++) {
+    const at = (m >> 3) * 8 * K + (m & 7);
+    for (let k = 0; k < K; k++) packed[at + 8 * k] = weight[m * K + k];
+  }
+  return {
+    outputs: [{ type: 'float', dims: [N, M, Lo] }],
+    work: N * M * Lo * K * 4 * WORK.gemm,
+    run(ins, outs) {
+      const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
+      const x = readableAt(rt, X, xs);
+      const yAt = addressIn(rt, Y), y = yAt < 0 ? ys.ptr : yAt;
+      for (let n = 0; n < N; n++) gk.convFused1d(x + 4 * n * L, L, K, stride, padBegin, Lo, wp.ptr, M, xd.ptr, y + 4 * n * M * Lo);
+      if (yAt < 0) Y.set(ys.view);
+    },
+    dispose() { for (const b of blocks) b.free(); },
   };
 }
 
