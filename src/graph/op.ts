@@ -43,6 +43,12 @@ export interface Kernel {
    * Erf, Softmax) say. The plan bounds the sum (MAX_FOLD_WORK while folding, MAX_RUN_WORK a run).
    */
   work?: number;
+  /**
+   * The plan found a Relu the only reader of output 0 (a float): from now on run() writes it as
+   * that Relu would (v < 0 → 0; NaN and −0 stay), and the Relu becomes an alias. Kernels that
+   * cannot fuse it leave this out.
+   */
+  fuseRelu?(): void;
   /** Frees what compile() took (wasm memory for packed weights). */
   dispose?(): void;
 }

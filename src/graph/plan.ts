@@ -104,6 +104,8 @@ export class Plan {
   /** Each graph output: a slot or a constant. */
   private readonly results: Ref[] = [];
   private disposed = false;
+  /** How many times each value name is read (node inputs and graph outputs, sub-graphs too). */
+  private readonly uses = new Map<string, number>();
 
   /**
    * Plans `graph` for inputs of these types and shapes; `fixed` are inputs whose values are
@@ -112,6 +114,7 @@ export class Plan {
   constructor(graph: OnnxGraph, inputs: PlanInput[], fixed: Map<string, Tensor>, private readonly ctx: OpContext & { rt: Runtime },
               private readonly maxRunWork = MAX_RUN_WORK) {
     try {
+      this.countUses(graph);
       const scope = new Scope();
       for (const [name, t] of fixed) scope.set(name, { kind: 'const', tensor: t });
       for (const input of inputs) {
@@ -206,9 +209,34 @@ export class Plan {
     return { type: s.type, dims: s.dims };
   }
 
+  /** Counts reads by name over the graph and its sub-graphs (a name shadowed in one counts for both: fewer fusions, never a wrong one). */
+  private countUses(graph: OnnxGraph): void {
+    const use = (name: string) => { if (name) this.uses.set(name, (this.uses.get(name) ?? 0) + 1); };
+    for (const out of graph.outputs) use(out.name);
+    for (const n of graph.nodes) {
+      for (const name of n.inputs) use(name);
+      for (const a of n.attributes.values()) if (a.g) this.countUses(a.g);
+    }
+  }
+
+  /**
+   * A Relu whose input is output 0 of a step of this list that can take it (Kernel.fuseRelu),
+   * and read by nothing else: that step applies it, and the Relu's output is its slot.
+   */
+  private fuseRelu(node: OnnxNode, ref: Ref | undefined, scope: Scope, steps: Step[]): boolean {
+    if (ref?.kind !== 'slot' || node.inputs.length !== 1 || node.outputs.length !== 1 || !node.outputs[0]) return false;
+    if (this.uses.get(node.inputs[0]) !== 1 || this.slots[ref.slot].root !== ref.slot || this.slots[ref.slot].type !== 'float') return false;
+    const step = steps.find((s) => s.kind === 'kernel' && s.writes[0] === ref.slot);
+    if (step?.kind !== 'kernel' || !step.kernel.fuseRelu) return false;
+    step.kernel.fuseRelu();
+    scope.set(node.outputs[0], ref);
+    return true;
+  }
+
   private planNode(node: OnnxNode, scope: Scope, steps: Step[]): void {
     const refs = node.inputs.map((name) => this.lookup(node, name, scope));
     if (node.opType === 'If') return this.planIf(node, refs, scope, steps);
+    if (node.opType === 'Relu' && (node.domain === '' || node.domain === 'ai.onnx') && this.fuseRelu(node, refs[0], scope, steps)) return;
     const op = OPS[node.opType];
     if (!op || (node.domain !== '' && node.domain !== 'ai.onnx')) throw nodeError(node, 'recur has no such operator');
 
