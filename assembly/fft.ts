@@ -16,8 +16,11 @@
 //
 // Tables the host builds once (src/graph/ops/stft.ts): tw [N/2] pairs of f64 (cos 2πj/N,
 // sin 2πj/N); rev [H] i32, the bit reversal of j over log₂H bits. work: H·32 bytes of scratch.
+//
+// magnitude ≠ 0: y [F, Lo] ← |X| instead, as Pow(re, 2) + Pow(im, 2) then Sqrt take it from the
+// rounded parts: sqrt(f32(re)² + f32(im)²), each step in float32 (the same bits).
 export function stftReal(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, Lo: i32, w: usize,
-                         tw: usize, rev: usize, imSign: f64, work: usize, y: usize): void {
+                         tw: usize, rev: usize, imSign: f64, work: usize, y: usize, magnitude: i32): void {
   const H = N >> 1, F = H + 1;
   const half = f64x2.splat(0.5);
   for (let t = 0; t < Lo; t += 2) {
@@ -53,6 +56,21 @@ export function stftReal(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, L
     }
     // split into the N-point spectrum, k = 0 … H
     const z0r = v128.load(work), z0i = v128.load(work, 16), zero = f64x2.splat(0);
+    if (magnitude) {
+      putMagnitude(y, Lo, 0, t, pair, f64x2.add(z0r, z0i), zero);
+      putMagnitude(y, Lo, H, t, pair, f64x2.sub(z0r, z0i), zero);
+      for (let k = 1; k < H; k++) {
+        const a = work + (<usize>k << 5), b = work + (<usize>(H - k) << 5);
+        const ar = v128.load(a), ai = v128.load(a, 16), br = v128.load(b), bi = v128.load(b, 16);
+        const er = f64x2.mul(f64x2.add(ar, br), half), ei = f64x2.mul(f64x2.sub(ai, bi), half);
+        const or = f64x2.mul(f64x2.add(ai, bi), half), oi = f64x2.mul(f64x2.sub(br, ar), half);
+        const tp = tw + (<usize>k << 4);
+        const c = f64x2.splat(load<f64>(tp)), s = f64x2.splat(load<f64>(tp, 8));
+        putMagnitude(y, Lo, k, t, pair, f64x2.add(er, f64x2.add(f64x2.mul(c, or), f64x2.mul(s, oi))),
+          f64x2.add(ei, f64x2.sub(f64x2.mul(c, oi), f64x2.mul(s, or))));
+      }
+      continue;
+    }
     put(y, Lo, 0, t, pair, f64x2.add(z0r, z0i));
     put(y, Lo, F, t, pair, zero);
     put(y, Lo, H, t, pair, f64x2.sub(z0r, z0i));
@@ -84,4 +102,16 @@ export function stftReal(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, L
   const at = y + (<usize>(row * Lo + t) << 2);
   store<f32>(at, <f32>f64x2.extract_lane(v, 0));
   if (pair) store<f32>(at, <f32>f64x2.extract_lane(v, 1), 4);
+}
+
+// y[row, t] (and y[row, t + 1]) ← sqrt(re² + im²) of the two lanes, each part rounded to f32 first.
+// @ts-ignore: decorator
+@inline function putMagnitude(y: usize, Lo: i32, row: i32, t: i32, pair: bool, re: v128, im: v128): void {
+  const at = y + (<usize>(row * Lo + t) << 2);
+  const r0 = <f32>f64x2.extract_lane(re, 0), i0 = <f32>f64x2.extract_lane(im, 0);
+  store<f32>(at, sqrt<f32>(r0 * r0 + i0 * i0));
+  if (pair) {
+    const r1 = <f32>f64x2.extract_lane(re, 1), i1 = <f32>f64x2.extract_lane(im, 1);
+    store<f32>(at, sqrt<f32>(r1 * r1 + i1 * i1), 4);
+  }
 }

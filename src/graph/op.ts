@@ -49,6 +49,12 @@ export interface Kernel {
    * cannot fuse it leave this out.
    */
   fuseRelu?(): void;
+  /**
+   * An STFT [1, 2F, L'] whose halves (re, im) are read only by Sqrt(Pow(re, 2) + Pow(im, 2)): from
+   * now on run() writes that magnitude, [1, F, L'], in the first half (rows F… are left as
+   * they are), computed as those nodes compute it, and the plan drops them.
+   */
+  fuseMagnitude?(): void;
   /** Frees what compile() took (wasm memory for packed weights). */
   dispose?(): void;
 }
