@@ -181,68 +181,84 @@ export function convPanels1d(xp: usize, C: i32, Lp: i32, K: i32, stride: i32, di
     const w0 = wp + <usize>(col >> 4) * panelBytes, out = y + (<usize>col * Lo << 2), n = M - col;
     let t = 0;
     for (; t + 2 <= Lo; t += 2) {
-      const a = xp + <usize>t * hop, b = a + hop;
-      let x0 = f32x4.splat(0), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
-      let w = w0;
-      if (K == 3 && dilation == 1) {
-        for (let c = 0; c < C; c++) {
-          const pa = a + <usize>c * rowBytes, pb = b + <usize>c * rowBytes;
-          for (let k: usize = 0; k < 12; k += 4) {
-            const s0 = v128.load32_splat(pa + k), s1 = v128.load32_splat(pb + k);
-            const b0 = v128.load(w), b1 = v128.load(w, 16), b2 = v128.load(w, 32), b3 = v128.load(w, 48);
-            x0 = f32x4.add(f32x4.mul(b0, s0), x0); y0 = f32x4.add(f32x4.mul(b0, s1), y0);
-            x1 = f32x4.add(f32x4.mul(b1, s0), x1); y1 = f32x4.add(f32x4.mul(b1, s1), y1);
-            x2 = f32x4.add(f32x4.mul(b2, s0), x2); y2 = f32x4.add(f32x4.mul(b2, s1), y2);
-            x3 = f32x4.add(f32x4.mul(b3, s0), x3); y3 = f32x4.add(f32x4.mul(b3, s1), y3);
-            w += 64;
-          }
-        }
-      } else {
-        for (let c = 0; c < C; c++) {
-          let pa = a + <usize>c * rowBytes, pb = b + <usize>c * rowBytes;
-          for (let k = 0; k < K; k++) {
-            const s0 = v128.load32_splat(pa), s1 = v128.load32_splat(pb);
-            const b0 = v128.load(w), b1 = v128.load(w, 16), b2 = v128.load(w, 32), b3 = v128.load(w, 48);
-            x0 = f32x4.add(f32x4.mul(b0, s0), x0); y0 = f32x4.add(f32x4.mul(b0, s1), y0);
-            x1 = f32x4.add(f32x4.mul(b1, s0), x1); y1 = f32x4.add(f32x4.mul(b1, s1), y1);
-            x2 = f32x4.add(f32x4.mul(b2, s0), x2); y2 = f32x4.add(f32x4.mul(b2, s1), y2);
-            x3 = f32x4.add(f32x4.mul(b3, s0), x3); y3 = f32x4.add(f32x4.mul(b3, s1), y3);
-            w += 64; pa += tap; pb += tap;
-          }
-        }
-      }
-      finish(bias, col, n, relu, x0, x1, x2, x3, out + (<usize>t << 2), gap);
-      finish(bias, col, n, relu, y0, y1, y2, y3, out + (<usize>t << 2) + 4, gap);
+      const a = xp + <usize>t * hop, o = out + (<usize>t << 2);
+      if (K == 3 && dilation == 1) panelPair3(a, a + hop, C, rowBytes, w0, bias, col, n, relu, o, gap);
+      else panelPair(a, a + hop, C, K, rowBytes, tap, w0, bias, col, n, relu, o, gap);
     }
     if (t < Lo) {
       // The last frame alone; with Lo = 1, this panel and the next (8 accumulators, as gemvRow's
       // several chains). Only its taps inside x (with skip).
-      const a = xp + <usize>t * hop, two = Lo == 1 && n > 16;
+      const two = Lo == 1 && n > 16;
       const k0 = skip ? firstTap(t * stride, padBegin, dilation, K) : 0, k1 = skip ? endTap(t * stride, padBegin + L, dilation, K) : K;
-      const before = <usize>k0 << 6, after = <usize>(K - k1) << 6;
-      let x0 = f32x4.splat(0), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
-      let w = w0, v = w0 + (two ? panelBytes : 0);
-      for (let c = 0; c < C; c++) {
-        let pa = a + <usize>c * rowBytes + <usize>k0 * tap;
-        w += before; v += before;
-        for (let k = k0; k < k1; k++) {
-          const s = v128.load32_splat(pa);
-          x0 = f32x4.add(f32x4.mul(v128.load(w), s), x0); x1 = f32x4.add(f32x4.mul(v128.load(w, 16), s), x1);
-          x2 = f32x4.add(f32x4.mul(v128.load(w, 32), s), x2); x3 = f32x4.add(f32x4.mul(v128.load(w, 48), s), x3);
-          y0 = f32x4.add(f32x4.mul(v128.load(v), s), y0); y1 = f32x4.add(f32x4.mul(v128.load(v, 16), s), y1);
-          y2 = f32x4.add(f32x4.mul(v128.load(v, 32), s), y2); y3 = f32x4.add(f32x4.mul(v128.load(v, 48), s), y3);
-          w += 64; v += 64; pa += tap;
-        }
-        w += after; v += after;
-      }
-      const o = out + (<usize>t << 2);
-      finish(bias, col, n, relu, x0, x1, x2, x3, o, gap);
-      if (two) {
-        finish(bias, col + 16, n - 16, relu, y0, y1, y2, y3, o + 16 * gap, gap);
-        col += 16;                               // the next panel is done (Lo = 1: it has no frame pairs)
-      }
+      panelSingle(xp + <usize>t * hop, C, K, k0, k1, rowBytes, tap, w0, w0 + (two ? panelBytes : 0), bias, col, n, relu, out + (<usize>t << 2), gap, two);
+      if (two) col += 16;                        // the next panel is done (Lo = 1: it has no frame pairs)
     }
   }
+}
+
+// Frames a and b (their first taps in row 0 of xp) against one panel w [C·3, 16], taps 1 apart.
+function panelPair3(a: usize, b: usize, C: i32, rowBytes: usize, w: usize, bias: usize, col: i32, n: i32, relu: i32, out: usize, gap: usize): void {
+  let x0 = f32x4.splat(0), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+  const end = a + <usize>C * rowBytes;
+  while (a < end) {
+    for (let k: usize = 0; k < 12; k += 4) {
+      const s0 = v128.load32_splat(a + k), s1 = v128.load32_splat(b + k);
+      const b0 = v128.load(w), b1 = v128.load(w, 16), b2 = v128.load(w, 32), b3 = v128.load(w, 48);
+      x0 = f32x4.add(f32x4.mul(b0, s0), x0); y0 = f32x4.add(f32x4.mul(b0, s1), y0);
+      x1 = f32x4.add(f32x4.mul(b1, s0), x1); y1 = f32x4.add(f32x4.mul(b1, s1), y1);
+      x2 = f32x4.add(f32x4.mul(b2, s0), x2); y2 = f32x4.add(f32x4.mul(b2, s1), y2);
+      x3 = f32x4.add(f32x4.mul(b3, s0), x3); y3 = f32x4.add(f32x4.mul(b3, s1), y3);
+      w += 64;
+    }
+    a += rowBytes; b += rowBytes;
+  }
+  finish(bias, col, n, relu, x0, x1, x2, x3, out, gap);
+  finish(bias, col, n, relu, y0, y1, y2, y3, out + 4, gap);
+}
+
+// The same for any K and tap spacing.
+function panelPair(a: usize, b: usize, C: i32, K: i32, rowBytes: usize, tap: usize, w: usize, bias: usize, col: i32, n: i32, relu: i32, out: usize, gap: usize): void {
+  let x0 = f32x4.splat(0), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+  for (let c = 0; c < C; c++) {
+    let pa = a + <usize>c * rowBytes, pb = b + <usize>c * rowBytes;
+    for (let k = 0; k < K; k++) {
+      const s0 = v128.load32_splat(pa), s1 = v128.load32_splat(pb);
+      const b0 = v128.load(w), b1 = v128.load(w, 16), b2 = v128.load(w, 32), b3 = v128.load(w, 48);
+      x0 = f32x4.add(f32x4.mul(b0, s0), x0); y0 = f32x4.add(f32x4.mul(b0, s1), y0);
+      x1 = f32x4.add(f32x4.mul(b1, s0), x1); y1 = f32x4.add(f32x4.mul(b1, s1), y1);
+      x2 = f32x4.add(f32x4.mul(b2, s0), x2); y2 = f32x4.add(f32x4.mul(b2, s1), y2);
+      x3 = f32x4.add(f32x4.mul(b3, s0), x3); y3 = f32x4.add(f32x4.mul(b3, s1), y3);
+      w += 64; pa += tap; pb += tap;
+    }
+  }
+  finish(bias, col, n, relu, x0, x1, x2, x3, out, gap);
+  finish(bias, col, n, relu, y0, y1, y2, y3, out + 4, gap);
+}
+
+// One frame a against panels w and v (v = w when there is one: the same sums twice), taps
+// [k0, k1) of each channel; the second panel's outputs stored only when `two`.
+function panelSingle(a: usize, C: i32, K: i32, k0: i32, k1: i32, rowBytes: usize, tap: usize, w: usize, v: usize,
+                     bias: usize, col: i32, n: i32, relu: i32, out: usize, gap: usize, two: bool): void {
+  const before = <usize>k0 << 6, after = <usize>(K - k1) << 6;
+  let x0 = f32x4.splat(0), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+  let row = a + <usize>k0 * tap;
+  const end = row + <usize>C * rowBytes, taps = <usize>(k1 - k0) * tap;
+  while (row < end) {
+    w += before; v += before;
+    const stop = row + taps;
+    for (let pa = row; pa < stop; pa += tap) {
+      const s = v128.load32_splat(pa);
+      x0 = f32x4.add(f32x4.mul(v128.load(w), s), x0); x1 = f32x4.add(f32x4.mul(v128.load(w, 16), s), x1);
+      x2 = f32x4.add(f32x4.mul(v128.load(w, 32), s), x2); x3 = f32x4.add(f32x4.mul(v128.load(w, 48), s), x3);
+      y0 = f32x4.add(f32x4.mul(v128.load(v), s), y0); y1 = f32x4.add(f32x4.mul(v128.load(v, 16), s), y1);
+      y2 = f32x4.add(f32x4.mul(v128.load(v, 32), s), y2); y3 = f32x4.add(f32x4.mul(v128.load(v, 48), s), y3);
+      w += 64; v += 64;
+    }
+    w += after; v += after;
+    row += rowBytes;
+  }
+  finish(bias, col, n, relu, x0, x1, x2, x3, out, gap);
+  if (two) finish(bias, col + 16, n - 16, relu, y0, y1, y2, y3, out + 16 * gap, gap);
 }
 
 // The first tap k of a frame starting at q (padded coordinates) with q + k·d ≥ lo, and the end of

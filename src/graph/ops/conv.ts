@@ -190,13 +190,20 @@ function convPanels(g: Geometry, weight: Float32Array, bias: Float32Array | unde
     for (const blk of blocks) blk.free();
     throw err;
   }
-  const packed = wp.view.fill(0);
-  for (let m = 0; m < M; m++) {
-    const at = (m >> 4) * 16 * CK + (m & 15);
-    for (let j = 0; j < CK; j++) packed[at + 16 * j] = weight[m * CK + j];
-  }
   // Taps in the padding are skipped where 0·w adds nothing: every weight finite.
   const skip = weight.every(Number.isFinite) ? 1 : 0;
+  // One output frame: only its taps inside x, [k0, k1), are packed, and run() gathers them into
+  // one row (im2col), so the sum is one flat loop over c and those taps (same order, same bits).
+  const single = Lo === 1 && skip === 1;
+  const k0 = single ? Math.min(K, Math.ceil(padBegin / dilation)) : 0;
+  const k1 = single ? Math.max(k0, Math.min(K, Math.ceil((L + padBegin) / dilation))) : K, Kc = k1 - k0;
+  const packed = wp.view.fill(0);
+  for (let m = 0; m < M; m++) {
+    const at = (m >> 4) * 16 * C * Kc + (m & 15);
+    for (let c = 0; c < C; c++) {
+      for (let k = k0; k < k1; k++) packed[at + 16 * (c * Kc + k - k0)] = weight[m * CK + c * K + k];
+    }
+  }
   let relu = 0;
   return {
     outputs: [{ type: 'float', dims: [N, M, Lo] }],
@@ -207,6 +214,11 @@ function convPanels(g: Geometry, weight: Float32Array, bias: Float32Array | unde
       const x = readableAt(rt, X, xs);
       const yAt = addressIn(rt, Y), y = yAt < 0 ? ys.ptr : yAt;
       for (let n = 0; n < N; n++) {
+        if (single) {
+          gk.im2col1d(x + 4 * n * C * L, C, L, Kc, 1, dilation, padBegin - k0 * dilation, 1, xp.ptr);
+          gk.convPanels1d(xp.ptr, 1, C * Kc, C * Kc, 1, 1, 1, wp.ptr, M, b ? b.ptr : 0, relu, y + 4 * n * M, 0, C * Kc, 0);
+          continue;
+        }
         (Lp < 64 ? gk.padRowsShort : gk.padRows)(x + 4 * n * C * L, C, L, padBegin, padEnd, xp.ptr);
         gk.convPanels1d(xp.ptr, C, Lp, K, stride, dilation, Lo, wp.ptr, M, b ? b.ptr : 0, relu, y + 4 * n * M * Lo, padBegin, L, skip);
       }
