@@ -17,10 +17,12 @@
 // Tables the host builds once (src/graph/ops/stft.ts): tw [N/2] pairs of f64 (cos 2πj/N,
 // sin 2πj/N); rev [H] i32, the bit reversal of j over log₂H bits. work: H·32 bytes of scratch.
 //
+// reflect ≠ 0: x is reflected at its ends instead of 0 outside (as Pad's mode reflect, one
+// bounce: padBegin and the frames' reach past L each less than L).
 // magnitude ≠ 0: y [F, Lo] ← |X| instead, as Pow(re, 2) + Pow(im, 2) then Sqrt take it from the
 // rounded parts: sqrt(f32(re)² + f32(im)²), each step in float32 (the same bits).
 export function stftReal(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, Lo: i32, w: usize,
-                         tw: usize, rev: usize, imSign: f64, work: usize, y: usize, magnitude: i32): void {
+                         tw: usize, rev: usize, imSign: f64, work: usize, y: usize, magnitude: i32, reflect: i32): void {
   const H = N >> 1, F = H + 1;
   const half = f64x2.splat(0.5);
   for (let t = 0; t < Lo; t += 2) {
@@ -30,8 +32,8 @@ export function stftReal(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, L
     for (let j = 0; j < H; j++) {
       const n = j << 1;
       const w0 = <f64>load<f32>(w + (<usize>n << 2)), w1 = <f64>load<f32>(w + (<usize>(n + 1) << 2));
-      const re = f64x2.replace_lane(f64x2.splat(w0 * sample(x, L, s0 + n)), 1, w0 * sample(x, L, s1 + n));
-      const im = f64x2.replace_lane(f64x2.splat(w1 * sample(x, L, s0 + n + 1)), 1, w1 * sample(x, L, s1 + n + 1));
+      const re = f64x2.replace_lane(f64x2.splat(w0 * sample(x, L, s0 + n, reflect)), 1, w0 * sample(x, L, s1 + n, reflect));
+      const im = f64x2.replace_lane(f64x2.splat(w1 * sample(x, L, s0 + n + 1, reflect)), 1, w1 * sample(x, L, s1 + n + 1, reflect));
       const at = work + (<usize>load<i32>(rev + (<usize>j << 2)) << 5);
       v128.store(at, re);
       v128.store(at, im, 16);
@@ -90,10 +92,13 @@ export function stftReal(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, L
   }
 }
 
-// x[p] as f64, 0 outside [0, L).
+// x[p] as f64, 0 outside [0, L) (or, reflect ≠ 0, x reflected there: x[−p], x[2L − 2 − p]).
 // @ts-ignore: decorator
-@inline function sample(x: usize, L: i32, p: i32): f64 {
-  return p >= 0 && p < L ? <f64>load<f32>(x + (<usize>p << 2)) : 0;
+@inline function sample(x: usize, L: i32, p: i32, reflect: i32): f64 {
+  if (p >= 0 && p < L) return <f64>load<f32>(x + (<usize>p << 2));
+  if (!reflect) return 0;
+  const q: i32 = p < 0 ? -p : 2 * L - 2 - p;
+  return <f64>load<f32>(x + (<usize>q << 2));
 }
 
 // y[row, t] (and y[row, t + 1] for a pair) ← the two lanes of v, rounded to f32.

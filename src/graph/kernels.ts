@@ -22,7 +22,7 @@ export interface GraphKernels {
   addRowBias(y: Ptr, b: Ptr, rows: number, n: number): void;
   ewBinary(op: number, a: Ptr, b: Ptr, bStep: number, y: Ptr, n: number): void;
   ewUnary(op: number, x: Ptr, y: Ptr, n: number): void;
-  stftReal(x: Ptr, L: number, N: number, stride: number, padBegin: number, Lo: number, w: Ptr, tw: Ptr, rev: Ptr, imSign: number, work: Ptr, y: Ptr, magnitude: number): void;
+  stftReal(x: Ptr, L: number, N: number, stride: number, padBegin: number, Lo: number, w: Ptr, tw: Ptr, rev: Ptr, imSign: number, work: Ptr, y: Ptr, magnitude: number, reflect: number): void;
 }
 
 const REQUIRED = ['im2col1d', 'padRows', 'padRowsShort', 'convDirect1d', 'convFused1d', 'convPanels1d', 'addRowBias', 'ewBinary', 'ewUnary', 'stftReal'];

@@ -55,6 +55,14 @@ export interface Kernel {
    * they are), computed as those nodes compute it, and the plan drops them.
    */
   fuseMagnitude?(): void;
+  /** A Pad that reflects one row [1…, L] at its ends (begin, end < L): what it does, for fusePad. */
+  reflectRow?: { begin: number; end: number; length: number };
+  /**
+   * Input 0 comes from such a Pad, read by nothing else: if the kernel can, from now on it reads
+   * the Pad's input instead (reflecting it itself, the same values) and says true; the plan
+   * drops the Pad.
+   */
+  fusePad?(pad: { begin: number; end: number; length: number }): boolean;
   /** Frees what compile() took (wasm memory for packed weights). */
   dispose?(): void;
 }

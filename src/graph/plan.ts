@@ -348,11 +348,39 @@ export class Plan {
     const writes = kernel.outputs.map((o, k) => this.newSlot(o.type, o.dims, `the output ${k} of node '${nodeName(node)}'`));
     node.outputs.forEach((name, k) => { if (name) scope.set(name, { kind: 'slot', slot: writes[k] }); });
     const reads = refs.flatMap((r) => (r?.kind === 'slot' ? [r.slot] : []));
-    steps.push({
+    const step: Step = {
       kind: 'kernel', node, kernel, reads, writes,
       inputs: refs.map((r) => (r ? (r.kind === 'const' ? r.tensor : this.slots[r.slot].tensor) : undefined)),
       outputs: writes.map((s) => this.slots[s].tensor),
-    });
+    };
+    steps.push(step);
+    if (kernel.fusePad) this.fusePad(step, refs[0], scope, steps);
+  }
+
+  /**
+   * A kernel that can read a reflect Pad's input itself (Kernel.fusePad), given the Pad's output
+   * (through aliases: Unsqueeze, Reshape…) and nothing else reading it: the Pad step goes.
+   */
+  private fusePad(step: Step & { kind: 'kernel' }, ref: Ref | undefined, scope: Scope, steps: Step[]): void {
+    if (ref?.kind !== 'slot' || step.node.inputs.slice(1).some((name) => name && scope.get(name)?.kind === 'slot')) return;
+    const slot = this.slots[ref.slot], root = slot.root;
+    if (slot.view !== 0 || sizeOf(slot.dims) !== sizeOf(this.slots[root].dims)) return;
+    const padStep = steps.find((st) => st.kind === 'kernel' && st.writes[0] === root);
+    if (padStep?.kind !== 'kernel' || !padStep.kernel.reflectRow || padStep.reads.length !== 1) return;
+    // Every value from the Pad's output to this input is read once, by the next on the way.
+    let name = step.node.inputs[0];
+    for (let depth = 0; ; depth++) {
+      if (this.uses.get(name) !== 1) return;
+      if (name === padStep.node.outputs[0]) break;
+      const from = this.producers.get(name), r = scope.get(name);
+      if (depth > 16 || !from || from.outputs.length !== 1 || r?.kind !== 'slot' || this.slots[r.slot].root !== root) return;
+      name = from.inputs[0];
+    }
+    if (!step.kernel.fusePad!(padStep.kernel.reflectRow)) return;
+    step.inputs[0] = padStep.inputs[0];
+    step.reads = [...padStep.reads, ...step.reads.filter((s) => s !== ref.slot)];
+    steps.splice(steps.indexOf(padStep), 1);
+    this.dropKernel(padStep.kernel);
   }
 
   /** Counts what one run of the kernel costs: against MAX_FOLD_WORK when folding, else MAX_RUN_WORK. */

@@ -257,3 +257,29 @@ describe('STFT magnitude fused by the plan', () => {
     }
   });
 });
+
+describe('reflect Pad fused into the STFT by the plan', () => {
+  it('gives the bits of the Pad run apart (its output also a graph output: not fused)', async () => {
+    const N = 32, F = N / 2 + 1, L = 90, stride = 8;
+    const model = (alsoPad: boolean, begin: number, end: number) => encodeModel({ opset: 17, graph: {
+      nodes: [
+        onnxNode('Pad', ['x', 'pads'], ['p'], [attr.s('mode', 'reflect')]),
+        onnxNode('Unsqueeze', ['p', 'axis'], ['u']),
+        onnxNode('Conv', ['u', 'w'], ['s'], [attr.ints('strides', [stride])]),
+        onnxNode('Neg', ['s'], ['y']),
+      ],
+      initializers: [tensor('w', FLOAT, [2 * F, 1, N], basis(N, hann(N))), tensor('pads', 7, [4], [0, begin, 0, end]), tensor('axis', 7, [1], [1])],
+      inputs: [valueInfo('x', FLOAT, [1, L])], outputs: [valueInfo('y', FLOAT), ...(alsoPad ? [valueInfo('p', FLOAT)] : [])],
+    } });
+    const random = seededRandom(9);
+    for (const [begin, end] of [[0, 6], [5, 0], [3, 14], [20, 20]]) {
+      const fused = await loadOnnxGraph(model(false, begin, end)), apart = await loadOnnxGraph(model(true, begin, end));
+      const x = Float32Array.from({ length: L }, () => random() * 2 - 1);
+      const a = fused.run({ x: { dims: [1, L], data: x } }), b = apart.run({ x: { dims: [1, L], data: x } });
+      expect(a.y.dims).toEqual([1, 2 * F, Math.floor((L + begin + end - N) / stride) + 1]);
+      expect(Array.from(a.y.data)).toEqual(Array.from(b.y.data));
+      fused.dispose();
+      apart.dispose();
+    }
+  });
+});
