@@ -182,8 +182,13 @@ export function convPanels1d(xp: usize, C: i32, Lp: i32, K: i32, stride: i32, di
     let t = 0;
     for (; t + 2 <= Lo; t += 2) {
       const a = xp + <usize>t * hop, o = out + (<usize>t << 2);
-      if (K == 3 && dilation == 1) panelPair3(a, a + hop, C, rowBytes, w0, bias, col, n, relu, o, gap);
-      else panelPair(a, a + hop, C, K, rowBytes, tap, w0, bias, col, n, relu, o, gap);
+      if (K == 3 && dilation == 1) {
+        // The first frame's tap 0 or the second's tap 2 in the padding: skipped (0·w adds nothing).
+        const headA = skip != 0 && t * stride < padBegin, tailB = skip != 0 && (t + 1) * stride + 2 >= padBegin + L;
+        const inner = skip != 0 && (t * stride + 1 >= padBegin) && ((t + 1) * stride + 1 < padBegin + L) && (t + 1) * stride >= padBegin && t * stride + 2 < padBegin + L;
+        if ((headA || tailB) && inner) panelPair3Edge(a, a + hop, C, rowBytes, w0, headA, tailB, bias, col, n, relu, o, gap);
+        else panelPair3(a, a + hop, C, rowBytes, w0, bias, col, n, relu, o, gap);
+      } else panelPair(a, a + hop, C, K, rowBytes, tap, w0, bias, col, n, relu, o, gap);
     }
     if (t < Lo) {
       // The last frame alone; with Lo = 1, this panel and the next (8 accumulators, as gemvRow's
@@ -211,6 +216,52 @@ function panelPair3(a: usize, b: usize, C: i32, rowBytes: usize, w: usize, bias:
       w += 64;
     }
     a += rowBytes; b += rowBytes;
+  }
+  finish(bias, col, n, relu, x0, x1, x2, x3, out, gap);
+  finish(bias, col, n, relu, y0, y1, y2, y3, out + 4, gap);
+}
+
+// panelPair3 where the first frame's tap 0 (headA) and / or the second's tap 2 (tailB) read padding
+// (and every other tap x): those taps are left out of their frame's sums.
+function panelPair3Edge(a: usize, b: usize, C: i32, rowBytes: usize, w: usize, headA: bool, tailB: bool,
+                        bias: usize, col: i32, n: i32, relu: i32, out: usize, gap: usize): void {
+  let x0 = f32x4.splat(0), x1 = x0, x2 = x0, x3 = x0, y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+  const end = a + <usize>C * rowBytes;
+  while (a < end) {
+    let s1 = v128.load32_splat(b);
+    if (headA) {
+      y0 = f32x4.add(f32x4.mul(v128.load(w), s1), y0); y1 = f32x4.add(f32x4.mul(v128.load(w, 16), s1), y1);
+      y2 = f32x4.add(f32x4.mul(v128.load(w, 32), s1), y2); y3 = f32x4.add(f32x4.mul(v128.load(w, 48), s1), y3);
+    } else {
+      const s0 = v128.load32_splat(a);
+      const b0 = v128.load(w), b1 = v128.load(w, 16), b2 = v128.load(w, 32), b3 = v128.load(w, 48);
+      x0 = f32x4.add(f32x4.mul(b0, s0), x0); y0 = f32x4.add(f32x4.mul(b0, s1), y0);
+      x1 = f32x4.add(f32x4.mul(b1, s0), x1); y1 = f32x4.add(f32x4.mul(b1, s1), y1);
+      x2 = f32x4.add(f32x4.mul(b2, s0), x2); y2 = f32x4.add(f32x4.mul(b2, s1), y2);
+      x3 = f32x4.add(f32x4.mul(b3, s0), x3); y3 = f32x4.add(f32x4.mul(b3, s1), y3);
+    }
+    {
+      const s0 = v128.load32_splat(a, 4);
+      s1 = v128.load32_splat(b, 4);
+      const b0 = v128.load(w, 64), b1 = v128.load(w, 80), b2 = v128.load(w, 96), b3 = v128.load(w, 112);
+      x0 = f32x4.add(f32x4.mul(b0, s0), x0); y0 = f32x4.add(f32x4.mul(b0, s1), y0);
+      x1 = f32x4.add(f32x4.mul(b1, s0), x1); y1 = f32x4.add(f32x4.mul(b1, s1), y1);
+      x2 = f32x4.add(f32x4.mul(b2, s0), x2); y2 = f32x4.add(f32x4.mul(b2, s1), y2);
+      x3 = f32x4.add(f32x4.mul(b3, s0), x3); y3 = f32x4.add(f32x4.mul(b3, s1), y3);
+    }
+    const s0 = v128.load32_splat(a, 8);
+    if (tailB) {
+      x0 = f32x4.add(f32x4.mul(v128.load(w, 128), s0), x0); x1 = f32x4.add(f32x4.mul(v128.load(w, 144), s0), x1);
+      x2 = f32x4.add(f32x4.mul(v128.load(w, 160), s0), x2); x3 = f32x4.add(f32x4.mul(v128.load(w, 176), s0), x3);
+    } else {
+      s1 = v128.load32_splat(b, 8);
+      const b0 = v128.load(w, 128), b1 = v128.load(w, 144), b2 = v128.load(w, 160), b3 = v128.load(w, 176);
+      x0 = f32x4.add(f32x4.mul(b0, s0), x0); y0 = f32x4.add(f32x4.mul(b0, s1), y0);
+      x1 = f32x4.add(f32x4.mul(b1, s0), x1); y1 = f32x4.add(f32x4.mul(b1, s1), y1);
+      x2 = f32x4.add(f32x4.mul(b2, s0), x2); y2 = f32x4.add(f32x4.mul(b2, s1), y2);
+      x3 = f32x4.add(f32x4.mul(b3, s0), x3); y3 = f32x4.add(f32x4.mul(b3, s1), y3);
+    }
+    w += 192; a += rowBytes; b += rowBytes;
   }
   finish(bias, col, n, relu, x0, x1, x2, x3, out, gap);
   finish(bias, col, n, relu, y0, y1, y2, y3, out + 4, gap);

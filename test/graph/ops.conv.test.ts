@@ -82,7 +82,11 @@ describe('Conv 1-D in the plain build: one pass over the padded input (convPanel
       pad0: fc.integer({ min: 0, max: 3 }), pad1: fc.integer({ min: 0, max: 3 }), bias: fc.boolean(), relu: fc.boolean(),
       infinite: fc.boolean(), seed: fc.integer(),
     }).filter((g) => g.C * g.K >= 8 && g.L + g.pad0 + g.pad1 >= g.dilation * (g.K - 1) + 1);
-    fc.assert(fc.property(geometry, (g) => {
+    // Silero's shape of kernel (3 taps, 1 apart), whose frame pairs skip padded taps their own way.
+    const three = geometry.map((g) => ({ ...g, K: 3, dilation: 1, C: Math.max(3, g.C) }))
+      .filter((g) => g.L + g.pad0 + g.pad1 >= 3);
+    type Geometry = typeof geometry extends fc.Arbitrary<infer G> ? G : never;
+    const check = (g: Geometry) => {
       const random = seededRandom(g.seed);
       const node: OnnxNode = {
         name: 'conv', opType: 'Conv', domain: '', inputs: ['x', 'w', ...(g.bias ? ['b'] : [])], outputs: ['y'],
@@ -105,7 +109,9 @@ describe('Conv 1-D in the plain build: one pass over the padded input (convPanel
       } finally {
         kernel.dispose?.();
       }
-    }), { numRuns: 300, seed: 5 });
+    };
+    fc.assert(fc.property(geometry, check), { numRuns: 300, seed: 5 });
+    fc.assert(fc.property(three, check), { numRuns: 300, seed: 6 });
   });
 });
 
