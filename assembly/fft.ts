@@ -29,7 +29,19 @@ export function stftReal(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, L
     const pair = t + 1 < Lo;
     // z[rev[j]] = (v[2j], v[2j+1]) for frames t and t + 1
     const s0 = t * stride - padBegin, s1 = pair ? s0 + stride : s0;
-    for (let j = 0; j < H; j++) {
+    if (s0 >= 0 && s1 + N <= L) {
+      // Both frames inside x: (x[s0 + n], x[s1 + n]) as one f64x2, the same products.
+      const a0 = x + (<usize>s0 << 2), a1 = x + (<usize>s1 << 2);
+      for (let j = 0; j < H; j++) {
+        const o = <usize>j << 3;
+        const w0 = f64x2.splat(<f64>load<f32>(w + o)), w1 = f64x2.splat(<f64>load<f32>(w + o, 4));
+        const xs = f64x2.promote_low_f32x4(v128.load32_lane(a1 + o, v128.load32_zero(a0 + o), 1));
+        const ys = f64x2.promote_low_f32x4(v128.load32_lane(a1 + o + 4, v128.load32_zero(a0 + o + 4), 1));
+        const at = work + (<usize>load<i32>(rev + (<usize>j << 2)) << 5);
+        v128.store(at, f64x2.mul(w0, xs));
+        v128.store(at, f64x2.mul(w1, ys), 16);
+      }
+    } else for (let j = 0; j < H; j++) {
       const n = j << 1;
       const w0 = <f64>load<f32>(w + (<usize>n << 2)), w1 = <f64>load<f32>(w + (<usize>(n + 1) << 2));
       const re = f64x2.replace_lane(f64x2.splat(w0 * sample(x, L, s0 + n, reflect)), 1, w0 * sample(x, L, s1 + n, reflect));
@@ -109,14 +121,13 @@ export function stftReal(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, L
   if (pair) store<f32>(at, <f32>f64x2.extract_lane(v, 1), 4);
 }
 
-// y[row, t] (and y[row, t + 1]) ← sqrt(re² + im²) of the two lanes, each part rounded to f32 first.
+// y[row, t] (and y[row, t + 1]) ← sqrt(re² + im²) of the two lanes, each part rounded to f32 first
+// (both lanes at once in f32x4: the same float32 operations).
 // @ts-ignore: decorator
 @inline function putMagnitude(y: usize, Lo: i32, row: i32, t: i32, pair: bool, re: v128, im: v128): void {
   const at = y + (<usize>(row * Lo + t) << 2);
-  const r0 = <f32>f64x2.extract_lane(re, 0), i0 = <f32>f64x2.extract_lane(im, 0);
-  store<f32>(at, sqrt<f32>(r0 * r0 + i0 * i0));
-  if (pair) {
-    const r1 = <f32>f64x2.extract_lane(re, 1), i1 = <f32>f64x2.extract_lane(im, 1);
-    store<f32>(at, sqrt<f32>(r1 * r1 + i1 * i1), 4);
-  }
+  const r = f32x4.demote_f64x2_zero(re), i = f32x4.demote_f64x2_zero(im);
+  const m = f32x4.sqrt(f32x4.add(f32x4.mul(r, r), f32x4.mul(i, i)));
+  if (pair) v128.store64_lane(at, m, 0);
+  else v128.store32_lane(at, m, 0);
 }
