@@ -214,6 +214,10 @@ function convPanels(g: Geometry, weight: Float32Array, bias: Float32Array | unde
       const x = readableAt(rt, X, xs);
       const yAt = addressIn(rt, Y), y = yAt < 0 ? ys.ptr : yAt;
       for (let n = 0; n < N; n++) {
+        if (single && Kc === 1) {                 // one tap a channel: read in place, L apart
+          gk.convPanels1d(x + 4 * (n * C * L + k0 * dilation - padBegin), 1, 1, C, 1, L, 1, wp.ptr, M, b ? b.ptr : 0, relu, y + 4 * n * M, 0, 1, 0);
+          continue;
+        }
         if (single) {
           gk.im2col1d(x + 4 * n * C * L, C, L, Kc, 1, dilation, padBegin - k0 * dilation, 1, xp.ptr);
           gk.convPanels1d(xp.ptr, 1, C * Kc, C * Kc, 1, 1, 1, wp.ptr, M, b ? b.ptr : 0, relu, y + 4 * n * M, 0, C * Kc, 0);
