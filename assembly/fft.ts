@@ -16,19 +16,36 @@
 //
 // Tables the host builds once (src/graph/ops/stft.ts): tw [N/2] pairs of f64 (cos 2πj/N,
 // sin 2πj/N); rev [H] i32, the bit reversal of j over log₂H bits. work: H·32 bytes of scratch.
+//
+// reflect ≠ 0: x is reflected at its ends instead of 0 outside (as Pad's mode reflect, one
+// bounce: padBegin and the frames' reach past L each less than L).
+// magnitude ≠ 0: y [F, Lo] ← |X| instead, as Pow(re, 2) + Pow(im, 2) then Sqrt take it from the
+// rounded parts: sqrt(f32(re)² + f32(im)²), each step in float32 (the same bits).
 export function stftReal(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, Lo: i32, w: usize,
-                         tw: usize, rev: usize, imSign: f64, work: usize, y: usize): void {
+                         tw: usize, rev: usize, imSign: f64, work: usize, y: usize, magnitude: i32, reflect: i32): void {
   const H = N >> 1, F = H + 1;
   const half = f64x2.splat(0.5);
   for (let t = 0; t < Lo; t += 2) {
     const pair = t + 1 < Lo;
     // z[rev[j]] = (v[2j], v[2j+1]) for frames t and t + 1
     const s0 = t * stride - padBegin, s1 = pair ? s0 + stride : s0;
-    for (let j = 0; j < H; j++) {
+    if (s0 >= 0 && s1 + N <= L) {
+      // Both frames inside x: (x[s0 + n], x[s1 + n]) as one f64x2, the same products.
+      const a0 = x + (<usize>s0 << 2), a1 = x + (<usize>s1 << 2);
+      for (let j = 0; j < H; j++) {
+        const o = <usize>j << 3;
+        const w0 = f64x2.splat(<f64>load<f32>(w + o)), w1 = f64x2.splat(<f64>load<f32>(w + o, 4));
+        const xs = f64x2.promote_low_f32x4(v128.load32_lane(a1 + o, v128.load32_zero(a0 + o), 1));
+        const ys = f64x2.promote_low_f32x4(v128.load32_lane(a1 + o + 4, v128.load32_zero(a0 + o + 4), 1));
+        const at = work + (<usize>load<i32>(rev + (<usize>j << 2)) << 5);
+        v128.store(at, f64x2.mul(w0, xs));
+        v128.store(at, f64x2.mul(w1, ys), 16);
+      }
+    } else for (let j = 0; j < H; j++) {
       const n = j << 1;
       const w0 = <f64>load<f32>(w + (<usize>n << 2)), w1 = <f64>load<f32>(w + (<usize>(n + 1) << 2));
-      const re = f64x2.replace_lane(f64x2.splat(w0 * sample(x, L, s0 + n)), 1, w0 * sample(x, L, s1 + n));
-      const im = f64x2.replace_lane(f64x2.splat(w1 * sample(x, L, s0 + n + 1)), 1, w1 * sample(x, L, s1 + n + 1));
+      const re = f64x2.replace_lane(f64x2.splat(w0 * sample(x, L, s0 + n, reflect)), 1, w0 * sample(x, L, s1 + n, reflect));
+      const im = f64x2.replace_lane(f64x2.splat(w1 * sample(x, L, s0 + n + 1, reflect)), 1, w1 * sample(x, L, s1 + n + 1, reflect));
       const at = work + (<usize>load<i32>(rev + (<usize>j << 2)) << 5);
       v128.store(at, re);
       v128.store(at, im, 16);
@@ -53,6 +70,21 @@ export function stftReal(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, L
     }
     // split into the N-point spectrum, k = 0 … H
     const z0r = v128.load(work), z0i = v128.load(work, 16), zero = f64x2.splat(0);
+    if (magnitude) {
+      putMagnitude(y, Lo, 0, t, pair, f64x2.add(z0r, z0i), zero);
+      putMagnitude(y, Lo, H, t, pair, f64x2.sub(z0r, z0i), zero);
+      for (let k = 1; k < H; k++) {
+        const a = work + (<usize>k << 5), b = work + (<usize>(H - k) << 5);
+        const ar = v128.load(a), ai = v128.load(a, 16), br = v128.load(b), bi = v128.load(b, 16);
+        const er = f64x2.mul(f64x2.add(ar, br), half), ei = f64x2.mul(f64x2.sub(ai, bi), half);
+        const or = f64x2.mul(f64x2.add(ai, bi), half), oi = f64x2.mul(f64x2.sub(br, ar), half);
+        const tp = tw + (<usize>k << 4);
+        const c = f64x2.splat(load<f64>(tp)), s = f64x2.splat(load<f64>(tp, 8));
+        putMagnitude(y, Lo, k, t, pair, f64x2.add(er, f64x2.add(f64x2.mul(c, or), f64x2.mul(s, oi))),
+          f64x2.add(ei, f64x2.sub(f64x2.mul(c, oi), f64x2.mul(s, or))));
+      }
+      continue;
+    }
     put(y, Lo, 0, t, pair, f64x2.add(z0r, z0i));
     put(y, Lo, F, t, pair, zero);
     put(y, Lo, H, t, pair, f64x2.sub(z0r, z0i));
@@ -72,10 +104,13 @@ export function stftReal(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, L
   }
 }
 
-// x[p] as f64, 0 outside [0, L).
+// x[p] as f64, 0 outside [0, L) (or, reflect ≠ 0, x reflected there: x[−p], x[2L − 2 − p]).
 // @ts-ignore: decorator
-@inline function sample(x: usize, L: i32, p: i32): f64 {
-  return p >= 0 && p < L ? <f64>load<f32>(x + (<usize>p << 2)) : 0;
+@inline function sample(x: usize, L: i32, p: i32, reflect: i32): f64 {
+  if (p >= 0 && p < L) return <f64>load<f32>(x + (<usize>p << 2));
+  if (!reflect) return 0;
+  const q: i32 = p < 0 ? -p : 2 * L - 2 - p;
+  return <f64>load<f32>(x + (<usize>q << 2));
 }
 
 // y[row, t] (and y[row, t + 1] for a pair) ← the two lanes of v, rounded to f32.
@@ -84,4 +119,15 @@ export function stftReal(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, L
   const at = y + (<usize>(row * Lo + t) << 2);
   store<f32>(at, <f32>f64x2.extract_lane(v, 0));
   if (pair) store<f32>(at, <f32>f64x2.extract_lane(v, 1), 4);
+}
+
+// y[row, t] (and y[row, t + 1]) ← sqrt(re² + im²) of the two lanes, each part rounded to f32 first
+// (both lanes at once in f32x4: the same float32 operations).
+// @ts-ignore: decorator
+@inline function putMagnitude(y: usize, Lo: i32, row: i32, t: i32, pair: bool, re: v128, im: v128): void {
+  const at = y + (<usize>(row * Lo + t) << 2);
+  const r = f32x4.demote_f64x2_zero(re), i = f32x4.demote_f64x2_zero(im);
+  const m = f32x4.sqrt(f32x4.add(f32x4.mul(r, r), f32x4.mul(i, i)));
+  if (pair) v128.store64_lane(at, m, 0);
+  else v128.store32_lane(at, m, 0);
 }

@@ -13,16 +13,19 @@ type Ptr = number;
 export interface GraphKernels {
   im2col1d(x: Ptr, C: number, L: number, K: number, stride: number, dilation: number, padBegin: number, Lo: number, cols: Ptr): void;
   padRows(x: Ptr, rows: number, L: number, padBegin: number, padEnd: number, y: Ptr): void;
+  padRowsShort(x: Ptr, rows: number, L: number, padBegin: number, padEnd: number, y: Ptr): void;
   convDirect1d(x: Ptr, C: number, L: number, M: number, K: number, groups: number, stride: number, dilation: number,
                padBegin: number, Lo: number, w: Ptr, bias: Ptr, y: Ptr): void;
   convFused1d(x: Ptr, L: number, K: number, stride: number, padBegin: number, Lo: number, wp: Ptr, M: number, xd: Ptr, y: Ptr): void;
+  convPanels1d(xp: Ptr, C: number, Lp: number, K: number, stride: number, dilation: number, Lo: number,
+               wp: Ptr, M: number, bias: Ptr, relu: number, y: Ptr, padBegin: number, L: number, skip: number): void;
   addRowBias(y: Ptr, b: Ptr, rows: number, n: number): void;
   ewBinary(op: number, a: Ptr, b: Ptr, bStep: number, y: Ptr, n: number): void;
   ewUnary(op: number, x: Ptr, y: Ptr, n: number): void;
-  stftReal(x: Ptr, L: number, N: number, stride: number, padBegin: number, Lo: number, w: Ptr, tw: Ptr, rev: Ptr, imSign: number, work: Ptr, y: Ptr): void;
+  stftReal(x: Ptr, L: number, N: number, stride: number, padBegin: number, Lo: number, w: Ptr, tw: Ptr, rev: Ptr, imSign: number, work: Ptr, y: Ptr, magnitude: number, reflect: number): void;
 }
 
-const REQUIRED = ['im2col1d', 'padRows', 'convDirect1d', 'convFused1d', 'addRowBias', 'ewBinary', 'ewUnary', 'stftReal'];
+const REQUIRED = ['im2col1d', 'padRows', 'padRowsShort', 'convDirect1d', 'convFused1d', 'convPanels1d', 'addRowBias', 'ewBinary', 'ewUnary', 'stftReal'];
 
 const loading = new WeakMap<Runtime, Promise<GraphKernels>>();
 const loaded = new WeakMap<Runtime, GraphKernels>();

@@ -43,6 +43,26 @@ export interface Kernel {
    * Erf, Softmax) say. The plan bounds the sum (MAX_FOLD_WORK while folding, MAX_RUN_WORK a run).
    */
   work?: number;
+  /**
+   * The plan found a Relu the only reader of output 0 (a float): from now on run() writes it as
+   * that Relu would (v < 0 → 0; NaN and −0 stay), and the Relu becomes an alias. Kernels that
+   * cannot fuse it leave this out.
+   */
+  fuseRelu?(): void;
+  /**
+   * An STFT [1, 2F, L'] whose halves (re, im) are read only by Sqrt(Pow(re, 2) + Pow(im, 2)): from
+   * now on run() writes that magnitude, [1, F, L'], in the first half (rows F… are left as
+   * they are), computed as those nodes compute it, and the plan drops them.
+   */
+  fuseMagnitude?(): void;
+  /** A Pad that reflects one row [1…, L] at its ends (begin, end < L): what it does, for fusePad. */
+  reflectRow?: { begin: number; end: number; length: number };
+  /**
+   * Input 0 comes from such a Pad, read by nothing else: if the kernel can, from now on it reads
+   * the Pad's input instead (reflecting it itself, the same values) and says true; the plan
+   * drops the Pad.
+   */
+  fusePad?(pad: { begin: number; end: number; length: number }): boolean;
   /** Frees what compile() took (wasm memory for packed weights). */
   dispose?(): void;
 }

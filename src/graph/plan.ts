@@ -104,6 +104,10 @@ export class Plan {
   /** Each graph output: a slot or a constant. */
   private readonly results: Ref[] = [];
   private disposed = false;
+  /** How many times each value name is read (node inputs and graph outputs, sub-graphs too). */
+  private readonly uses = new Map<string, number>();
+  /** The node that computes each value name (the latest, for names a sub-graph reuses). */
+  private readonly producers = new Map<string, OnnxNode>();
 
   /**
    * Plans `graph` for inputs of these types and shapes; `fixed` are inputs whose values are
@@ -112,6 +116,7 @@ export class Plan {
   constructor(graph: OnnxGraph, inputs: PlanInput[], fixed: Map<string, Tensor>, private readonly ctx: OpContext & { rt: Runtime },
               private readonly maxRunWork = MAX_RUN_WORK) {
     try {
+      this.countUses(graph);
       const scope = new Scope();
       for (const [name, t] of fixed) scope.set(name, { kind: 'const', tensor: t });
       for (const input of inputs) {
@@ -206,9 +211,93 @@ export class Plan {
     return { type: s.type, dims: s.dims };
   }
 
+  /** Counts reads by name over the graph and its sub-graphs (a name shadowed in one counts for both: fewer fusions, never a wrong one). */
+  private countUses(graph: OnnxGraph): void {
+    const use = (name: string) => { if (name) this.uses.set(name, (this.uses.get(name) ?? 0) + 1); };
+    for (const out of graph.outputs) use(out.name);
+    for (const n of graph.nodes) {
+      for (const name of n.inputs) use(name);
+      for (const a of n.attributes.values()) if (a.g) this.countUses(a.g);
+    }
+  }
+
+  /**
+   * A Relu whose input is output 0 of a step of this list that can take it (Kernel.fuseRelu),
+   * and read by nothing else: that step applies it, and the Relu's output is its slot.
+   */
+  private fuseRelu(node: OnnxNode, ref: Ref | undefined, scope: Scope, steps: Step[]): boolean {
+    if (ref?.kind !== 'slot' || node.inputs.length !== 1 || node.outputs.length !== 1 || !node.outputs[0]) return false;
+    if (this.uses.get(node.inputs[0]) !== 1 || this.slots[ref.slot].root !== ref.slot || this.slots[ref.slot].type !== 'float') return false;
+    const step = steps.find((s) => s.kind === 'kernel' && s.writes[0] === ref.slot);
+    if (step?.kind !== 'kernel' || !step.kernel.fuseRelu) return false;
+    step.kernel.fuseRelu();
+    scope.set(node.outputs[0], ref);
+    return true;
+  }
+
+  /**
+   * Sqrt(Pow(re, 2) + Pow(im, 2)) where re and im are the two halves of an STFT's output [1, 2F, L']
+   * (contiguous Slices: aliases) and nothing else reads any of them: the STFT writes the
+   * magnitude itself (Kernel.fuseMagnitude) into re's rows, which become the Sqrt's output, and
+   * the Pow and Add steps are dropped.
+   */
+  private fuseMagnitude(node: OnnxNode, scope: Scope, steps: Step[]): boolean {
+    const once = (name: string) => this.uses.get(name) === 1;
+    const standard = (n: OnnxNode | undefined) => n && (n.domain === '' || n.domain === 'ai.onnx');
+    if (node.inputs.length !== 1 || node.outputs.length !== 1 || !node.outputs[0] || !once(node.inputs[0])) return false;
+    const add = this.producers.get(node.inputs[0]);
+    if (!standard(add) || add!.opType !== 'Add' || add!.inputs.length !== 2 || !add!.inputs.every(once)) return false;
+    const pows = add!.inputs.map((name) => this.producers.get(name));
+    const halves: number[] = [];
+    for (const pow of pows) {
+      if (!standard(pow) || pow!.opType !== 'Pow' || pow!.inputs.length !== 2 || pow!.outputs.length !== 1) return false;
+      const y = scope.get(pow!.inputs[1]), x = scope.get(pow!.inputs[0]);
+      if (y?.kind !== 'const' || y.tensor.type !== 'float' || y.tensor.data.length !== 1 || y.tensor.data[0] !== 2) return false;
+      if (x?.kind !== 'slot') return false;
+      halves.push(x.slot);
+    }
+    // re is rows [0, F) of the STFT's buffer and im rows [F, 2F), each [1, F, L'] (either order in the Add).
+    const [a, b] = halves.map((h) => this.slots[h]), root = this.slots[a.root];
+    if (b.root !== a.root || root.type !== 'float' || root.dims.length !== 3 || root.dims[0] !== 1) return false;
+    const [, F2, Lo] = root.dims, F = F2 / 2, half = F * Lo;
+    const isHalf = (sl: Slot) => sl.dims.length === 3 && sl.dims[0] === 1 && sl.dims[1] === F && sl.dims[2] === Lo;
+    if (!isHalf(a) || !isHalf(b) || new Set([a.view, b.view]).size !== 2 || ![a.view, b.view].every((v) => v === 0 || v === half)) return false;
+    const stftStep = steps.find((st) => st.kind === 'kernel' && st.writes[0] === a.root);
+    if (stftStep?.kind !== 'kernel' || !stftStep.kernel.fuseMagnitude || !stftStep.node.outputs[0]) return false;
+    // Nothing else reads the STFT's output: each half comes from it through aliases (Slices,
+    // Casts to float…: input 0 under a new shape) and every value on the way is read only by
+    // the next one on these two paths.
+    const stftOut = stftStep.node.outputs[0], reads = new Map<string, number>();
+    for (const pow of pows) {
+      let name = pow!.inputs[0];
+      for (let depth = 0; ; depth++) {
+        const seen = reads.has(name);                      // the other path's already
+        reads.set(name, (reads.get(name) ?? 0) + 1);
+        if (seen || name === stftOut) break;
+        const ref = scope.get(name), from = this.producers.get(name);
+        if (depth > 16 || ref?.kind !== 'slot' || this.slots[ref.slot].root !== a.root || !from || from.outputs.length !== 1) return false;
+        name = from.inputs[0];
+      }
+    }
+    for (const [name, n] of reads) if (this.uses.get(name) !== n) return false;
+    const drop = [...pows, add].map((n) => steps.findIndex((st) => st.kind === 'kernel' && st.node === n));
+    if (drop.some((i) => i < 0)) return false;
+    stftStep.kernel.fuseMagnitude();
+    for (const i of drop.sort((x, y) => y - x)) {
+      const [st] = steps.splice(i, 1);
+      if (st.kind === 'kernel') this.dropKernel(st.kernel);
+    }
+    scope.set(node.outputs[0], { kind: 'slot', slot: halves[a.view === 0 ? 0 : 1] });
+    return true;
+  }
+
   private planNode(node: OnnxNode, scope: Scope, steps: Step[]): void {
+    for (const name of node.outputs) if (name) this.producers.set(name, node);
     const refs = node.inputs.map((name) => this.lookup(node, name, scope));
     if (node.opType === 'If') return this.planIf(node, refs, scope, steps);
+    const standard = node.domain === '' || node.domain === 'ai.onnx';
+    if (standard && node.opType === 'Relu' && this.fuseRelu(node, refs[0], scope, steps)) return;
+    if (standard && node.opType === 'Sqrt' && this.fuseMagnitude(node, scope, steps)) return;
     const op = OPS[node.opType];
     if (!op || (node.domain !== '' && node.domain !== 'ai.onnx')) throw nodeError(node, 'recur has no such operator');
 
@@ -259,11 +348,39 @@ export class Plan {
     const writes = kernel.outputs.map((o, k) => this.newSlot(o.type, o.dims, `the output ${k} of node '${nodeName(node)}'`));
     node.outputs.forEach((name, k) => { if (name) scope.set(name, { kind: 'slot', slot: writes[k] }); });
     const reads = refs.flatMap((r) => (r?.kind === 'slot' ? [r.slot] : []));
-    steps.push({
+    const step: Step = {
       kind: 'kernel', node, kernel, reads, writes,
       inputs: refs.map((r) => (r ? (r.kind === 'const' ? r.tensor : this.slots[r.slot].tensor) : undefined)),
       outputs: writes.map((s) => this.slots[s].tensor),
-    });
+    };
+    steps.push(step);
+    if (kernel.fusePad) this.fusePad(step, refs[0], scope, steps);
+  }
+
+  /**
+   * A kernel that can read a reflect Pad's input itself (Kernel.fusePad), given the Pad's output
+   * (through aliases: Unsqueeze, Reshape…) and nothing else reading it: the Pad step goes.
+   */
+  private fusePad(step: Step & { kind: 'kernel' }, ref: Ref | undefined, scope: Scope, steps: Step[]): void {
+    if (ref?.kind !== 'slot' || step.node.inputs.slice(1).some((name) => name && scope.get(name)?.kind === 'slot')) return;
+    const slot = this.slots[ref.slot], root = slot.root;
+    if (slot.view !== 0 || sizeOf(slot.dims) !== sizeOf(this.slots[root].dims)) return;
+    const padStep = steps.find((st) => st.kind === 'kernel' && st.writes[0] === root);
+    if (padStep?.kind !== 'kernel' || !padStep.kernel.reflectRow || padStep.reads.length !== 1) return;
+    // Every value from the Pad's output to this input is read once, by the next on the way.
+    let name = step.node.inputs[0];
+    for (let depth = 0; ; depth++) {
+      if (this.uses.get(name) !== 1) return;
+      if (name === padStep.node.outputs[0]) break;
+      const from = this.producers.get(name), r = scope.get(name);
+      if (depth > 16 || !from || from.outputs.length !== 1 || r?.kind !== 'slot' || this.slots[r.slot].root !== root) return;
+      name = from.inputs[0];
+    }
+    if (!step.kernel.fusePad!(padStep.kernel.reflectRow)) return;
+    step.inputs[0] = padStep.inputs[0];
+    step.reads = [...padStep.reads, ...step.reads.filter((s) => s !== ref.slot)];
+    steps.splice(steps.indexOf(padStep), 1);
+    this.dropKernel(padStep.kernel);
   }
 
   /** Counts what one run of the kernel costs: against MAX_FOLD_WORK when folding, else MAX_RUN_WORK. */

@@ -224,3 +224,62 @@ describe('STFT as a Conv with fft off: summed as onnxruntime-node sums it', () =
     expect(differ).toBe(0);                                         // summed without FMA: 64% of them differ
   });
 });
+
+describe('STFT magnitude fused by the plan', () => {
+  it('Sqrt(Pow(re, 2) + Pow(im, 2)) of its halves (through Slices) gives the bits of those nodes run apart', async () => {
+    const N = 32, F = N / 2 + 1, L = 96, stride = 8;
+    const c = (name: string, v: number[]) => tensor(name, 7, [v.length], v);   // INT64
+    const model = (alsoStft: boolean, swap: boolean) => encodeModel({ opset: 17, graph: {
+      nodes: [
+        onnxNode('Conv', ['x', 'w'], ['s'], [attr.ints('strides', [stride])]),
+        onnxNode('Slice', ['s', 'zero', 'big', 'one'], ['all']),                // Silero slices the whole first
+        onnxNode('Slice', ['all', 'zero', 'f', 'one'], ['re']),
+        onnxNode('Slice', ['all', 'f', 'big', 'one'], ['im']),
+        onnxNode('Pow', ['re', 'two'], ['re2']), onnxNode('Pow', ['im', 'two'], ['im2']),
+        onnxNode('Add', swap ? ['im2', 're2'] : ['re2', 'im2'], ['sum']), onnxNode('Sqrt', ['sum'], ['mag']),
+        onnxNode('Neg', ['mag'], ['y']),
+      ],
+      initializers: [tensor('w', FLOAT, [2 * F, 1, N], basis(N, hann(N))), tensor('two', FLOAT, [], [2]),
+        c('zero', [0]), c('f', [F]), c('big', [1 << 20]), c('one', [1])],
+      inputs: [valueInfo('x', FLOAT, [1, 1, L])], outputs: [valueInfo('y', FLOAT), ...(alsoStft ? [valueInfo('s', FLOAT)] : [])],
+    } });
+    const random = seededRandom(3);
+    for (const swap of [false, true]) {
+      const fused = await loadOnnxGraph(model(false, swap)), apart = await loadOnnxGraph(model(true, swap));
+      for (let i = 0; i < 3; i++) {
+        const x = Float32Array.from({ length: L }, () => random() * 2 - 1);
+        const a = fused.run({ x: { dims: [1, 1, L], data: x } }), b = apart.run({ x: { dims: [1, 1, L], data: x } });
+        expect(a.y.dims).toEqual([1, F, (L - N) / stride + 1]);
+        expect(Array.from(a.y.data)).toEqual(Array.from(b.y.data));
+      }
+      fused.dispose();
+      apart.dispose();
+    }
+  });
+});
+
+describe('reflect Pad fused into the STFT by the plan', () => {
+  it('gives the bits of the Pad run apart (its output also a graph output: not fused)', async () => {
+    const N = 32, F = N / 2 + 1, L = 90, stride = 8;
+    const model = (alsoPad: boolean, begin: number, end: number) => encodeModel({ opset: 17, graph: {
+      nodes: [
+        onnxNode('Pad', ['x', 'pads'], ['p'], [attr.s('mode', 'reflect')]),
+        onnxNode('Unsqueeze', ['p', 'axis'], ['u']),
+        onnxNode('Conv', ['u', 'w'], ['s'], [attr.ints('strides', [stride])]),
+        onnxNode('Neg', ['s'], ['y']),
+      ],
+      initializers: [tensor('w', FLOAT, [2 * F, 1, N], basis(N, hann(N))), tensor('pads', 7, [4], [0, begin, 0, end]), tensor('axis', 7, [1], [1])],
+      inputs: [valueInfo('x', FLOAT, [1, L])], outputs: [valueInfo('y', FLOAT), ...(alsoPad ? [valueInfo('p', FLOAT)] : [])],
+    } });
+    const random = seededRandom(9);
+    for (const [begin, end] of [[0, 6], [5, 0], [3, 14], [20, 20]]) {
+      const fused = await loadOnnxGraph(model(false, begin, end)), apart = await loadOnnxGraph(model(true, begin, end));
+      const x = Float32Array.from({ length: L }, () => random() * 2 - 1);
+      const a = fused.run({ x: { dims: [1, L], data: x } }), b = apart.run({ x: { dims: [1, L], data: x } });
+      expect(a.y.dims).toEqual([1, 2 * F, Math.floor((L + begin + end - N) / stride) + 1]);
+      expect(Array.from(a.y.data)).toEqual(Array.from(b.y.data));
+      fused.dispose();
+      apart.dispose();
+    }
+  });
+});

@@ -7,7 +7,9 @@
 //
 // A Conv whose groups are wide enough runs as a matrix product per group: the receptive fields
 // of all output positions gathered into rows (im2col, [L', C/group·K]) times Wᵀ on recur's GEMM
-// (ops/dense.ts), then laid out as [M, L']. Depthwise and other thin groups run as direct loops.
+// (ops/dense.ts), then laid out as [M, L']; in the plain build, one group runs the same sums in one
+// pass (convPanels: no im2col, bias or transpose passes; a Relu after it fused by the plan).
+// Depthwise and other thin groups run as direct loops.
 // A Conv whose weight is a windowed Fourier basis (an STFT, as in Silero VAD) runs as an FFT
 // (ops/stft.ts), or with `fft` off in the plain build, with onnxruntime-node's fused
 // multiply-adds emulated (convFused).
@@ -106,7 +108,11 @@ const conv: Op = (node, inputs, ctx) => {
   if (basis) return ctx.fft ? stftKernel(ctx.rt!, basis, N, L, stride, padBegin, outLength, ctx.reserve) : convFused(g, w.value.data as Float32Array, ctx);
   // A matrix product pays off when each group has several outputs and a long enough dot product
   // (and its gathered receptive fields, [L', C/group·K] a group, fit in reasonable scratch).
-  if (ctx.rt && Mg >= 4 && Cg * K >= 8 && outLength * C * K <= MAX_IM2COL) return convGemm(node, g, w.value.data as Float32Array, bias, ctx);
+  if (ctx.rt && Mg >= 4 && Cg * K >= 8 && outLength * C * K <= MAX_IM2COL) {
+    // The plain build sums the same product in one pass (no im2col, bias, transpose passes).
+    if (groups === 1 && ctx.rt.build === 'simd') return convPanels(g, w.value.data as Float32Array, bias, ctx);
+    return convGemm(node, g, w.value.data as Float32Array, bias, ctx);
+  }
   if (ctx.rt) return convDirectWasm(g, w.value.data as Float32Array, bias, ctx);
   return convDirect(g, w.value.data as Float32Array, bias);
 };
@@ -161,6 +167,68 @@ function convGemm(node: OnnxNode, g: Geometry, weight: Float32Array, bias: Float
       xScratch.free();
       yScratch.free();
     },
+  };
+}
+
+/**
+ * The plain build's matrix product for one group (convPanels1d): X padded once (padRows), then
+ * every output summed from it directly, the bias added after and (fuseRelu) max(0, ·) as Relu
+ * takes it, written as [M, L'] — the same bits as convGemm's im2col, GEMM, bias and transpose.
+ * W [M, C, K] packed as panels of 16 outputs [C·K, 16].
+ */
+function convPanels(g: Geometry, weight: Float32Array, bias: Float32Array | undefined, ctx: OpContext): Kernel {
+  const { N, C, L, M, K, stride, dilation, padBegin, padEnd, outLength: Lo } = g;
+  const rt = ctx.rt!, gk = graphKernels(rt), panels = Math.ceil(M / 16), CK = C * K, Lp = padBegin + L + padEnd;
+  ctx.reserve?.(panels * 16 * CK + M + C * Lp + N * (C * L + M * Lo));
+  const blocks: WasmBlock[] = [];
+  const block = (n: number) => { const b = new WasmBlock(rt, n); blocks.push(b); return b; };
+  let wp: WasmBlock, b: WasmBlock | undefined, xp: WasmBlock, xs: WasmBlock, ys: WasmBlock;
+  try {
+    wp = block(panels * 16 * CK); xp = block(C * Lp); xs = block(N * C * L); ys = block(N * M * Lo);
+    if (bias) { b = block(M); b.view.set(bias); }
+  } catch (err) {
+    for (const blk of blocks) blk.free();
+    throw err;
+  }
+  // Taps in the padding are skipped where 0·w adds nothing: every weight finite.
+  const skip = weight.every(Number.isFinite) ? 1 : 0;
+  // One output frame: only its taps inside x, [k0, k1), are packed, and run() gathers them into
+  // one row (im2col), so the sum is one flat loop over c and those taps (same order, same bits).
+  const single = Lo === 1 && skip === 1;
+  const k0 = single ? Math.min(K, Math.ceil(padBegin / dilation)) : 0;
+  const k1 = single ? Math.max(k0, Math.min(K, Math.ceil((L + padBegin) / dilation))) : K, Kc = k1 - k0;
+  const packed = wp.view.fill(0);
+  for (let m = 0; m < M; m++) {
+    const at = (m >> 4) * 16 * C * Kc + (m & 15);
+    for (let c = 0; c < C; c++) {
+      for (let k = k0; k < k1; k++) packed[at + 16 * (c * Kc + k - k0)] = weight[m * CK + c * K + k];
+    }
+  }
+  let relu = 0;
+  return {
+    outputs: [{ type: 'float', dims: [N, M, Lo] }],
+    work: N * Lo * (M * CK * WORK.gemm + M),
+    fuseRelu() { relu = 1; },
+    run(ins, outs) {
+      const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
+      const x = readableAt(rt, X, xs);
+      const yAt = addressIn(rt, Y), y = yAt < 0 ? ys.ptr : yAt;
+      for (let n = 0; n < N; n++) {
+        if (single && Kc === 1) {                 // one tap a channel: read in place, L apart
+          gk.convPanels1d(x + 4 * (n * C * L + k0 * dilation - padBegin), 1, 1, C, 1, L, 1, wp.ptr, M, b ? b.ptr : 0, relu, y + 4 * n * M, 0, 1, 0);
+          continue;
+        }
+        if (single) {
+          gk.im2col1d(x + 4 * n * C * L, C, L, Kc, 1, dilation, padBegin - k0 * dilation, 1, xp.ptr);
+          gk.convPanels1d(xp.ptr, 1, C * Kc, C * Kc, 1, 1, 1, wp.ptr, M, b ? b.ptr : 0, relu, y + 4 * n * M, 0, C * Kc, 0);
+          continue;
+        }
+        (Lp < 64 ? gk.padRowsShort : gk.padRows)(x + 4 * n * C * L, C, L, padBegin, padEnd, xp.ptr);
+        gk.convPanels1d(xp.ptr, C, Lp, K, stride, dilation, Lo, wp.ptr, M, b ? b.ptr : 0, relu, y + 4 * n * M * Lo, padBegin, L, skip);
+      }
+      if (yAt < 0) Y.set(ys.view);
+    },
+    dispose() { for (const blk of blocks) blk.free(); },
   };
 }
 

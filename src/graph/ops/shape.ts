@@ -562,8 +562,12 @@ const Pad: Op = (node, inputs, ctx) => {
       i = j;
     }
   }
+  const L = x.dims[r - 1];
+  const row = mode === 'reflect' && x.type === 'float' && r >= 1 && x.dims.slice(0, -1).every((d, k) => d === 1 && begin[k] === 0 && end[k] === 0)
+    && begin[r - 1] >= 0 && end[r - 1] >= 0 && begin[r - 1] < L && end[r - 1] < L;
   return {
     outputs: [{ type: x.type, dims }],
+    ...(row ? { reflectRow: { begin: begin[r - 1], end: end[r - 1], length: L } } : {}),
     run(inputs, outputs) {
       const src = inputs[0]!.data, dst = outputs[0].data;
       const c = ctx.opset >= 11 && inputs[2] ? inputs[2].data[0] : value;

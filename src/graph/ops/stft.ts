@@ -76,15 +76,26 @@ export function stftKernel(rt: Runtime, basis: StftBasis, B: number, L: number, 
     for (let b = 0; b < bits; b++) r |= ((j >> b) & 1) << (bits - 1 - b);
     order[j] = r;
   }
+  let magnitude = 0, reflect: { begin: number; length: number } | undefined;
   return {
     outputs: [{ type: 'float', dims: [B, 2 * F, Lo] }],
+    fuseMagnitude() { magnitude = 1; },
+    fusePad(pad) {
+      // x reflected at both ends, then framed from 0: the FFT reads the unpadded row and reflects.
+      if (B !== 1 || padBegin !== 0 || pad.begin + pad.length + pad.end !== L || pad.length < 2) return false;
+      reflect = pad;
+      return true;
+    },
     work: B * Lo * (N * Math.log2(N) + N) * WORK.gemm,
     run(ins, outs) {
       const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
       const x = readableAt(rt, X, xs);
       const yAt = addressIn(rt, Y), y = yAt < 0 ? ys.ptr : yAt;
-      for (let b = 0; b < B; b++) {
-        gk.stftReal(x + 4 * b * L, L, N, stride, padBegin, Lo, w.ptr, tw.ptr, rev.ptr, basis.imSign, work.ptr, y + 4 * b * 2 * F * Lo);
+      if (reflect) gk.stftReal(x, reflect.length, N, stride, reflect.begin, Lo, w.ptr, tw.ptr, rev.ptr, basis.imSign, work.ptr, y, magnitude, 1);
+      else {
+        for (let b = 0; b < B; b++) {
+          gk.stftReal(x + 4 * b * L, L, N, stride, padBegin, Lo, w.ptr, tw.ptr, rev.ptr, basis.imSign, work.ptr, y + 4 * b * 2 * F * Lo, magnitude, 0);
+        }
       }
       if (yAt < 0) Y.set(ys.view);
     },
