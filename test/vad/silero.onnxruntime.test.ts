@@ -4,12 +4,13 @@
 // as vad-web feeds it (v5, v6: after the last 64 / 32 samples of the previous frame):
 //
 //   - each frame, given the same state: onnxruntime run on recur's state before the frame gives
-//     the same probability within 1e-5 (measured: ≤ 3.4e-6) and the same next state within 1e-4
+//     the same probability within 1e-5 (measured: ≤ 3.1e-6) and the same next state within 1e-4
 //     of max(1, |value|) (measured: ≤ 2.0e-5; legacy by FFT in its default frames: 5.9e-4, held
 //     to 1e-3);
 //   - free-running (each carries its own state): the same speech / non-speech decision at 0.5 on
-//     every frame, probabilities within 1e-5 (measured: ≤ 3.6e-6; legacy by FFT in its default
-//     frames: 5.6e-6) and the final state within 5e-5 of max(1, |value|) (measured: ≤ 1.8e-5).
+//     every frame, probabilities within 1e-5 (measured: ≤ 3.5e-6; legacy by FFT in its default
+//     frames: 5.2e-6) and the final state within 5e-5 of max(1, |value|) (measured: ≤ 8.4e-6;
+//     legacy by FFT: 1.8e-5).
 // (Measured with both builds, recur-relaxed.wasm and recur.wasm, and onnxruntime-node 1.30;
 // RECUR_VAD_REPORT=1 prints them.)
 //
@@ -19,7 +20,8 @@
 // 'legacy, direct STFT' (fft: false) in its default frames, so both paths are held to the bounds.
 // The matrix products sum in MLAS's order (each sum over k from 0, the bias added after it), so
 // they differ from onnxruntime-node's only where it fuses multiply-adds (FMA) and the plain build
-// cannot. That matters only in legacy's direct STFT, whose small bins the log magnifies: there
+// cannot (and the convolutions in both builds: convPanels sums with multiplies and adds apart).
+// That matters only in legacy's direct STFT, whose small bins the log magnifies: there
 // the plain build emulates the FMA (src/graph/ops/conv.ts, convFused), which took legacy in
 // 512-sample frames at 16 kHz from 1.22e-5 free-running (7.35e-6 same-state; onnxruntime-web,
 // the same MLAS in wasm without FMA: 1.20e-5 and 7.39e-6) to 9.5e-7 (6.6e-7); relaxed SIMD's FMA:

@@ -7,8 +7,8 @@
 //
 // A Conv whose groups are wide enough runs as a matrix product per group: the receptive fields
 // of all output positions gathered into rows (im2col, [L', C/group·K]) times Wᵀ on recur's GEMM
-// (ops/dense.ts), then laid out as [M, L']; in the plain build, one group runs the same sums in one
-// pass (convPanels: no im2col, bias or transpose passes; a Relu after it fused by the plan).
+// (ops/dense.ts), then laid out as [M, L']; one group runs the same sums in one pass (convPanels:
+// no im2col, bias or transpose passes; a Relu after it fused by the plan), in both builds.
 // Depthwise and other thin groups run as direct loops.
 // A Conv whose weight is a windowed Fourier basis (an STFT, as in Silero VAD) runs as an FFT
 // (ops/stft.ts), or with `fft` off in the plain build, with onnxruntime-node's fused
@@ -101,16 +101,20 @@ const conv: Op = (node, inputs, ctx) => {
   checkedSize(node, [N, M, outLength]);
   const bias = biasOf(node, inputs, M);
   const Mg = M / groups;
-  // A windowed Fourier basis (an STFT) runs as an FFT; or, in the plain build, whose matrix
-  // product has no fused multiply-add, summed with onnxruntime-node's FMA emulated.
-  const basis = ctx.rt && (ctx.fft || ctx.rt.build === 'simd') && groups === 1 && dilation === 1 && (!bias || bias.every((v) => v === 0))
+  // A windowed Fourier basis (an STFT) runs as an FFT; with `fft` off, summed as onnxruntime-node
+  // sums it, with fused multiply-adds: the relaxed build's GEMM has them, the plain build emulates
+  // them (convFused). Silero legacy's log spectrum follows the last bits of small bins.
+  const basis = ctx.rt && groups === 1 && dilation === 1 && (!bias || bias.every((v) => v === 0))
     ? stftBasis(w.value.data as Float32Array, M, C, K) : undefined;
-  if (basis) return ctx.fft ? stftKernel(ctx.rt!, basis, N, L, stride, padBegin, outLength, ctx.reserve) : convFused(g, w.value.data as Float32Array, ctx);
+  if (basis && ctx.fft) return stftKernel(ctx.rt!, basis, N, L, stride, padBegin, outLength, ctx.reserve);
+  if (basis && ctx.rt!.build === 'simd') return convFused(g, w.value.data as Float32Array, ctx);
   // A matrix product pays off when each group has several outputs and a long enough dot product
   // (and its gathered receptive fields, [L', C/group·K] a group, fit in reasonable scratch).
   if (ctx.rt && Mg >= 4 && Cg * K >= 8 && outLength * C * K <= MAX_IM2COL) {
-    // The plain build sums the same product in one pass (no im2col, bias, transpose passes).
-    if (groups === 1 && ctx.rt.build === 'simd') return convPanels(g, w.value.data as Float32Array, bias, ctx);
+    // One group sums the same product in one pass (no im2col, bias, transpose passes), multiplies
+    // and adds apart in both builds: within the bounds to onnxruntime-node's FMA everywhere but
+    // in an STFT (above), and in the relaxed build faster than its own GEMM at these sizes.
+    if (groups === 1 && !basis) return convPanels(g, w.value.data as Float32Array, bias, ctx);
     return convGemm(node, g, w.value.data as Float32Array, bias, ctx);
   }
   if (ctx.rt) return convDirectWasm(g, w.value.data as Float32Array, bias, ctx);
@@ -171,9 +175,10 @@ function convGemm(node: OnnxNode, g: Geometry, weight: Float32Array, bias: Float
 }
 
 /**
- * The plain build's matrix product for one group (convPanels1d): X padded once (padRows), then
- * every output summed from it directly, the bias added after and (fuseRelu) max(0, ·) as Relu
- * takes it, written as [M, L'] — the same bits as convGemm's im2col, GEMM, bias and transpose.
+ * The matrix product for one group (convPanels1d): X padded once (padRows), then every output
+ * summed from it directly, the bias added after and (fuseRelu) max(0, ·) as Relu takes it,
+ * written as [M, L'] — the same bits as convGemm's im2col, GEMM, bias and transpose in the plain
+ * build (in the relaxed one, whose GEMM fuses multiply-adds, within the summation's rounding).
  * W [M, C, K] packed as panels of 16 outputs [C·K, 16].
  */
 function convPanels(g: Geometry, weight: Float32Array, bias: Float32Array | undefined, ctx: OpContext): Kernel {
