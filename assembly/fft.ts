@@ -131,3 +131,107 @@ export function stftReal(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, L
   if (pair) v128.store64_lane(at, m, 0);
   else v128.store32_lane(at, m, 0);
 }
+
+// stftReal in single precision: the same transform, four frames side by side in the four f32
+// lanes of a vector (frame t + f in lane f), so a butterfly takes half the vector operations of
+// the f64 path's two. Each w·x product, butterfly and split step rounds to f32 (twiddles are the
+// f64 table's values rounded to f32), so a bin lands within a few float32 ulps of the frame's
+// largest bins rather than of itself: a model that follows the last bits of small bins (Silero
+// legacy's log(1 + 2^20·|X|)) wants stftReal instead. Tables and work as stftReal's; xp: scratch of
+// 3·stride + N floats, four frames' span of x, filled (padded, or reflected) when they reach past x.
+export function stftReal32(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, Lo: i32, w: usize,
+                           tw: usize, rev: usize, imSign: f32, work: usize, y: usize, magnitude: i32, reflect: i32, xp: usize): void {
+  const H = N >> 1, F = H + 1;
+  const half = f32x4.splat(0.5);
+  for (let t = 0; t < Lo; t += 4) {
+    const G = min(4, Lo - t);
+    const s0 = t * stride - padBegin, span = (G - 1) * stride + N;
+    let base = x + (<usize>s0 << 2);
+    if (s0 < 0 || s0 + span > L) {
+      for (let i = 0; i < span; i++) store<f32>(xp + (<usize>i << 2), <f32>sample(x, L, s0 + i, reflect));
+      base = xp;
+    }
+    // lanes past the last frame repeat frame t
+    const o1 = G > 1 ? <usize>stride << 2 : 0, o2 = G > 2 ? <usize>stride << 3 : 0, o3 = G > 3 ? <usize>(3 * stride) << 2 : 0;
+    // z[rev[j]] = (v[2j], v[2j+1]) of the four frames: (x[n], x[n+1]) pairs of frames 0, 1 and 2, 3
+    // as 64-bit lanes, windowed, then the even and odd lanes apart
+    for (let j = 0; j < H; j++) {
+      const o = <usize>j << 3;
+      const wv = v128.load64_splat(w + o);
+      const p0 = base + o;
+      const A = f32x4.mul(v128.load64_lane(p0 + o1, v128.load64_zero(p0), 1), wv);
+      const B = f32x4.mul(v128.load64_lane(p0 + o3, v128.load64_zero(p0 + o2), 1), wv);
+      const at = work + (<usize>load<i32>(rev + (<usize>j << 2)) << 5);
+      v128.store(at, i32x4.shuffle(A, B, 0, 2, 4, 6));
+      v128.store(at, i32x4.shuffle(A, B, 1, 3, 5, 7), 16);
+    }
+    // butterflies: blocks of len, twiddle e^{−2πij/len} = tw[j·N/len]; j = 0's is 1
+    for (let len = 2; len <= H; len <<= 1) {
+      const halfLen = len >> 1, step = N / len;
+      for (let i = 0; i < H; i += len) {
+        const a = work + (<usize>i << 5), b = work + (<usize>(i + halfLen) << 5);
+        const ar = v128.load(a), ai = v128.load(a, 16), br = v128.load(b), bi = v128.load(b, 16);
+        v128.store(a, f32x4.add(ar, br)); v128.store(a, f32x4.add(ai, bi), 16);
+        v128.store(b, f32x4.sub(ar, br)); v128.store(b, f32x4.sub(ai, bi), 16);
+      }
+      for (let j = 1; j < halfLen; j++) {
+        const tp = tw + (<usize>(j * step) << 4);
+        const c = f32x4.splat(<f32>load<f64>(tp)), s = f32x4.splat(<f32>load<f64>(tp, 8));
+        for (let i = j; i < H; i += len) {
+          const a = work + (<usize>i << 5), b = work + (<usize>(i + halfLen) << 5);
+          const br = v128.load(b), bi = v128.load(b, 16);
+          const pr = f32x4.add(f32x4.mul(br, c), f32x4.mul(bi, s));
+          const pi = f32x4.sub(f32x4.mul(bi, c), f32x4.mul(br, s));
+          const ar = v128.load(a), ai = v128.load(a, 16);
+          v128.store(a, f32x4.add(ar, pr)); v128.store(a, f32x4.add(ai, pi), 16);
+          v128.store(b, f32x4.sub(ar, pr)); v128.store(b, f32x4.sub(ai, pi), 16);
+        }
+      }
+    }
+    const z0r = v128.load(work), z0i = v128.load(work, 16), zero = f32x4.splat(0);
+    if (magnitude) {
+      const r0 = f32x4.add(z0r, z0i), rH = f32x4.sub(z0r, z0i);   // sqrt(r·r + 0·0): the unfused bits
+      put4(y, Lo, 0, t, G, f32x4.sqrt(f32x4.mul(r0, r0)));
+      put4(y, Lo, H, t, G, f32x4.sqrt(f32x4.mul(rH, rH)));
+      for (let k = 1; k < H; k++) {
+        const a = work + (<usize>k << 5), b = work + (<usize>(H - k) << 5);
+        const ar = v128.load(a), ai = v128.load(a, 16), br = v128.load(b), bi = v128.load(b, 16);
+        const er = f32x4.mul(f32x4.add(ar, br), half), ei = f32x4.mul(f32x4.sub(ai, bi), half);
+        const or = f32x4.mul(f32x4.add(ai, bi), half), oi = f32x4.mul(f32x4.sub(br, ar), half);
+        const tp = tw + (<usize>k << 4);
+        const c = f32x4.splat(<f32>load<f64>(tp)), s = f32x4.splat(<f32>load<f64>(tp, 8));
+        const re = f32x4.add(er, f32x4.add(f32x4.mul(c, or), f32x4.mul(s, oi)));
+        const im = f32x4.add(ei, f32x4.sub(f32x4.mul(c, oi), f32x4.mul(s, or)));
+        put4(y, Lo, k, t, G, f32x4.sqrt(f32x4.add(f32x4.mul(re, re), f32x4.mul(im, im))));
+      }
+      continue;
+    }
+    put4(y, Lo, 0, t, G, f32x4.add(z0r, z0i));
+    put4(y, Lo, F, t, G, zero);
+    put4(y, Lo, H, t, G, f32x4.sub(z0r, z0i));
+    put4(y, Lo, F + H, t, G, zero);
+    const sign = f32x4.splat(imSign);
+    for (let k = 1; k < H; k++) {
+      const a = work + (<usize>k << 5), b = work + (<usize>(H - k) << 5);
+      const ar = v128.load(a), ai = v128.load(a, 16), br = v128.load(b), bi = v128.load(b, 16);
+      const er = f32x4.mul(f32x4.add(ar, br), half), ei = f32x4.mul(f32x4.sub(ai, bi), half);
+      const or = f32x4.mul(f32x4.add(ai, bi), half), oi = f32x4.mul(f32x4.sub(br, ar), half);
+      const tp = tw + (<usize>k << 4);
+      const c = f32x4.splat(<f32>load<f64>(tp)), s = f32x4.splat(<f32>load<f64>(tp, 8));
+      put4(y, Lo, k, t, G, f32x4.add(er, f32x4.add(f32x4.mul(c, or), f32x4.mul(s, oi))));
+      put4(y, Lo, F + k, t, G, f32x4.mul(sign, f32x4.add(ei, f32x4.sub(f32x4.mul(c, oi), f32x4.mul(s, or)))));
+    }
+  }
+}
+
+// y[row, t … t + G − 1] ← the first G lanes of v.
+// @ts-ignore: decorator
+@inline function put4(y: usize, Lo: i32, row: i32, t: i32, G: i32, v: v128): void {
+  const at = y + (<usize>(row * Lo + t) << 2);
+  if (G == 4) v128.store(at, v);
+  else {
+    v128.store32_lane(at, v, 0);
+    if (G > 1) v128.store32_lane(at, v, 1, 4);
+    if (G > 2) v128.store32_lane(at, v, 2, 8);
+  }
+}

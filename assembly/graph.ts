@@ -4,4 +4,4 @@
 // pointers are the same byte offsets; it has no static data and allocates nothing.
 export { im2col1d, padRows, padRowsShort, convDirect1d, convFused1d, convPanels1d } from './conv';
 export { addRowBias, ewBinary, ewUnary } from './elementwise';
-export { stftReal } from './fft';
+export { stftReal, stftReal32 } from './fft';

@@ -23,9 +23,10 @@ export interface GraphKernels {
   ewBinary(op: number, a: Ptr, b: Ptr, bStep: number, y: Ptr, n: number): void;
   ewUnary(op: number, x: Ptr, y: Ptr, n: number): void;
   stftReal(x: Ptr, L: number, N: number, stride: number, padBegin: number, Lo: number, w: Ptr, tw: Ptr, rev: Ptr, imSign: number, work: Ptr, y: Ptr, magnitude: number, reflect: number): void;
+  stftReal32(x: Ptr, L: number, N: number, stride: number, padBegin: number, Lo: number, w: Ptr, tw: Ptr, rev: Ptr, imSign: number, work: Ptr, y: Ptr, magnitude: number, reflect: number, xp: Ptr): void;
 }
 
-const REQUIRED = ['im2col1d', 'padRows', 'padRowsShort', 'convDirect1d', 'convFused1d', 'convPanels1d', 'addRowBias', 'ewBinary', 'ewUnary', 'stftReal'];
+const REQUIRED = ['im2col1d', 'padRows', 'padRowsShort', 'convDirect1d', 'convFused1d', 'convPanels1d', 'addRowBias', 'ewBinary', 'ewUnary', 'stftReal', 'stftReal32'];
 
 const loading = new WeakMap<Runtime, Promise<GraphKernels>>();
 const loaded = new WeakMap<Runtime, GraphKernels>();

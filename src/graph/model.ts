@@ -46,8 +46,11 @@ export interface OnnxGraphOptions {
    * multiply-adds, emulated in the plain build at ~5× the matrix product's cost), which matters
    * only to a model that magnifies the last bits of small spectral values (Silero legacy takes
    * log(1 + 2^20·|X|)).
+   * 'f32' runs the FFT in single precision, four frames a vector (about half the double FFT's
+   * time): each bin within a few float32 ulps of the frame's largest ones rather than of itself,
+   * which a model that reads small bins' last bits (Silero legacy) should not take.
    */
-  fft?: boolean;
+  fft?: boolean | 'f32';
 }
 
 /** Plans kept per model, one per set of input shapes (and no more elements than one plan may hold). */
@@ -69,7 +72,7 @@ export class OnnxGraphModel {
   /** State input → the output that holds its next value. */
   readonly states: Readonly<Record<string, string>>;
   private readonly maxRunWork: number;
-  private readonly fft: boolean;
+  private readonly fft: boolean | 'f32';
   private readonly fixed = new Map<string, Tensor>();
   private readonly plans = new Map<string, Plan>();
   /** The plans' wasm memory: freed by dispose(), or when the model (and every stream of it) is garbage-collected. */
@@ -97,7 +100,7 @@ export class OnnxGraphModel {
     const maxRunWork = options.maxRunWork ?? MAX_RUN_WORK;
     if (!(typeof maxRunWork === 'number' && maxRunWork > 0)) throw new RecurOptionError(`maxRunWork must be a positive number, got ${String(maxRunWork)}`);
     this.maxRunWork = maxRunWork;
-    if (options.fft !== undefined && typeof options.fft !== 'boolean') throw new RecurOptionError(`fft must be true or false, got ${String(options.fft)}`);
+    if (options.fft !== undefined && typeof options.fft !== 'boolean' && options.fft !== 'f32') throw new RecurOptionError(`fft must be true, false or 'f32', got ${String(options.fft)}`);
     this.fft = options.fft ?? true;
     // Plan now when the shapes are known (given, or all declared), so problems show at import.
     const shapes = options.shapes ?? (this.inputs.every((i) => i.dims?.every((d) => typeof d === 'number'))

@@ -78,8 +78,9 @@ export interface OpContext {
    * when they do not fit. Absent outside a plan.
    */
   reserve?(floats: number): void;
-  /** Run Convs recognised as STFTs by FFT (OnnxGraphOptions.fft); default false (as onnxruntime sums). */
-  fft?: boolean;
+  /** Run Convs recognised as STFTs by FFT (OnnxGraphOptions.fft); default false (as onnxruntime sums).
+   *  'f32': by FFT in single precision (four frames a vector, ~half the time; see assembly/fft.ts stftReal32). */
+  fft?: boolean | 'f32';
 }
 
 export type Op = (node: OnnxNode, inputs: (ValueInfo | undefined)[], ctx: OpContext) => Kernel;

@@ -148,6 +148,70 @@ describe('STFT as a Conv: recognised and run by FFT', () => {
   });
 });
 
+describe("STFT by FFT in single precision (fft: 'f32', Silero v5/v6's default)", () => {
+  // Every step rounds to float32 (four frames a vector), so a bin is off by a few ulps of the
+  // frame's largest bins, not of itself: measured ≤ 2.3e-7·peak on these cases (N ≤ 512), bound 4e-7.
+  it('is the exact transform, and the double-precision FFT, within 4e-7 of each frame\'s largest bin', async () => {
+    const rt = await init();
+    await loadGraphKernels(rt);
+    const cases = fc.record({
+      log2N: fc.integer({ min: 2, max: 9 }), B: fc.integer({ min: 1, max: 2 }), frames: fc.integer({ min: 1, max: 9 }),
+      strideFraction: fc.integer({ min: 1, max: 4 }), pad: fc.integer({ min: 0, max: 8 }), imSign: fc.constantFrom(1, -1),
+      seed: fc.integer(),
+    });
+    let differ = 0;
+    fc.assert(fc.property(cases, (c) => {
+      const N = 2 ** c.log2N, stride = Math.max(1, (N * c.strideFraction) >> 2), F = N / 2 + 1;
+      const L = (c.frames - 1) * stride + N - c.pad;
+      if (L < 1) return;
+      const random = seededRandom(c.seed);
+      const W = basis(N, hann(N), c.imSign);
+      const x = Float32Array.from({ length: c.B * L }, () => (random() * 2 - 1) * (random() < 0.3 ? 1e-3 : 1));
+      const node: OnnxNode = {
+        name: 'stft', opType: 'Conv', domain: '', inputs: ['x', 'w'], outputs: ['y'],
+        attributes: new Map([ints('strides', [stride]), ints('pads', [c.pad, 0])]),
+      };
+      const inputs = [{ type: 'float' as const, dims: [c.B, 1, L], data: x }, { type: 'float' as const, dims: [2 * F, 1, N], data: W }];
+      const [single] = evaluateNode(convOps.Conv, node, inputs, { opset: 17, rt, fft: 'f32' });
+      const [double] = evaluateNode(convOps.Conv, node, inputs, { opset: 17, rt, fft: true });
+      const Lo = single.dims[2];
+      expect(single.dims).toEqual(double.dims);
+      const exact = exactStft(x, c.B, L, W, N, stride, c.pad, Lo, c.imSign);
+      const got = single.data as Float32Array, d = double.data as Float32Array;
+      for (let b = 0; b < c.B; b++) {
+        for (let t = 0; t < Lo; t++) {
+          let peak = 0;
+          for (let k = 0; k < 2 * F; k++) peak = Math.max(peak, Math.abs(exact[(b * 2 * F + k) * Lo + t]));
+          for (let k = 0; k < 2 * F; k++) {
+            const i = (b * 2 * F + k) * Lo + t;
+            if (got[i] !== d[i]) differ++;
+            expect(Math.abs(got[i] - exact[i])).toBeLessThanOrEqual(4e-7 * peak + 1e-30);
+            expect(Math.abs(got[i] - d[i])).toBeLessThanOrEqual(4e-7 * peak + 1e-30);
+          }
+        }
+      }
+    }), { numRuns: 120, seed: 5 });
+    expect(differ).toBeGreaterThan(0);                               // its own path, not the double one
+  });
+
+  it("loadOnnxGraph takes fft: 'f32'", async () => {
+    const N = 16, F = N / 2 + 1, L = 40;
+    const bytes = encodeModel({ opset: 17, graph: {
+      nodes: [onnxNode('Conv', ['x', 'w'], ['y'], [attr.ints('strides', [4])])],
+      initializers: [tensor('w', FLOAT, [2 * F, 1, N], basis(N, hann(N)))],
+      inputs: [valueInfo('x', FLOAT, [1, 1, L])], outputs: [valueInfo('y', FLOAT)],
+    } });
+    const x = Float32Array.from({ length: L }, (_, i) => Math.sin(i * 0.7) + 0.01 * i);
+    const model = await loadOnnxGraph(bytes, { fft: 'f32' });
+    const y = model.run({ x: { dims: [1, 1, L], data: x } }).y.data as Float32Array;
+    model.dispose();
+    const exact = exactStft(x, 1, L, basis(N, hann(N)), N, 4, 0, y.length / (2 * F), 1);
+    let peak = 0;
+    for (const v of exact) peak = Math.max(peak, Math.abs(v));
+    for (let i = 0; i < exact.length; i++) expect(Math.abs(y[i] - exact[i])).toBeLessThanOrEqual(4e-7 * peak);
+  });
+});
+
 /** [B, 2F, Lo]: each value summed over n from 0 as f32(acc + w·x), one rounding a step (an FMA's, but for a rare double rounding). */
 function fusedStft(x: Float32Array, B: number, L: number, W: Float32Array, M: number, N: number, stride: number, pad: number, Lo: number) {
   const y = new Float32Array(B * M * Lo);
@@ -226,7 +290,7 @@ describe('STFT as a Conv with fft off: summed as onnxruntime-node sums it', () =
 });
 
 describe('STFT magnitude fused by the plan', () => {
-  it('Sqrt(Pow(re, 2) + Pow(im, 2)) of its halves (through Slices) gives the bits of those nodes run apart', async () => {
+  it('Sqrt(Pow(re, 2) + Pow(im, 2)) of its halves (through Slices) gives the bits of those nodes run apart (either precision)', async () => {
     const N = 32, F = N / 2 + 1, L = 96, stride = 8;
     const c = (name: string, v: number[]) => tensor(name, 7, [v.length], v);   // INT64
     const model = (alsoStft: boolean, swap: boolean) => encodeModel({ opset: 17, graph: {
@@ -244,8 +308,8 @@ describe('STFT magnitude fused by the plan', () => {
       inputs: [valueInfo('x', FLOAT, [1, 1, L])], outputs: [valueInfo('y', FLOAT), ...(alsoStft ? [valueInfo('s', FLOAT)] : [])],
     } });
     const random = seededRandom(3);
-    for (const swap of [false, true]) {
-      const fused = await loadOnnxGraph(model(false, swap)), apart = await loadOnnxGraph(model(true, swap));
+    for (const [swap, fft] of [[false, true], [true, true], [false, 'f32'], [true, 'f32']] as const) {
+      const fused = await loadOnnxGraph(model(false, swap), { fft }), apart = await loadOnnxGraph(model(true, swap), { fft });
       for (let i = 0; i < 3; i++) {
         const x = Float32Array.from({ length: L }, () => random() * 2 - 1);
         const a = fused.run({ x: { dims: [1, 1, L], data: x } }), b = apart.run({ x: { dims: [1, 1, L], data: x } });
@@ -259,7 +323,7 @@ describe('STFT magnitude fused by the plan', () => {
 });
 
 describe('reflect Pad fused into the STFT by the plan', () => {
-  it('gives the bits of the Pad run apart (its output also a graph output: not fused)', async () => {
+  it('gives the bits of the Pad run apart (its output also a graph output: not fused; either precision)', async () => {
     const N = 32, F = N / 2 + 1, L = 90, stride = 8;
     const model = (alsoPad: boolean, begin: number, end: number) => encodeModel({ opset: 17, graph: {
       nodes: [
@@ -272,8 +336,8 @@ describe('reflect Pad fused into the STFT by the plan', () => {
       inputs: [valueInfo('x', FLOAT, [1, L])], outputs: [valueInfo('y', FLOAT), ...(alsoPad ? [valueInfo('p', FLOAT)] : [])],
     } });
     const random = seededRandom(9);
-    for (const [begin, end] of [[0, 6], [5, 0], [3, 14], [20, 20]]) {
-      const fused = await loadOnnxGraph(model(false, begin, end)), apart = await loadOnnxGraph(model(true, begin, end));
+    for (const [begin, end, fft] of [[0, 6, true], [5, 0, true], [3, 14, true], [20, 20, true], [0, 6, 'f32'], [3, 14, 'f32'], [20, 20, 'f32']] as const) {
+      const fused = await loadOnnxGraph(model(false, begin, end), { fft }), apart = await loadOnnxGraph(model(true, begin, end), { fft });
       const x = Float32Array.from({ length: L }, () => random() * 2 - 1);
       const a = fused.run({ x: { dims: [1, L], data: x } }), b = apart.run({ x: { dims: [1, L], data: x } });
       expect(a.y.dims).toEqual([1, 2 * F, Math.floor((L + begin + end - N) / stride) + 1]);

@@ -106,7 +106,7 @@ const conv: Op = (node, inputs, ctx) => {
   // them (convFused). Silero legacy's log spectrum follows the last bits of small bins.
   const basis = ctx.rt && groups === 1 && dilation === 1 && (!bias || bias.every((v) => v === 0))
     ? stftBasis(w.value.data as Float32Array, M, C, K) : undefined;
-  if (basis && ctx.fft) return stftKernel(ctx.rt!, basis, N, L, stride, padBegin, outLength, ctx.reserve);
+  if (basis && ctx.fft) return stftKernel(ctx.rt!, basis, N, L, stride, padBegin, outLength, ctx.reserve, ctx.fft === 'f32');
   if (basis && ctx.rt!.build === 'simd') return convFused(g, w.value.data as Float32Array, ctx);
   // A matrix product pays off when each group has several outputs and a long enough dot product
   // (and its gathered receptive fields, [L', C/group·K] a group, fit in reasonable scratch).
