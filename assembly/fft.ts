@@ -138,29 +138,25 @@ export function stftReal(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, L
 // f64 table's values rounded to f32), so a bin lands within a few float32 ulps of the frame's
 // largest bins rather than of itself: a model that follows the last bits of small bins (Silero
 // legacy's log(1 + 2^20·|X|)) wants stftReal instead. Tables and work as stftReal's; xp: scratch of
-// 3·stride + N floats, four frames' span of x, filled (padded, or reflected) when they reach past x.
+// 4·N floats, a frame's N for each that reaches past x (0 or reflected there).
 export function stftReal32(x: usize, L: i32, N: i32, stride: i32, padBegin: i32, Lo: i32, w: usize,
                            tw: usize, rev: usize, imSign: f32, work: usize, y: usize, magnitude: i32, reflect: i32, xp: usize): void {
   const H = N >> 1, F = H + 1;
   const half = f32x4.splat(0.5);
   for (let t = 0; t < Lo; t += 4) {
     const G = min(4, Lo - t);
-    const s0 = t * stride - padBegin, span = (G - 1) * stride + N;
-    let base = x + (<usize>s0 << 2);
-    if (s0 < 0 || s0 + span > L) {
-      for (let i = 0; i < span; i++) store<f32>(xp + (<usize>i << 2), <f32>sample(x, L, s0 + i, reflect));
-      base = xp;
-    }
-    // lanes past the last frame repeat frame t
-    const o1 = G > 1 ? <usize>stride << 2 : 0, o2 = G > 2 ? <usize>stride << 3 : 0, o3 = G > 3 ? <usize>(3 * stride) << 2 : 0;
+    // each frame read in place, or (reaching past x) from its own N floats of xp, filled
+    const b0 = frameAt(x, L, N, t * stride - padBegin, reflect, xp);
+    const b1 = G > 1 ? frameAt(x, L, N, (t + 1) * stride - padBegin, reflect, xp + (<usize>N << 2)) : b0;
+    const b2 = G > 2 ? frameAt(x, L, N, (t + 2) * stride - padBegin, reflect, xp + (<usize>N << 3)) : b0;
+    const b3 = G > 3 ? frameAt(x, L, N, (t + 3) * stride - padBegin, reflect, xp + (<usize>(3 * N) << 2)) : b0;
     // z[rev[j]] = (v[2j], v[2j+1]) of the four frames: (x[n], x[n+1]) pairs of frames 0, 1 and 2, 3
     // as 64-bit lanes, windowed, then the even and odd lanes apart
     for (let j = 0; j < H; j++) {
       const o = <usize>j << 3;
       const wv = v128.load64_splat(w + o);
-      const p0 = base + o;
-      const A = f32x4.mul(v128.load64_lane(p0 + o1, v128.load64_zero(p0), 1), wv);
-      const B = f32x4.mul(v128.load64_lane(p0 + o3, v128.load64_zero(p0 + o2), 1), wv);
+      const A = f32x4.mul(v128.load64_lane(b1 + o, v128.load64_zero(b0 + o), 1), wv);
+      const B = f32x4.mul(v128.load64_lane(b3 + o, v128.load64_zero(b2 + o), 1), wv);
       const at = work + (<usize>load<i32>(rev + (<usize>j << 2)) << 5);
       v128.store(at, i32x4.shuffle(A, B, 0, 2, 4, 6));
       v128.store(at, i32x4.shuffle(A, B, 1, 3, 5, 7), 16);
@@ -222,6 +218,18 @@ export function stftReal32(x: usize, L: i32, N: i32, stride: i32, padBegin: i32,
       put4(y, Lo, F + k, t, G, f32x4.mul(sign, f32x4.add(ei, f32x4.sub(f32x4.mul(c, oi), f32x4.mul(s, or)))));
     }
   }
+}
+
+// Where frame x[s … s + N) is read: x itself when inside, else xp [N] filled with it (0 or reflected
+// outside x, as sample()).
+// @ts-ignore: decorator
+@inline function frameAt(x: usize, L: i32, N: i32, s: i32, reflect: i32, xp: usize): usize {
+  if (s >= 0 && s + N <= L) return x + (<usize>s << 2);
+  const lo = max(0, -s), hi = max(lo, min(N, L - s));
+  for (let i = 0; i < lo; i++) store<f32>(xp + (<usize>i << 2), <f32>sample(x, L, s + i, reflect));
+  if (hi > lo) memory.copy(xp + (<usize>lo << 2), x + (<usize>(s + lo) << 2), <usize>(hi - lo) << 2);
+  for (let i = hi; i < N; i++) store<f32>(xp + (<usize>i << 2), <f32>sample(x, L, s + i, reflect));
+  return xp;
 }
 
 // y[row, t … t + G − 1] ← the first G lanes of v.

@@ -59,8 +59,8 @@ export function stftKernel(rt: Runtime, basis: StftBasis, B: number, L: number, 
                            reserve?: (floats: number) => void, single = false): Kernel {
   const N = basis.size, H = N / 2, F = H + 1;
   // window (N floats), twiddles (N/2 f64 pairs = 2N floats), bit reversal (H), scratch (H·8 floats;
-  // single: and four frames' span of x, 3·stride + N)
-  const span = single ? 3 * stride + N : 0;
+  // single: and four frames of x, 4N)
+  const span = single ? 4 * N : 0;
   reserve?.(N + 2 * N + H + 8 * H + span + B * (L + 2 * F * Lo));
   const blocks: WasmBlock[] = [];
   const gk = graphKernels(rt);
