@@ -150,19 +150,41 @@ export function stftReal32(x: usize, L: i32, N: i32, stride: i32, padBegin: i32,
     const b1 = G > 1 ? frameAt(x, L, N, (t + 1) * stride - padBegin, reflect, xp + (<usize>N << 2)) : b0;
     const b2 = G > 2 ? frameAt(x, L, N, (t + 2) * stride - padBegin, reflect, xp + (<usize>N << 3)) : b0;
     const b3 = G > 3 ? frameAt(x, L, N, (t + 3) * stride - padBegin, reflect, xp + (<usize>(3 * N) << 2)) : b0;
-    // z[rev[j]] = (v[2j], v[2j+1]) of the four frames: (x[n], x[n+1]) pairs of frames 0, 1 and 2, 3
-    // as 64-bit lanes, windowed, then the even and odd lanes apart
-    for (let j = 0; j < H; j++) {
+    // z[j] = (v[2j], v[2j+1]) of the four frames: (x[n], x[n+1]) pairs of frames 0, 1 and 2, 3
+    // as 64-bit lanes (pairs()), windowed, then the even and odd lanes apart. Loaded in bit-reversed
+    // order, the first two stages of butterflies on the way (a 4-point DFT of z[j + q·H/4], q = 0 … 3,
+    // to positions rev[j] … rev[j] + 3; its twiddles are 1 and −i) when H ≥ 4.
+    let first = 2;
+    if (H >= 4) {
+      const Q = H >> 2, q = <usize>Q << 3;
+      for (let j = 0; j < Q; j++) {
+        const o = <usize>j << 3;
+        let A = pairs(b0, b1, w, o), B = pairs(b2, b3, w, o);
+        const z0r = i32x4.shuffle(A, B, 0, 2, 4, 6), z0i = i32x4.shuffle(A, B, 1, 3, 5, 7);
+        A = pairs(b0, b1, w, o + q); B = pairs(b2, b3, w, o + q);
+        const z1r = i32x4.shuffle(A, B, 0, 2, 4, 6), z1i = i32x4.shuffle(A, B, 1, 3, 5, 7);
+        A = pairs(b0, b1, w, o + 2 * q); B = pairs(b2, b3, w, o + 2 * q);
+        const z2r = i32x4.shuffle(A, B, 0, 2, 4, 6), z2i = i32x4.shuffle(A, B, 1, 3, 5, 7);
+        A = pairs(b0, b1, w, o + 3 * q); B = pairs(b2, b3, w, o + 3 * q);
+        const z3r = i32x4.shuffle(A, B, 0, 2, 4, 6), z3i = i32x4.shuffle(A, B, 1, 3, 5, 7);
+        const a0r = f32x4.add(z0r, z2r), a0i = f32x4.add(z0i, z2i), a1r = f32x4.sub(z0r, z2r), a1i = f32x4.sub(z0i, z2i);
+        const c0r = f32x4.add(z1r, z3r), c0i = f32x4.add(z1i, z3i), c1r = f32x4.sub(z1r, z3r), c1i = f32x4.sub(z1i, z3i);
+        const at = work + (<usize>load<i32>(rev + (<usize>j << 2)) << 5);
+        v128.store(at, f32x4.add(a0r, c0r)); v128.store(at, f32x4.add(a0i, c0i), 16);
+        v128.store(at, f32x4.add(a1r, c1i), 32); v128.store(at, f32x4.sub(a1i, c1r), 48);
+        v128.store(at, f32x4.sub(a0r, c0r), 64); v128.store(at, f32x4.sub(a0i, c0i), 80);
+        v128.store(at, f32x4.sub(a1r, c1i), 96); v128.store(at, f32x4.add(a1i, c1r), 112);
+      }
+      first = 8;
+    } else for (let j = 0; j < H; j++) {
       const o = <usize>j << 3;
-      const wv = v128.load64_splat(w + o);
-      const A = f32x4.mul(v128.load64_lane(b1 + o, v128.load64_zero(b0 + o), 1), wv);
-      const B = f32x4.mul(v128.load64_lane(b3 + o, v128.load64_zero(b2 + o), 1), wv);
+      const A = pairs(b0, b1, w, o), B = pairs(b2, b3, w, o);
       const at = work + (<usize>load<i32>(rev + (<usize>j << 2)) << 5);
       v128.store(at, i32x4.shuffle(A, B, 0, 2, 4, 6));
       v128.store(at, i32x4.shuffle(A, B, 1, 3, 5, 7), 16);
     }
     // butterflies: blocks of len, twiddle e^{−2πij/len} = tw[j·N/len]; j = 0's is 1
-    for (let len = 2; len <= H; len <<= 1) {
+    for (let len = first; len <= H; len <<= 1) {
       const halfLen = len >> 1, step = N / len;
       for (let i = 0; i < H; i += len) {
         const a = work + (<usize>i << 5), b = work + (<usize>(i + halfLen) << 5);
@@ -218,6 +240,12 @@ export function stftReal32(x: usize, L: i32, N: i32, stride: i32, padBegin: i32,
       put4(y, Lo, F + k, t, G, f32x4.mul(sign, f32x4.add(ei, f32x4.sub(f32x4.mul(c, oi), f32x4.mul(s, or)))));
     }
   }
+}
+
+// (x[n]·w[n], x[n+1]·w[n+1]) of frames at a and b (n = o/4): [a's pair, b's pair].
+// @ts-ignore: decorator
+@inline function pairs(a: usize, b: usize, w: usize, o: usize): v128 {
+  return f32x4.mul(v128.load64_lane(b + o, v128.load64_zero(a + o), 1), v128.load64_splat(w + o));
 }
 
 // Where frame x[s … s + N) is read: x itself when inside, else xp [N] filled with it (0 or reflected
