@@ -8,14 +8,15 @@
 //     of max(1, |value|) (measured: ≤ 2.0e-5; legacy by FFT in its default frames: 5.9e-4, held
 //     to 1e-3);
 //   - free-running (each carries its own state): the same speech / non-speech decision at 0.5 on
-//     every frame, probabilities within 1e-5 (measured: ≤ 3.5e-6; legacy by FFT in its default
-//     frames: 5.2e-6) and the final state within 5e-5 of max(1, |value|) (measured: ≤ 8.4e-6;
+//     every frame, probabilities within 1e-5 (measured: ≤ 2.9e-6; legacy by FFT in its default
+//     frames: 5.2e-6) and the final state within 5e-5 of max(1, |value|) (measured: ≤ 8.9e-6;
 //     legacy by FFT: 1.8e-5).
 // (Measured with both builds, recur-relaxed.wasm and recur.wasm, and onnxruntime-node 1.30;
 // RECUR_VAD_REPORT=1 prints them.)
 //
-// v5 and v6 compute their STFT by FFT (in double precision, src/graph/ops/stft.ts), and so does
-// legacy in its default frames (1536 / 768 samples); legacy, which takes log(1 + 2^20·|X|) of it,
+// v5 and v6 compute their STFT by FFT (in single precision, four frames a vector: SileroVad's
+// fft 'f32', src/graph/ops/stft.ts), and so does legacy in its default frames (1536 / 768
+// samples, in double precision); legacy, which takes log(1 + 2^20·|X|) of it,
 // sums the file's basis as onnxruntime does in shorter frames (SileroVad's fft default), and in
 // 'legacy, direct STFT' (fft: false) in its default frames, so both paths are held to the bounds.
 // The matrix products sum in MLAS's order (each sum over k from 0, the bias added after it), so
