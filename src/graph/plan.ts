@@ -267,18 +267,12 @@ export class Plan {
     // Nothing else reads the STFT's output: each half comes from it through aliases (Slices,
     // Casts to float…: input 0 under a new shape) and every value on the way is read only by
     // the next one on these two paths.
-    const stftOut = stftStep.node.outputs[0], reads = new Map<string, number>();
-    for (const pow of pows) {
-      let name = pow!.inputs[0];
-      for (let depth = 0; ; depth++) {
-        const seen = reads.has(name);                      // the other path's already
-        reads.set(name, (reads.get(name) ?? 0) + 1);
-        if (seen || name === stftOut) break;
-        const ref = scope.get(name), from = this.producers.get(name);
-        if (depth > 16 || ref?.kind !== 'slot' || this.slots[ref.slot].root !== a.root || !from || from.outputs.length !== 1) return false;
-        name = from.inputs[0];
-      }
-    }
+    const [p1, p2] = pows.map((pow) => this.aliasPath(pow!.inputs[0], stftStep.node.outputs[0], a.root, scope));
+    if (!p1 || !p2) return false;
+    // Reads along the two paths: each name on the first once, on the second up to where it joins the first.
+    const reads = new Map<string, number>(), read = (name: string) => reads.set(name, (reads.get(name) ?? 0) + 1);
+    p1.forEach(read);
+    for (const name of p2) { read(name); if (p1.includes(name)) break; }
     for (const [name, n] of reads) if (this.uses.get(name) !== n) return false;
     const drop = [...pows, add].map((n) => steps.findIndex((st) => st.kind === 'kernel' && st.node === n));
     if (drop.some((i) => i < 0)) return false;
@@ -368,19 +362,29 @@ export class Plan {
     const padStep = steps.find((st) => st.kind === 'kernel' && st.writes[0] === root);
     if (padStep?.kind !== 'kernel' || !padStep.kernel.reflectRow || padStep.reads.length !== 1) return;
     // Every value from the Pad's output to this input is read once, by the next on the way.
-    let name = step.node.inputs[0];
-    for (let depth = 0; ; depth++) {
-      if (this.uses.get(name) !== 1) return;
-      if (name === padStep.node.outputs[0]) break;
-      const from = this.producers.get(name), r = scope.get(name);
-      if (depth > 16 || !from || from.outputs.length !== 1 || r?.kind !== 'slot' || this.slots[r.slot].root !== root) return;
-      name = from.inputs[0];
-    }
+    const path = this.aliasPath(step.node.inputs[0], padStep.node.outputs[0], root, scope);
+    if (!path || path.some((name) => this.uses.get(name) !== 1)) return;
     if (!step.kernel.fusePad!(padStep.kernel.reflectRow)) return;
     step.inputs[0] = padStep.inputs[0];
     step.reads = [...padStep.reads, ...step.reads.filter((s) => s !== ref.slot)];
     steps.splice(steps.indexOf(padStep), 1);
     this.dropKernel(padStep.kernel);
+  }
+
+  /**
+   * The value names from `name` back to `to` through aliases (nodes whose one output is their
+   * input 0 under another shape or type — Slices, Reshapes, Casts — in the buffer of slot `root`),
+   * `name` first and `to` last; undefined where the way leaves that buffer or passes 16 nodes.
+   */
+  private aliasPath(name: string, to: string, root: number, scope: Scope): string[] | undefined {
+    const path: string[] = [];
+    for (let depth = 0; ; depth++) {
+      path.push(name);
+      if (name === to) return path;
+      const ref = scope.get(name), from = this.producers.get(name);
+      if (depth > 16 || ref?.kind !== 'slot' || this.slots[ref.slot].root !== root || !from || from.outputs.length !== 1) return undefined;
+      name = from.inputs[0];
+    }
   }
 
   /** Counts what one run of the kernel costs: against MAX_FOLD_WORK when folding, else MAX_RUN_WORK. */

@@ -55,7 +55,8 @@ export function clipGradNorm(runtime: Runtime, slots: readonly ParamSlot[], maxN
   const f = Math.fround;
   const coef = f(f(1 / f(f(total) + f(1e-6))) * f(maxNorm));
   if (!(coef >= 1)) {                           // multiplying by 1 would change nothing
-    for (const s of slots) trainKernels(runtime).scale(s.grad, s.floats, coef);
+    const k = trainKernels(runtime);
+    for (const s of slots) k.scale(s.grad, s.floats, coef);
   }
   return total;
 }
@@ -66,7 +67,8 @@ export function clipGradValue(runtime: Runtime, slots: readonly ParamSlot[], cli
   if (typeof clipValue !== 'number' || Number.isNaN(clipValue) || clipValue < 0) {
     throw new RecurOptionError(`clipGradValue: clipValue must be a number ≥ 0, got ${JSON.stringify(clipValue)}`);
   }
-  for (const s of slots) trainKernels(runtime).clampValues(s.grad, s.floats, -clipValue, clipValue);
+  const k = trainKernels(runtime);
+  for (const s of slots) k.clampValues(s.grad, s.floats, -clipValue, clipValue);
 }
 
 /** Number of NaN and ±Infinity gradient entries over all slots. */

@@ -52,7 +52,10 @@ export function loadTrainKernels(rt: Runtime): Promise<TrainKernels> {
   if (!pending) {
     pending = (async () => {
       const from = source ?? (await defaultTrainWasmSource()?.(rt.build));
-      return instantiate(rt, await compileKernels(noSource(from), trainFile(rt)), true);
+      const module = await compileKernels(noSource(from), trainFile(rt));
+      let instance: WebAssembly.Instance;
+      try { instance = await WebAssembly.instantiate(module, imports(rt)); } catch (err) { throw instantiateError(rt, err); }
+      return adopt(rt, instance);
     })();
     loading.set(rt, pending);
     pending.catch((err) => { loading.delete(rt); failed.set(rt, err); });
@@ -72,7 +75,9 @@ export function trainKernels(rt: Runtime): TrainKernels {
     } catch (err) {
       throw new RecurWasmError(`could not compile ${trainFile(rt)}: ${(err as Error).message}`);
     }
-    return instantiate(rt, module, false) as TrainKernels;
+    let instance: WebAssembly.Instance;
+    try { instance = new WebAssembly.Instance(module, imports(rt)); } catch (err) { throw instantiateError(rt, err); }
+    return adopt(rt, instance);
   }
   const why = failed.get(rt);
   throw new RecurWasmError(`recur/train's kernels (${trainFile(rt)}) are not loaded in this runtime${why ? ` (loading failed: ${why.message})` : ''}: `
@@ -91,23 +96,17 @@ function noSource(from: WasmSource | undefined): WasmSource {
 
 const trainFile = (rt: Runtime) => (rt.build === 'relaxed' ? 'recur-train-relaxed.wasm' : 'recur-train.wasm');
 
-function instantiate(rt: Runtime, module: WebAssembly.Module, async: true): Promise<TrainKernels>;
-function instantiate(rt: Runtime, module: WebAssembly.Module, async: false): TrainKernels;
-function instantiate(rt: Runtime, module: WebAssembly.Module, async: boolean): TrainKernels | Promise<TrainKernels> {
-  const imports = { env: { memory: rt.memory } };
-  const fail = (err: unknown) => { throw new RecurWasmError(`could not instantiate ${trainFile(rt)}: ${(err as Error).message}`); };
-  const finish = (instance: WebAssembly.Instance) => {
-    const missing = REQUIRED.filter((name) => !(name in instance.exports));
-    if (missing.length) throw new RecurWasmError(`this is not recur-train.wasm: it lacks ${missing.join(', ')}`);
-    const kernels = instance.exports as unknown as TrainKernels;
-    loaded.set(rt, kernels);
-    return kernels;
-  };
-  if (async) return WebAssembly.instantiate(module, imports).then(finish, fail);
-  let instance: WebAssembly.Instance;
-  try { instance = new WebAssembly.Instance(module, imports); } catch (err) { return fail(err); }
-  return finish(instance);
+/** The kernels of an instance made for `rt`, checked and kept. */
+function adopt(rt: Runtime, instance: WebAssembly.Instance): TrainKernels {
+  const missing = REQUIRED.filter((name) => !(name in instance.exports));
+  if (missing.length) throw new RecurWasmError(`this is not recur-train.wasm: it lacks ${missing.join(', ')}`);
+  const kernels = instance.exports as unknown as TrainKernels;
+  loaded.set(rt, kernels);
+  return kernels;
 }
+
+const imports = (rt: Runtime) => ({ env: { memory: rt.memory } });
+const instantiateError = (rt: Runtime, err: unknown) => new RecurWasmError(`could not instantiate ${trainFile(rt)}: ${(err as Error).message}`);
 
 // Every runtime made from now on loads them with its recur.wasm. A failure here (no source, a
 // missing file) does not fail the runtime, which may only run models: trainKernels() reports it.

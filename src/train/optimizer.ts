@@ -14,7 +14,7 @@ import { noUnknown } from '../layers/options.js';
 import type { Runtime } from '../runtime/runtime.js';
 import { OwnedBlocks } from '../runtime/reclaim.js';
 import { Workspace } from '../runtime/workspace.js';
-import { trainKernels } from './kernels.js';
+import { trainKernels, type TrainKernels } from './kernels.js';
 
 /** One layer's parameters and their gradients: byte pointers into wasm memory, f32 count. */
 export interface ParamSlot {
@@ -102,6 +102,8 @@ function nonNegative(who: string, name: string, value: unknown, fallback?: numbe
 export abstract class Optimizer {
   readonly slots: readonly ParamSlot[];
   protected readonly rt: Runtime;
+  /** recur-train.wasm in this runtime (the steps' kernels). */
+  protected readonly k: TrainKernels;
   private readonly state: Workspace<string> | undefined;
   /** The state buffers: freed by dispose(), or when the optimizer is garbage-collected. */
   private readonly owned = new OwnedBlocks(this);
@@ -115,7 +117,7 @@ export abstract class Optimizer {
   protected constructor(rt: Runtime, slots: readonly ParamSlot[], readonly name: string, lr: number,
                         buffersPerSlot: number) {
     checkSlots(rt, slots, name);
-    trainKernels(rt);   // recur-train.wasm in this runtime, or a RecurWasmError saying how to load it
+    this.k = trainKernels(rt);   // or a RecurWasmError saying how to load them
     this.rt = rt;
     this.slots = slots.map((s) => ({ param: s.param, grad: s.grad, floats: s.floats, name: s.name }));
     this.learningRate = learningRate(name, lr);
@@ -274,7 +276,7 @@ export class SGD extends Optimizer {
   }
 
   protected update(s: ParamSlot, i: number, step: number, write: boolean): number {
-    return trainKernels(this.rt).sgdStep(s.param, s.grad, this.buffer(i, 0), s.floats, this.lr, this.momentum,
+    return this.k.sgdStep(s.param, s.grad, this.buffer(i, 0), s.floats, this.lr, this.momentum,
       this.dampening, this.nesterov ? 1 : 0, this.weightDecay, step === 1 ? 1 : 0, write ? 1 : 0);
   }
 }
@@ -310,7 +312,7 @@ abstract class AdamBase extends Optimizer {
   protected update(s: ParamSlot, i: number, step: number, write: boolean): number {
     const [beta1, beta2] = this.betas;
     // As torch 1.13 (adam.py, non-capturable path): Python doubles, rounded to f32 in the kernel.
-    return trainKernels(this.rt).adamStep(s.param, s.grad, this.buffer(i, 0), this.buffer(i, 1), s.floats, this.lr,
+    return this.k.adamStep(s.param, s.grad, this.buffer(i, 0), this.buffer(i, 1), s.floats, this.lr,
       beta1, beta2, this.eps, this.weightDecay, this.decoupled ? 1 : 0, 1 - beta1 ** step, 1 - beta2 ** step, write ? 1 : 0);
   }
 }

@@ -97,18 +97,12 @@ export function stftKernel(rt: Runtime, basis: StftBasis, B: number, L: number, 
       const X = ins[0]!.data as Float32Array, Y = outs[0].data as Float32Array;
       const x = readableAt(rt, X, xs);
       const yAt = addressIn(rt, Y), y = yAt < 0 ? ys.ptr : yAt;
-      if (xp) {
-        if (reflect) gk.stftReal32(x, reflect.length, N, stride, reflect.begin, Lo, w.ptr, tw.ptr, rev.ptr, basis.imSign, work.ptr, y, magnitude, 1, xp.ptr);
-        else {
-          for (let b = 0; b < B; b++) {
-            gk.stftReal32(x + 4 * b * L, L, N, stride, padBegin, Lo, w.ptr, tw.ptr, rev.ptr, basis.imSign, work.ptr, y + 4 * b * 2 * F * Lo, magnitude, 0, xp.ptr);
-          }
-        }
-      } else if (reflect) gk.stftReal(x, reflect.length, N, stride, reflect.begin, Lo, w.ptr, tw.ptr, rev.ptr, basis.imSign, work.ptr, y, magnitude, 1);
-      else {
-        for (let b = 0; b < B; b++) {
-          gk.stftReal(x + 4 * b * L, L, N, stride, padBegin, Lo, w.ptr, tw.ptr, rev.ptr, basis.imSign, work.ptr, y + 4 * b * 2 * F * Lo, magnitude, 0);
-        }
+      // With a fused Pad (B = 1), x is the unpadded row and the kernel reflects past its ends.
+      const Lx = reflect ? reflect.length : L, from = reflect ? reflect.begin : padBegin, mirror = reflect ? 1 : 0;
+      for (let b = 0; b < B; b++) {
+        const xb = x + 4 * b * Lx, yb = y + 4 * b * 2 * F * Lo;
+        if (xp) gk.stftReal32(xb, Lx, N, stride, from, Lo, w.ptr, tw.ptr, rev.ptr, basis.imSign, work.ptr, yb, magnitude, mirror, xp.ptr);
+        else gk.stftReal(xb, Lx, N, stride, from, Lo, w.ptr, tw.ptr, rev.ptr, basis.imSign, work.ptr, yb, magnitude, mirror);
       }
       if (yAt < 0) Y.set(ys.view);
     },
